@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Connection } from 'mongoose';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config/config';
+import { healthRouter } from './components/health/health.router';
+import type { ApiRouter } from './lib/api-router';
+import { AppError } from './lib/app-error';
+import { errorHandler, notFoundHandler } from './lib/error-handler';
+import { runWithRequestId, type Logger } from './lib/logger';
+import { buildOpenApiDocument } from './lib/openapi';
+import { createRateLimiter } from './lib/rate-limit';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  connection: Connection;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Every router of the API, in mount order. Each component contributes one. */
+function apiRouters(deps: AppDependencies): ApiRouter[] {
+  return [healthRouter(deps.connection)];
+}
+
+const requestIdMiddleware: RequestHandler = (req, res, next) => {
+  const incoming = req.header('x-request-id');
+  const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  (req as { id?: string }).id = requestId;
+  runWithRequestId(requestId, next);
+};
+
+/** JSON only, unless a route declares otherwise through `app.locals.bodyTypes`. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!METHODS_WITH_BODY.has(req.method) || !hasBody) return next();
+  if (req.is(['application/json', 'application/*+json', 'text/csv'])) return next();
+  next(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`, 415));
+};
+
+/** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes. */
+export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = []): Express {
+  const { config, logger, connection } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.locals.validateResponses = config.NODE_ENV !== 'production';
+
+  app.use(requestIdMiddleware);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, callback) => callback(null, !origin || config.CORS_ORIGINS.includes(origin) ? origin ?? false : false),
+      credentials: false,
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    }),
+  );
+  const rateLimit = createRateLimiter(connection, logger, {
+    name: 'api',
+    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+    max: config.RATE_LIMIT_MAX,
+  });
+  app.use((req, res, next) => (req.path === '/healthz' || req.path === '/readyz' ? next() : rateLimit(req, res, next)));
+  app.use(requireJsonBody);
+  app.use(
+    express.json({
+      limit: config.BODY_LIMIT,
+      // Webhooks verify signatures over the exact bytes received.
+      verify: (req, _res, buffer) => {
+        (req as { rawBody?: Buffer }).rawBody = buffer;
+      },
+    }),
+  );
+  app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
+
+  const routers = [...apiRouters(deps), ...extraRouters];
+  for (const router of routers) app.use(router.prefix, router.router);
+
+  const openApiDocument = buildOpenApiDocument(
+    routers.flatMap((router) => router.routes),
+    { title: 'Community O2O operations API', version: '0.1.0' },
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('when nothing is set, then it uses the embedded defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ NODE_ENV: 'development', HOST: '127.0.0.1', PORT: 3000, MONGODB_DB_NAME: 'o2o' });
+    expect(config.MONGODB_URI).toBeUndefined();
+    expect(config.CORS_ORIGINS).toEqual([]);
+  });
+
+  it('when values are given, then they are parsed into their types', () => {
+    const config = loadConfig({ PORT: '8080', CORS_ORIGINS: 'https://a.example, https://b.example', TRUST_PROXY: 'true' });
+    expect(config.PORT).toBe(8080);
+    expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.TRUST_PROXY).toBe(true);
+  });
+
+  it('when a value is bad, then the error names the variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ MONGODB_URI: 'postgres://x' })).toThrow(/MONGODB_URI: must start with mongodb/);
+  });
+
+  it('when several values are bad, then each is named', () => {
+    try {
+      loadConfig({ NODE_ENV: 'staging', LOG_LEVEL: 'loud', BODY_LIMIT: 'huge' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((problem) => problem.variable).sort()).toEqual(['BODY_LIMIT', 'LOG_LEVEL', 'NODE_ENV']);
+    }
+  });
+
+  it('when a variable is an empty string, then it counts as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '' }).MONGODB_URI).toBeUndefined();
+  });
+});

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import mongoose, { type Connection } from 'mongoose';
+import type { Config } from '../config/config';
+import type { Logger } from '../lib/logger';
+import { connectDatabase, describeMongoHosts } from './connection';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database';
+
+export interface OpenDatabase {
+  connection: Connection;
+  /** The embedded FerretDB when MONGODB_URI is unset. */
+  embedded?: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+/** MONGODB_URI when set; otherwise the project's own FerretDB with its data under DATA_DIR. */
+export async function openDatabase(config: Config, logger: Logger): Promise<OpenDatabase> {
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    const dataDir = path.join(config.DATA_DIR, 'ferretdb');
+    embedded = await startEmbeddedDatabase({ dataDir, onLog: (line) => logger.warn({ ferretdb: line }, 'embedded database') });
+    uri = embedded.uri;
+    logger.info({ dataDir, uri }, 'embedded database (FerretDB, SQLite) started');
+  }
+  try {
+    const connection = await connectDatabase(uri, config.MONGODB_DB_NAME, config.MONGODB_CONNECT_TIMEOUT_MS);
+    logger.info({ hosts: describeMongoHosts(uri), db: config.MONGODB_DB_NAME }, 'database connected');
+    return {
+      connection,
+      embedded,
+      close: async () => {
+        await mongoose.disconnect();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,51 @@
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { openDatabase } from './db/open-database';
+import { listen } from './http-server';
+import { createLogger } from './lib/logger';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Connect the database, listen, and shut down gracefully on SIGTERM / SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase(config, logger);
+  const app = createApp({ config, logger, connection: database.connection });
+  const running = await listen(app, {
+    host: config.HOST,
+    port: config.PORT,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    logger,
+    onClosed: () => database.close(),
+  });
+  logger.info({ url: `http://${config.HOST}:${running.port}` }, 'server listening');
+
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'signal received');
+    running.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+import type { Express } from 'express';
+import mongoose from 'mongoose';
+import { createApp } from '../app';
+import { loadConfig, type Config } from '../config/config';
+import type { ApiRouter } from '../lib/api-router';
+import { createLogger } from '../lib/logger';
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...overrides });
+}
+
+/** The real app on the test file's database connection. */
+export function createTestApp(options: { env?: Record<string, string>; routers?: ApiRouter[]; connection?: mongoose.Connection } = {}): Express {
+  const config = testConfig(options.env);
+  return createApp(
+    { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection },
+    options.routers,
+  );
+}
