@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Connection } from 'mongoose';
 import { pinoHttp } from 'pino-http';
-import type { Config } from './config/config';
+import { acquisitionRouter } from './components/acquisition/acquisition.router';
+import { authRouter } from './components/auth/auth.router';
 import { healthRouter } from './components/health/health.router';
+import { organisationRouter } from './components/organisation/organisation.router';
+import { residentRouter } from './components/residents/resident.router';
+import { staffRouter } from './components/staff/staff.router';
+import { createServices, type AppDependencies, type Services } from './container';
 import type { ApiRouter } from './lib/api-router';
 import { AppError } from './lib/app-error';
 import { errorHandler, notFoundHandler } from './lib/error-handler';
@@ -13,18 +17,21 @@ import { runWithRequestId, type Logger } from './lib/logger';
 import { buildOpenApiDocument } from './lib/openapi';
 import { createRateLimiter } from './lib/rate-limit';
 
-export interface AppDependencies {
-  config: Config;
-  logger: Logger;
-  connection: Connection;
-}
+export type { AppDependencies };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Every router of the API, in mount order. Each component contributes one. */
-function apiRouters(deps: AppDependencies): ApiRouter[] {
-  return [healthRouter(deps.connection)];
+function apiRouters(services: Services): ApiRouter[] {
+  return [
+    healthRouter(services.connection),
+    authRouter(services),
+    staffRouter(services),
+    organisationRouter(services),
+    residentRouter(services),
+    acquisitionRouter(services),
+  ];
 }
 
 const requestIdMiddleware: RequestHandler = (req, res, next) => {
@@ -85,7 +92,7 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   );
   app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
 
-  const routers = [...apiRouters(deps), ...extraRouters];
+  const routers = [...apiRouters(createServices(deps)), ...extraRouters];
   for (const router of routers) app.use(router.prefix, router.router);
 
   const openApiDocument = buildOpenApiDocument(

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { openDatabase } from './db/open-database';
 import { listen } from './http-server';
 import { createLogger } from './lib/logger';
+import { DEMO_LOGINS, seedDemoData } from './seed/demo-data';
 
 function loadConfigOrExit(): Config {
   try {
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
+  if (config.SEED_DEMO_DATA && (await seedDemoData()).created) {
+    logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
+  }
   const app = createApp({ config, logger, connection: database.connection });
   const running = await listen(app, {
     host: config.HOST,

@@ -35,3 +35,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ MONGODB_URI: '' }).MONGODB_URI).toBeUndefined();
   });
 });
+
+describe('loadConfig: WeChat and dev login', () => {
+  it('turns dev login on by default when WeChat credentials are missing outside production', () => {
+    expect(loadConfig({}).DEV_LOGIN).toBe(true);
+    expect(loadConfig({ WECHAT_APPID: 'wx1234567890abcdef', WECHAT_SECRET: 'a-real-secret' }).DEV_LOGIN).toBe(false);
+  });
+
+  it('refuses dev login in production, naming the variable', () => {
+    const production = { NODE_ENV: 'production', WECHAT_APPID: 'wx1234567890abcdef', WECHAT_SECRET: 'secret-secret', SCENE_SECRET: 'x'.repeat(16), SESSION_SECRET: 'y'.repeat(16) };
+    expect(loadConfig(production).DEV_LOGIN).toBe(false);
+    expect(() => loadConfig({ ...production, DEV_LOGIN: 'true' })).toThrow(/DEV_LOGIN: dev login cannot be enabled when NODE_ENV=production/);
+  });
+
+  it('requires WeChat credentials and secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WECHAT_APPID[\s\S]*WECHAT_SECRET[\s\S]*SCENE_SECRET[\s\S]*SESSION_SECRET/);
+  });
+
+  it('wants the AppID and the secret together', () => {
+    expect(() => loadConfig({ WECHAT_APPID: 'wx1234567890abcdef' })).toThrow(/WECHAT_SECRET/);
+  });
+});

@@ -34,9 +34,49 @@ const environmentSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
   TRUST_PROXY: booleanFlag.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z_-]{6,30}$/, 'a mini-program AppID such as wx1234567890abcdef').optional(),
+  WECHAT_SECRET: z.string().min(8).optional(),
+  WECHAT_API_BASE_URL: z.url().default('https://api.weixin.qq.com'),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** The page a mini-program code opens (getwxacodeunlimit's `page`). */
+  MINIPROGRAM_LANDING_PAGE: z.string().regex(/^[a-z0-9_/-]+$/).default('pages/landing/index'),
+  /** Accepts `dev:<name>` login codes instead of calling WeChat. Never in production. */
+  DEV_LOGIN: booleanFlag.optional(),
+  SCENE_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  SESSION_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
+  /** Where the H5 build is served; fallback QR images encode `<H5_BASE_URL>/#/<landing page>?scene=...`. */
+  H5_BASE_URL: z.url().default('http://127.0.0.1:3000/h5'),
+  SEED_DEMO_DATA: booleanFlag.default(true),
 });
 
-export type Config = z.infer<typeof environmentSchema>;
+/** Development-only defaults; production must set its own secrets. */
+const DEVELOPMENT_SCENE_SECRET = 'development-scene-secret-change-me';
+const DEVELOPMENT_SESSION_SECRET = 'development-session-secret-change-me';
+
+function resolveDerived(raw: z.infer<typeof environmentSchema>) {
+  const wechatConfigured = Boolean(raw.WECHAT_APPID && raw.WECHAT_SECRET);
+  return {
+    ...raw,
+    wechatConfigured,
+    DEV_LOGIN: raw.DEV_LOGIN ?? (!wechatConfigured && raw.NODE_ENV !== 'production'),
+    SCENE_SECRET: raw.SCENE_SECRET ?? DEVELOPMENT_SCENE_SECRET,
+    SESSION_SECRET: raw.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+  };
+}
+
+export type Config = ReturnType<typeof resolveDerived>;
+
+function productionProblems(raw: z.infer<typeof environmentSchema>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (raw.NODE_ENV !== 'production') return problems;
+  if (raw.DEV_LOGIN) problems.push({ variable: 'DEV_LOGIN', message: 'dev login cannot be enabled when NODE_ENV=production' });
+  if (!raw.WECHAT_APPID) problems.push({ variable: 'WECHAT_APPID', message: 'required when NODE_ENV=production' });
+  if (!raw.WECHAT_SECRET) problems.push({ variable: 'WECHAT_SECRET', message: 'required when NODE_ENV=production' });
+  if (!raw.SCENE_SECRET) problems.push({ variable: 'SCENE_SECRET', message: 'required when NODE_ENV=production' });
+  if (!raw.SESSION_SECRET) problems.push({ variable: 'SESSION_SECRET', message: 'required when NODE_ENV=production' });
+  return problems;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -56,5 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message })),
     );
   }
-  return result.data;
+  const problems = productionProblems(result.data);
+  if (Boolean(result.data.WECHAT_APPID) !== Boolean(result.data.WECHAT_SECRET)) {
+    problems.push({ variable: result.data.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID', message: 'WECHAT_APPID and WECHAT_SECRET are set together' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return resolveDerived(result.data);
 }

@@ -4,8 +4,13 @@ import mongoose, { type Connection } from 'mongoose';
  * The MongoDB subset this code base may use. The embedded database is FerretDB 1.x on SQLite,
  * and the same code must run unchanged on a real MongoDB, so:
  *
- * - No multi-document transactions and no sessions. Each write is made safe on its own:
- *   one conditional findOneAndUpdate / updateOne, unique indexes and idempotency keys.
+ * - No multi-document transactions and no sessions.
+ * - FerretDB 1.x does not serialise read-modify-write updates: measured here, 50 concurrent
+ *   `$inc` on one document left 1, and 50 concurrent conditional `{n: {$gte: 10}}` decrements of
+ *   n = 100 all succeeded. Unique indexes ARE exact (50 concurrent inserts of one key: 1 winner).
+ *   So anything that must hold under concurrency rests on unique inserts: idempotency keys,
+ *   versioned steps keyed `<id>:<version>` (points, section ownership), numbered slots (rate
+ *   limits, stock). Plain $set/$inc only write mirrors that a reconcile job can rebuild.
  * - No geo queries or 2dsphere indexes: distances are computed in code.
  * - Aggregation only with $match, $group (with $sum / $count), $sort, $limit, $skip, $project,
  *   $unwind, $addFields / $set, $unset and $count. Anything else ($lookup, $facet, $bucket,

@@ -4,15 +4,34 @@ import { useTestDatabase } from '../testing/test-database';
 
 useTestDatabase();
 
+const EXPECTED_OPERATIONS = [
+  'get /healthz', 'get /readyz',
+  'post /auth/wechat-login', 'post /auth/logout',
+  'post /staff/invites', 'post /staff/invites/accept', 'get /staff/me', 'get /staff', 'patch /staff/{staffId}/goal',
+  'get /cities', 'post /cities', 'get /stores', 'post /stores', 'get /stores/{storeId}', 'patch /stores/{storeId}',
+  'get /stores/{storeId}/communities', 'get /stores/{storeId}/community-choices', 'post /communities', 'get /communities/{communityId}',
+  'patch /communities/{communityId}/portrait', 'get /communities/{communityId}/sections', 'post /communities/{communityId}/sections',
+  'put /sections/{sectionId}/owner', 'delete /sections/{sectionId}/owner', 'get /sections/{sectionId}/history',
+  'get /residents/me', 'post /residents/me/sign-up', 'get /residents', 'get /residents/{residentId}',
+  'get /attribution/channels', 'post /attribution/channels', 'get /attribution/campaigns', 'post /attribution/campaigns',
+  'get /attribution/placements', 'post /attribution/placements',
+  'post /codes', 'get /codes', 'get /codes/{codeId}', 'patch /codes/{codeId}', 'get /codes/{codeId}/image',
+  'post /scans', 'post /residents/{residentId}/touchpoints', 'get /residents/{residentId}/touches',
+];
+
 describe('GET /openapi.json', () => {
-  it('documents every route of the app with its error body', async () => {
+  it('documents every endpoint, with parameters, bodies, auth and the shared error body', async () => {
     const response = await request(createTestApp()).get('/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.0.3');
-    expect(Object.keys(response.body.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
-    expect(response.body.paths['/readyz'].get.responses['503'].content['application/json'].schema).toEqual({
-      $ref: '#/components/schemas/ErrorBody',
-    });
+    const paths = response.body.paths as Record<string, Record<string, { parameters: { name: string; in: string }[]; security?: unknown; requestBody?: unknown; responses: Record<string, unknown> }>>;
+    const operations = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
+    expect(operations).toEqual(expect.arrayContaining(EXPECTED_OPERATIONS));
+
+    expect(paths['/readyz'].get.responses['503']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } });
+    expect(paths['/stores/{storeId}'].get.parameters).toEqual([expect.objectContaining({ name: 'storeId', in: 'path' })]);
+    expect(paths['/codes'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(paths['/codes'].post.requestBody).toMatchObject({ content: { 'application/json': { schema: { properties: { type: { enum: ['brand', 'advisor', 'advisor_activity', 'store_activity'] } } } } } });
     expect(response.body.components.schemas.ErrorBody.properties.error.required).toEqual(['code', 'message', 'details']);
   });
 });

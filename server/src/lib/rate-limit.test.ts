@@ -20,7 +20,14 @@ describe('rate limiting', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    const stored = await mongoose.connection.db!.collection('rate_limit_counters').find().toArray();
-    expect(stored.map((counter) => counter.count)).toContain(5);
+    expect(await mongoose.connection.db!.collection('rate_limit_slots').countDocuments()).toBe(4);
+  });
+
+  it('holds the limit under concurrent requests', async () => {
+    const app = createTestApp({ env: { RATE_LIMIT_MAX: '10', RATE_LIMIT_WINDOW_SECONDS: '3600' } });
+    await mongoose.connection.db!.collection('rate_limit_slots').deleteMany({});
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => request(app).get('/openapi.json').then((response) => response.status)));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
   });
 });

@@ -11,46 +11,49 @@ export interface RateLimitOptions {
   key?: (req: Request) => string;
 }
 
-interface CounterDocument {
+interface SlotDocument {
   _id: string;
-  count: number;
-  expiresAt: Date;
+  key: string;
+  at: Date;
 }
 
-const COLLECTION = 'rate_limit_counters';
+const COLLECTION = 'rate_limit_slots';
 const CLEANUP_EVERY_MS = 60_000;
 
 /**
- * Fixed-window rate limiting with its counters in the database, so the limit holds across
- * several server instances. One atomic upsert-and-increment per request; expired windows are
- * swept occasionally (FerretDB 1.x does not expire TTL indexes for us).
- * If the database is unreachable the limiter lets requests through and /readyz reports the outage.
+ * Fixed-window rate limiting counted in the database, so the limit holds across several server
+ * instances. A request takes the next free numbered slot of its window, `<key>:<n>`, by a unique
+ * insert; slots above `max` mean 429. Unique inserts are exact under concurrency, where an $inc
+ * counter on the embedded database can lose updates. Old windows are swept occasionally. If the
+ * database is unreachable the limiter lets requests through and /readyz reports the outage.
  */
 export function createRateLimiter(connection: Connection, logger: Logger, options: RateLimitOptions): RequestHandler {
   let lastCleanup = 0;
+  let indexed: Promise<unknown> | undefined;
   const keyOf = options.key ?? ((req: Request) => req.ip ?? 'unknown');
 
   return async (req, res, next) => {
     const now = Date.now();
     const windowStart = Math.floor(now / 1000 / options.windowSeconds) * options.windowSeconds;
     const resetAt = (windowStart + options.windowSeconds) * 1000;
-    const id = `${options.name}:${keyOf(req)}:${windowStart}`;
-    let count: number;
+    const key = `${options.name}:${keyOf(req)}:${windowStart}`;
+    let count = 0;
     try {
-      const counters = connection.db!.collection<CounterDocument>(COLLECTION);
-      const update = { $inc: { count: 1 }, $setOnInsert: { expiresAt: new Date(resetAt) } };
-      let counter: CounterDocument | null;
-      try {
-        counter = await counters.findOneAndUpdate({ _id: id }, update, { upsert: true, returnDocument: 'after' });
-      } catch (error) {
-        // Two first requests of a window can race on the upsert; the loser retries as an update.
-        if ((error as { code?: number }).code !== 11000) throw error;
-        counter = await counters.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' });
+      const slots = connection.db!.collection<SlotDocument>(COLLECTION);
+      indexed ??= slots.createIndex({ key: 1 }).catch(() => undefined);
+      await indexed;
+      // Slots stop at max + 1: once that one exists, every later request in the window is over.
+      for (count = (await slots.countDocuments({ key })) + 1; count <= options.max + 1; count += 1) {
+        try {
+          await slots.insertOne({ _id: `${key}:${count}`, key, at: new Date(now) });
+          break;
+        } catch (error) {
+          if ((error as { code?: number }).code !== 11000) throw error;
+        }
       }
-      count = counter?.count ?? 1;
       if (now - lastCleanup > CLEANUP_EVERY_MS) {
         lastCleanup = now;
-        counters.deleteMany({ expiresAt: { $lt: new Date(now) } }).catch(() => undefined);
+        slots.deleteMany({ at: { $lt: new Date(windowStart * 1000 - options.windowSeconds * 1000) } }).catch(() => undefined);
       }
     } catch (error) {
       logger.warn({ err: error }, 'rate limiter could not reach the database; letting the request through');

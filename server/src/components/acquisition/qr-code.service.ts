@@ -1,0 +1,138 @@
+import type { Types } from 'mongoose';
+import type { z } from 'zod';
+import QRCode from 'qrcode';
+import type { QrCode, createCodeSchema, updateCodeSchema } from '@o2o/shared/schemas/acquisition';
+import type { Config } from '../../config/config';
+import { AppError } from '../../lib/app-error';
+import { idString, isoString, randomShortId, toObjectId } from '../../lib/ids';
+import type { WechatClient } from '../../wechat/wechat-client';
+import type { StaffPrincipal } from '../auth/auth.guard';
+import { StaffModel } from '../staff/staff.model';
+import { assertStoreAccess, storeIdsInScope } from '../staff/staff-scope';
+import { CampaignModel, ChannelModel, PlacementModel, QrCodeModel, type QrCodeRecord } from './acquisition.model';
+import type { SceneSigner } from './scene-signer';
+
+export class QrCodeService {
+  constructor(
+    private readonly config: Config,
+    private readonly signer: SceneSigner,
+    private readonly wechat: WechatClient | null,
+  ) {}
+
+  h5Url(scene: string): string {
+    return `${this.config.H5_BASE_URL.replace(/\/+$/, '')}/#/${this.config.MINIPROGRAM_LANDING_PAGE}?scene=${encodeURIComponent(scene)}`;
+  }
+
+  view(code: QrCodeRecord): QrCode {
+    const scene = this.signer.sign('code', code.shortId);
+    return {
+      id: String(code._id),
+      shortId: code.shortId,
+      scene,
+      type: code.type,
+      name: code.name,
+      storeId: String(code.storeId),
+      advisorId: idString(code.advisorId),
+      channelId: String(code.channelId),
+      campaignId: String(code.campaignId),
+      placementId: String(code.placementId),
+      enabled: code.enabled ?? true,
+      validFrom: isoString(code.validFrom),
+      validTo: isoString(code.validTo),
+      h5Url: this.h5Url(scene),
+      createdAt: code.createdAt.toISOString(),
+    };
+  }
+
+  /**
+   * Who may create which code: an advisor only their own activity codes; managers, city ops and
+   * admins any type for stores in their scope (advisor codes for advisors of that store).
+   */
+  async create(staff: StaffPrincipal, input: z.output<typeof createCodeSchema>): Promise<QrCodeRecord> {
+    let advisorId: Types.ObjectId | null = input.advisorId ? toObjectId(input.advisorId) : null;
+    if (staff.role === 'advisor') {
+      if (input.type !== 'advisor_activity') throw AppError.forbidden('Advisors create their own activity codes only');
+      if (advisorId && !advisorId.equals(staff.id)) throw AppError.forbidden('Advisors create codes for themselves only');
+      advisorId = staff.id;
+    }
+    const needsAdvisor = input.type === 'advisor' || input.type === 'advisor_activity';
+    if (needsAdvisor && !advisorId) throw AppError.badRequest('advisorId is required for advisor codes', [{ path: 'body.advisorId', message: 'required for this code type' }]);
+    if (!needsAdvisor && advisorId) throw AppError.badRequest('Only advisor codes carry an advisor', [{ path: 'body.advisorId', message: 'not allowed for this code type' }]);
+
+    let storeId = input.storeId ? toObjectId(input.storeId) : staff.storeId;
+    if (advisorId) {
+      const advisor = await StaffModel.findById(advisorId).lean();
+      if (!advisor || advisor.role !== 'advisor' || !advisor.active || !advisor.storeId) throw AppError.badRequest('advisorId must be an active advisor');
+      if (storeId && !storeId.equals(advisor.storeId)) throw AppError.badRequest("An advisor's code carries the advisor's own store");
+      storeId = advisor.storeId;
+    }
+    if (!storeId) throw AppError.badRequest('storeId is required', [{ path: 'body.storeId', message: 'required' }]);
+    await assertStoreAccess(staff, storeId);
+
+    const [channel, campaign, placement] = await Promise.all([
+      ChannelModel.exists({ _id: toObjectId(input.channelId) }),
+      CampaignModel.exists({ _id: toObjectId(input.campaignId) }),
+      PlacementModel.exists({ _id: toObjectId(input.placementId) }),
+    ]);
+    const missing = [!channel && 'channelId', !campaign && 'campaignId', !placement && 'placementId'].filter(Boolean) as string[];
+    if (missing.length > 0) throw AppError.badRequest('Unknown attribution dimension', missing.map((field) => ({ path: `body.${field}`, message: 'no such record' })));
+    if (input.validFrom && input.validTo && new Date(input.validFrom) >= new Date(input.validTo)) throw AppError.badRequest('validFrom must be before validTo');
+
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const code = await QrCodeModel.create({
+          shortId: randomShortId(8),
+          type: input.type,
+          name: input.name,
+          storeId,
+          advisorId,
+          channelId: toObjectId(input.channelId),
+          campaignId: toObjectId(input.campaignId),
+          placementId: toObjectId(input.placementId),
+          validFrom: input.validFrom ? new Date(input.validFrom) : null,
+          validTo: input.validTo ? new Date(input.validTo) : null,
+          createdBy: staff.id,
+        });
+        return code.toObject() as QrCodeRecord;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000 || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** An advisor sees their own codes and their store's brand and store-activity codes; others by store scope. */
+  async scopeFilter(staff: StaffPrincipal): Promise<Record<string, unknown>> {
+    if (staff.role === 'advisor') {
+      return { $or: [{ advisorId: staff.id }, { storeId: staff.storeId, type: { $in: ['brand', 'store_activity'] } }] };
+    }
+    const storeIds = await storeIdsInScope(staff);
+    return storeIds === 'all' ? {} : { storeId: { $in: storeIds } };
+  }
+
+  async get(staff: StaffPrincipal, codeId: Types.ObjectId): Promise<QrCodeRecord> {
+    const code = await QrCodeModel.findOne({ _id: codeId, ...(await this.scopeFilter(staff)) }).lean<QrCodeRecord>();
+    if (code) return code;
+    if (await QrCodeModel.exists({ _id: codeId })) throw AppError.forbidden('This code is outside your scope');
+    throw AppError.notFound('Code');
+  }
+
+  async update(staff: StaffPrincipal, codeId: Types.ObjectId, input: z.output<typeof updateCodeSchema>): Promise<QrCodeRecord> {
+    const code = await this.get(staff, codeId);
+    if (staff.role === 'advisor' && !code.advisorId?.equals(staff.id)) throw AppError.forbidden('Advisors change their own codes only');
+    const set: Record<string, unknown> = {};
+    if (input.name !== undefined) set.name = input.name;
+    if (input.enabled !== undefined) set.enabled = input.enabled;
+    if (input.validFrom !== undefined) set.validFrom = input.validFrom ? new Date(input.validFrom) : null;
+    if (input.validTo !== undefined) set.validTo = input.validTo ? new Date(input.validTo) : null;
+    return (await QrCodeModel.findByIdAndUpdate(codeId, { $set: set }, { returnDocument: 'after' }).lean<QrCodeRecord>())!;
+  }
+
+  /** The code's image: WeChat's mini-program code when configured, else a plain QR of the H5 URL with the same scene. */
+  async image(code: QrCodeRecord): Promise<{ png: Buffer; source: 'wechat' | 'h5' }> {
+    const scene = this.signer.sign('code', code.shortId);
+    if (this.wechat) {
+      return { png: await this.wechat.getUnlimitedQrCode({ scene, page: this.config.MINIPROGRAM_LANDING_PAGE, checkPath: false }), source: 'wechat' };
+    }
+    return { png: await QRCode.toBuffer(this.h5Url(scene), { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 430 }), source: 'h5' };
+  }
+}

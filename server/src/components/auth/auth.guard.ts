@@ -1,0 +1,89 @@
+import type { Request, RequestHandler } from 'express';
+import type { Types } from 'mongoose';
+import type { StaffRole } from '@o2o/shared/schemas/staff';
+import { AppError } from '../../lib/app-error';
+import { StaffModel } from '../staff/staff.model';
+import type { SessionService } from './session.service';
+
+export interface StaffPrincipal {
+  id: Types.ObjectId;
+  name: string;
+  role: StaffRole;
+  storeId: Types.ObjectId | null;
+  cityId: Types.ObjectId | null;
+}
+
+export interface Principal {
+  sessionId: string;
+  openid: string;
+  residentId: Types.ObjectId | null;
+  staff: StaffPrincipal | null;
+}
+
+const principals = new WeakMap<Request, Principal>();
+
+function bearerToken(req: Request): string | null {
+  const header = req.header('authorization');
+  const match = header ? /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header) : null;
+  return match?.[1] ?? null;
+}
+
+/** Guards for the route table: who may call, checked on every request (roles are re-read from the database). */
+export function createGuards(sessions: SessionService) {
+  const authenticate: RequestHandler = async (req, _res, next) => {
+    const token = bearerToken(req);
+    if (!token) return next(AppError.unauthenticated());
+    const session = await sessions.find(token);
+    if (!session) return next(new AppError('SESSION_EXPIRED', 'The session is invalid or has expired; sign in again', 401));
+    let staff: StaffPrincipal | null = null;
+    if (session.kind === 'staff' && session.staffId) {
+      const record = await StaffModel.findById(session.staffId).lean();
+      if (!record || !record.active) return next(AppError.forbidden('This staff account is not active'));
+      staff = { id: record._id, name: record.name, role: record.role, storeId: record.storeId ?? null, cityId: record.cityId ?? null };
+    }
+    principals.set(req, { sessionId: session.id, openid: session.openid, residentId: session.residentId, staff });
+    next();
+  };
+
+  const residentOnly: RequestHandler = (req, _res, next) => {
+    next(principals.get(req)?.residentId ? undefined : AppError.forbidden('Only residents can do this'));
+  };
+
+  const staffRoles =
+    (roles: readonly StaffRole[]): RequestHandler =>
+    (req, _res, next) => {
+      const staff = principals.get(req)?.staff;
+      if (!staff) return next(AppError.forbidden('Only staff can do this'));
+      next(roles.includes(staff.role) ? undefined : AppError.forbidden(`Your role (${staff.role}) cannot do this`));
+    };
+
+  return {
+    /** Any signed-in caller. */
+    signedIn: [authenticate],
+    resident: [authenticate, residentOnly],
+    staff: (...roles: StaffRole[]): RequestHandler[] => [
+      authenticate,
+      staffRoles(roles.length > 0 ? roles : ['advisor', 'store_manager', 'city_ops', 'admin']),
+    ],
+  };
+}
+
+export type Guards = ReturnType<typeof createGuards>;
+
+export function principalOf(req: Request): Principal {
+  const principal = principals.get(req);
+  if (!principal) throw AppError.unauthenticated();
+  return principal;
+}
+
+export function staffOf(req: Request): StaffPrincipal {
+  const staff = principalOf(req).staff;
+  if (!staff) throw AppError.forbidden('Only staff can do this');
+  return staff;
+}
+
+export function residentIdOf(req: Request): Types.ObjectId {
+  const residentId = principalOf(req).residentId;
+  if (!residentId) throw AppError.forbidden('Only residents can do this');
+  return residentId;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { objectIdSchema } from '@o2o/shared/schemas/common';
+import { completeSignUpSchema, residentListQuerySchema, residentSchema } from '@o2o/shared/schemas/residents';
+import type { Services } from '../../container';
+import { ApiRouter } from '../../lib/api-router';
+import { AppError } from '../../lib/app-error';
+import { toObjectId } from '../../lib/ids';
+import { residentIdOf, staffOf, type StaffPrincipal } from '../auth/auth.guard';
+import { storeIdsInScope } from '../staff/staff-scope';
+import { ResidentModel, type ResidentRecord } from './resident.model';
+import { residentView } from './resident.service';
+
+/** An advisor's own residents: credited to them, or brought in by a code they own. */
+export async function residentScopeFilter(staff: StaffPrincipal): Promise<Record<string, unknown>> {
+  if (staff.role === 'advisor') return { $or: [{ 'attribution.advisorId': staff.id }, { 'attribution.codeOwnerId': staff.id }] };
+  const storeIds = await storeIdsInScope(staff);
+  return storeIds === 'all' ? {} : { storeId: { $in: storeIds } };
+}
+
+export async function assertResidentAccess(staff: StaffPrincipal, residentId: z.infer<typeof objectIdSchema>): Promise<ResidentRecord> {
+  const resident = await ResidentModel.findOne({ _id: toObjectId(residentId), ...(await residentScopeFilter(staff)) }).lean<ResidentRecord>();
+  if (!resident) {
+    if (await ResidentModel.exists({ _id: toObjectId(residentId) })) throw AppError.forbidden('This resident is outside your scope');
+    throw AppError.notFound('Resident');
+  }
+  return resident;
+}
+
+export function residentRouter({ guards, residents, wechat }: Services): ApiRouter {
+  const tags = ['residents'];
+  return new ApiRouter('/residents')
+    .route({
+      method: 'get', path: '/me', summary: 'The signed-in resident', tags,
+      guards: guards.resident, authenticated: true, response: residentSchema,
+      handler: async ({ req }) => residentView(await residents.get(residentIdOf(req))),
+    })
+    .route({
+      method: 'post', path: '/me/sign-up', summary: 'Finish sign-up: confirm the community (phone number optional, through WeChat)', tags, errors: [404, 502],
+      guards: guards.resident, authenticated: true, body: completeSignUpSchema, response: residentSchema,
+      handler: async ({ body, req }) => {
+        let phone: string | undefined;
+        if (body.phoneCode) {
+          if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', 'Phone numbers come from WeChat, which is not configured', 503);
+          phone = (await wechat.getPhoneNumber(body.phoneCode)).purePhoneNumber;
+        }
+        return residentView(await residents.completeSignUp(residentIdOf(req), { communityId: toObjectId(body.communityId), nickname: body.nickname, phone }));
+      },
+    })
+    .route({
+      method: 'get', path: '', summary: 'Residents in your scope (an advisor: their own; a manager: their store; city ops: their city)', tags,
+      guards: guards.staff(), authenticated: true, query: residentListQuerySchema,
+      response: z.object({ total: z.number().int(), items: z.array(residentSchema) }),
+      handler: async ({ query, req }) => {
+        const filter: Record<string, unknown> = { ...(await residentScopeFilter(staffOf(req))) };
+        const narrowing: Record<string, unknown>[] = [];
+        if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
+        if (query.communityId) narrowing.push({ communityId: toObjectId(query.communityId) });
+        if (query.advisorId) narrowing.push({ 'attribution.advisorId': toObjectId(query.advisorId) });
+        const combined = narrowing.length > 0 ? { $and: [filter, ...narrowing] } : filter;
+        const [total, items] = await Promise.all([
+          ResidentModel.countDocuments(combined),
+          ResidentModel.find(combined).sort({ registeredAt: -1, _id: -1 }).skip(query.offset).limit(query.limit).lean<ResidentRecord[]>(),
+        ]);
+        return { total, items: items.map(residentView) };
+      },
+    })
+    .route({
+      method: 'get', path: '/:residentId', summary: 'One resident in your scope', tags, errors: [404],
+      guards: guards.staff(), authenticated: true, params: z.object({ residentId: objectIdSchema }), response: residentSchema,
+      handler: async ({ params, req }) => residentView(await assertResidentAccess(staffOf(req), params.residentId)),
+    });
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { objectIdSchema } from './common';
+
+export const geoPointSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+});
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm');
+
+export const openingWindowSchema = z.object({
+  weekdays: z.array(z.number().int().min(1).max(7)).min(1),
+  open: timeOfDay,
+  close: timeOfDay,
+});
+
+export const citySchema = z.object({ id: objectIdSchema, name: z.string(), code: z.string() });
+export type City = z.infer<typeof citySchema>;
+export const createCitySchema = z.object({ name: z.string().min(1).max(40), code: z.string().regex(/^[a-z0-9-]{2,20}$/) });
+
+export const deliverySchema = z.object({
+  radiusKm: z.number().positive().max(20),
+  feeCents: z.number().int().min(0),
+  freeAboveCents: z.number().int().min(0).nullable(),
+  minOrderCents: z.number().int().min(0),
+});
+
+export const storeInputSchema = z.object({
+  cityId: objectIdSchema,
+  name: z.string().min(1).max(60),
+  address: z.string().min(1).max(200),
+  location: geoPointSchema,
+  openingHours: z.array(openingWindowSchema).min(1),
+  delivery: deliverySchema,
+  serviceRadiusKm: z.number().positive().max(20).default(3),
+  contactPhone: z.string().regex(/^[0-9+\-() ]{5,20}$/),
+});
+export const storeSchema = storeInputSchema.extend({
+  id: objectIdSchema,
+  serviceRadiusKm: z.number(),
+  /** Derived: whether the store is open now (China time) and a Chinese summary of its hours. */
+  openNow: z.boolean(),
+  hoursText: z.string(),
+});
+export type Store = z.infer<typeof storeSchema>;
+
+/** Free-form but typed community portrait, filled in by staff. */
+export const communityPortraitSchema = z.object({
+  ageMix: z.enum(['young', 'mixed', 'elderly']).optional(),
+  incomeLevel: z.enum(['low', 'middle', 'high']).optional(),
+  priceSensitivity: z.enum(['low', 'medium', 'high']).optional(),
+  familiesWithChildrenShare: z.number().min(0).max(1).optional(),
+  competitorStores: z.array(z.string().max(60)).max(20).optional(),
+  propertyManagementContact: z.string().max(100).optional(),
+  accessNotes: z.string().max(500).optional(),
+  notes: z.string().max(1000).optional(),
+});
+export type CommunityPortrait = z.infer<typeof communityPortraitSchema>;
+
+export const communityInputSchema = z.object({
+  cityId: objectIdSchema,
+  name: z.string().min(1).max(60),
+  address: z.string().min(1).max(200),
+  location: geoPointSchema,
+  households: z.number().int().min(1),
+  buildings: z.number().int().min(0),
+});
+export const communitySchema = communityInputSchema.extend({
+  id: objectIdSchema,
+  portrait: communityPortraitSchema,
+  portraitUpdatedAt: z.string().nullable(),
+  portraitUpdatedBy: objectIdSchema.nullable(),
+});
+export type Community = z.infer<typeof communitySchema>;
+
+export const servedCommunitySchema = communitySchema.extend({
+  distanceKm: z.number(),
+  sectionCount: z.number().int(),
+  unownedSectionCount: z.number().int(),
+});
+
+export const sectionInputSchema = z.object({ communityId: objectIdSchema, name: z.string().min(1).max(60) });
+export const sectionSchema = sectionInputSchema.extend({
+  id: objectIdSchema,
+  ownerStaffId: objectIdSchema.nullable(),
+  assignedAt: z.string().nullable(),
+});
+export type Section = z.infer<typeof sectionSchema>;
+
+export const assignSectionSchema = z.object({
+  advisorId: objectIdSchema,
+  /** Required to move a section that already has an owner. */
+  transfer: z.boolean().default(false),
+  reason: z.string().max(200).optional(),
+});
+
+export const sectionAssignmentSchema = z.object({
+  sectionId: objectIdSchema,
+  fromStaffId: objectIdSchema.nullable(),
+  toStaffId: objectIdSchema.nullable(),
+  kind: z.enum(['assign', 'transfer', 'release']),
+  byStaffId: objectIdSchema,
+  reason: z.string().nullable(),
+  at: z.string(),
+});
