@@ -7,6 +7,7 @@ import { acquisitionRouter } from './components/acquisition/acquisition.router';
 import { authRouter } from './components/auth/auth.router';
 import { healthRouter } from './components/health/health.router';
 import { organisationRouter } from './components/organisation/organisation.router';
+import { pointsRouter } from './components/points/points.router';
 import { residentRouter } from './components/residents/resident.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
@@ -31,6 +32,7 @@ function apiRouters(services: Services): ApiRouter[] {
     organisationRouter(services),
     residentRouter(services),
     acquisitionRouter(services),
+    pointsRouter(services),
   ];
 }
 

@@ -5,7 +5,9 @@ import { SceneSigner } from './components/acquisition/scene-signer';
 import { createGuards, type Guards } from './components/auth/auth.guard';
 import { createIdentityResolver, type IdentityResolver } from './components/auth/identity';
 import { SessionService } from './components/auth/session.service';
+import { PointsService } from './components/points/points.service';
 import { ResidentService } from './components/residents/resident.service';
+import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
 
@@ -24,6 +26,7 @@ export interface Services extends AppDependencies {
   identity: IdentityResolver;
   acquisition: AcquisitionService;
   residents: ResidentService;
+  points: PointsService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -49,5 +52,6 @@ export function createServices(deps: AppDependencies): Services {
     identity: createIdentityResolver(config, wechat, logger),
     acquisition,
     residents: new ResidentService(acquisition),
+    points: new PointsService(parseExpiryPolicy(config.POINTS_EXPIRY_POLICY)!),
   };
 }

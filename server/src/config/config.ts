@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 
 /** The repository root; the default data directory lives under it (git-ignored). */
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../..');
@@ -48,6 +49,11 @@ const environmentSchema = z.object({
   /** Where the H5 build is served; fallback QR images encode `<H5_BASE_URL>/#/<landing page>?scene=...`. */
   H5_BASE_URL: z.url().default('http://127.0.0.1:3000/h5'),
   SEED_DEMO_DATA: booleanFlag.default(true),
+  /** `end_of_next_year`, `days:<N>` or `never` (shared/src/rules/points-expiry.ts). */
+  POINTS_EXPIRY_POLICY: z
+    .string()
+    .refine((value) => parseExpiryPolicy(value) !== null, 'end_of_next_year, days:<N> or never')
+    .default('end_of_next_year'),
 });
 
 /** Development-only defaults; production must set its own secrets. */

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import { createApp } from '../app';
+import { createServices, type Services } from '../container';
 import { loadConfig, type Config } from '../config/config';
 import type { ApiRouter } from '../lib/api-router';
 import { createLogger } from '../lib/logger';
@@ -16,4 +17,10 @@ export function createTestApp(options: { env?: Record<string, string>; routers?:
     { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection },
     options.routers,
   );
+}
+
+/** The same services the app builds, for tests that exercise a service or router directly. */
+export function testServices(env: Record<string, string> = {}): Services {
+  const config = testConfig(env);
+  return createServices({ config, logger: createLogger(config.LOG_LEVEL), connection: mongoose.connection });
 }
