@@ -9,7 +9,7 @@ let logLines: string[];
 
 function createClient(overrides: Partial<WechatClientOptions> = {}): WechatClient {
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
-  return new WechatClient({ baseUrl: fake.url, appId: fake.appId, appSecret: fake.appSecret, timeoutMs: 1000, logger, ...overrides });
+  return new WechatClient({ baseUrl: fake.url, appId: fake.appId, appSecret: fake.appSecret, timeoutMs: 5000, logger, ...overrides });
 }
 
 /** Awaits the rejection and checks it is the expected WechatError, with nothing secret in what callers see. */

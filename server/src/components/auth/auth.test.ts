@@ -15,7 +15,7 @@ let app: ReturnType<typeof createTestApp>;
 beforeAll(async () => {
   fake = await startFakeWechatServer();
   app = createTestApp({
-    env: { WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url, WECHAT_TIMEOUT_MS: '1000' },
+    env: { WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url, WECHAT_TIMEOUT_MS: '2000' },
   });
   await seedDemoData();
 });
