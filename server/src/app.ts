@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { acquisitionRouter } from './components/acquisition/acquisition.router';
 import { authRouter } from './components/auth/auth.router';
 import { healthRouter } from './components/health/health.router';
+import { inviteRouter } from './components/invites/invite.router';
 import { organisationRouter } from './components/organisation/organisation.router';
 import { pointsRouter } from './components/points/points.router';
 import { residentRouter } from './components/residents/resident.router';
@@ -33,6 +34,7 @@ function apiRouters(services: Services): ApiRouter[] {
     residentRouter(services),
     acquisitionRouter(services),
     pointsRouter(services),
+    inviteRouter(services),
   ];
 }
 

@@ -5,6 +5,7 @@ import { SceneSigner } from './components/acquisition/scene-signer';
 import { createGuards, type Guards } from './components/auth/auth.guard';
 import { createIdentityResolver, type IdentityResolver } from './components/auth/identity';
 import { SessionService } from './components/auth/session.service';
+import { InviteService } from './components/invites/invite.service';
 import { PointsService } from './components/points/points.service';
 import { ResidentService } from './components/residents/resident.service';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
@@ -27,6 +28,7 @@ export interface Services extends AppDependencies {
   acquisition: AcquisitionService;
   residents: ResidentService;
   points: PointsService;
+  invites: InviteService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -43,6 +45,26 @@ export function createServices(deps: AppDependencies): Services {
   const signer = new SceneSigner(config.SCENE_SECRET);
   const sessions = new SessionService(config.SESSION_SECRET, config.SESSION_TTL_HOURS);
   const acquisition = new AcquisitionService(signer);
+  const points = new PointsService(parseExpiryPolicy(config.POINTS_EXPIRY_POLICY)!);
+  const invites = new InviteService(points, {
+    rewardPoints: config.INVITE_REWARD_POINTS,
+    qualifyDays: config.INVITE_QUALIFY_DAYS,
+    thresholds: {
+      maxInviteesPerDay: config.FRAUD_MAX_INVITEES_PER_DAY,
+      maxInviteesPerWindow: config.FRAUD_MAX_INVITEES_PER_WINDOW,
+      windowDays: config.FRAUD_WINDOW_DAYS,
+      lowQualityShare: config.FRAUD_LOW_QUALITY_SHARE,
+      lowQualityMinInvitees: config.FRAUD_LOW_QUALITY_MIN_INVITEES,
+      judgeAfterDays: config.FRAUD_JUDGE_AFTER_DAYS,
+    },
+  }, logger);
+  const residents = new ResidentService(acquisition, [
+    // A failure here must not fail the login; the invite jobs repair a missing invite.
+    (resident) => invites.onRegistered(resident).then(
+      () => undefined,
+      (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'recording the invite failed; the invite job will repair it'),
+    ),
+  ]);
   return {
     ...deps,
     wechat,
@@ -51,7 +73,8 @@ export function createServices(deps: AppDependencies): Services {
     guards: createGuards(sessions),
     identity: createIdentityResolver(config, wechat, logger),
     acquisition,
-    residents: new ResidentService(acquisition),
-    points: new PointsService(parseExpiryPolicy(config.POINTS_EXPIRY_POLICY)!),
+    residents,
+    points,
+    invites,
   };
 }

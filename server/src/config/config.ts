@@ -54,6 +54,14 @@ const environmentSchema = z.object({
     .string()
     .refine((value) => parseExpiryPolicy(value) !== null, 'end_of_next_year, days:<N> or never')
     .default('end_of_next_year'),
+  INVITE_REWARD_POINTS: z.coerce.number().int().min(1).max(100_000).default(50),
+  INVITE_QUALIFY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  FRAUD_MAX_INVITEES_PER_DAY: z.coerce.number().int().min(1).default(10),
+  FRAUD_MAX_INVITEES_PER_WINDOW: z.coerce.number().int().min(1).default(30),
+  FRAUD_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  FRAUD_LOW_QUALITY_SHARE: z.coerce.number().min(0.05).max(1).default(0.6),
+  FRAUD_LOW_QUALITY_MIN_INVITEES: z.coerce.number().int().min(1).default(5),
+  FRAUD_JUDGE_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(3),
 });
 
 /** Development-only defaults; production must set its own secrets. */

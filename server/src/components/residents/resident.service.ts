@@ -30,8 +30,14 @@ export interface LoginResult {
 
 const DUPLICATE_KEY = 11000;
 
+/** Runs after a resident is created (e.g. the invite reward); a failure is logged by the caller and repaired by jobs. */
+export type RegistrationListener = (resident: ResidentRecord) => Promise<void>;
+
 export class ResidentService {
-  constructor(private readonly acquisition: AcquisitionService) {}
+  constructor(
+    private readonly acquisition: AcquisitionService,
+    private readonly onRegistered: RegistrationListener[] = [],
+  ) {}
 
   /**
    * Finds or creates the resident for a WeChat identity. A new resident is credited to the first
@@ -90,6 +96,7 @@ export class ResidentService {
     }
     if (input.deviceId) await this.acquisition.linkDeviceTouches(input.deviceId, resident._id);
     if (scan) await this.acquisition.linkTouch(scan.touch._id, resident._id);
+    if (isNew) for (const listener of this.onRegistered) await listener(resident);
     return { resident, isNew, scan: scan ? { status: scan.view.status, message: scan.view.message } : null };
   }
 

@@ -1,0 +1,284 @@
+import type { Types } from 'mongoose';
+import mongoose from 'mongoose';
+import { burstFindings, classifyInvitee, lowQualityFinding, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
+import { AppError } from '../../lib/app-error';
+import type { Logger } from '../../lib/logger';
+import type { StaffPrincipal } from '../auth/auth.guard';
+import { PointEntryModel } from '../points/points.model';
+import type { PointsService } from '../points/points.service';
+import { ResidentModel, type ResidentRecord } from '../residents/resident.model';
+import { storeIdsInScope } from '../staff/staff-scope';
+import { FraudDecisionModel, FraudFlagModel, InviteModel, type FraudFlagRecord, type InviteRecord } from './invite.model';
+
+export interface InviteSettings {
+  rewardPoints: number;
+  /** The invitee must complete the qualifying action (first order) within this many days. */
+  qualifyDays: number;
+  thresholds: FraudThresholds;
+}
+
+/** Where invitees' actions since sign-up are read from (task events and orders). */
+export type InviteeActivitySource = (residentIds: Types.ObjectId[]) => Promise<Map<string, InviteeActivity>>;
+
+const DAY_MS = 24 * 3600_000;
+/** Low-quality judgement looks at invitees registered within this many days. */
+const QUALITY_LOOKBACK_DAYS = 60;
+
+/** Default activity source: task events by type, and whether the resident has ordered. */
+export const taskEventActivity: InviteeActivitySource = async (residentIds) => {
+  const activity = new Map<string, InviteeActivity>();
+  const residents = await ResidentModel.find({ _id: { $in: residentIds } }, { firstOrderAt: 1 }).lean();
+  for (const resident of residents) activity.set(String(resident._id), { actions: {}, hasOrder: Boolean(resident.firstOrderAt) });
+  const events = mongoose.connection.db?.collection('task_events');
+  if (events) {
+    const rows = await events
+      .aggregate<{ _id: { residentId: Types.ObjectId; type: string }; count: number }>([
+        { $match: { residentId: { $in: residentIds } } },
+        { $group: { _id: { residentId: '$residentId', type: '$type' }, count: { $sum: 1 } } },
+      ])
+      .toArray();
+    for (const row of rows) {
+      const entry = activity.get(String(row._id.residentId));
+      if (entry) entry.actions[row._id.type] = row.count;
+    }
+  }
+  return activity;
+};
+
+function maskName(nickname: string | null | undefined): string {
+  if (!nickname) return '新邻居';
+  return `${[...nickname][0]}**`;
+}
+
+/**
+ * Invites and bonus-hunter control. The inviter's reward is held at the invitee's sign-up and
+ * released only when the invitee completes a qualifying action within the window (else it
+ * lapses); inviters flagged by the fraud rules keep their rewards held until city ops decide.
+ */
+export class InviteService {
+  constructor(
+    private readonly points: PointsService,
+    private readonly settings: InviteSettings,
+    private readonly logger: Logger,
+    private readonly activity: InviteeActivitySource = taskEventActivity,
+  ) {}
+
+  /** Called when a resident is created; only invite arrivals matter. Safe to call again. */
+  async onRegistered(invitee: Pick<ResidentRecord, '_id' | 'attribution' | 'registeredAt'>): Promise<InviteRecord | null> {
+    const inviterId = invitee.attribution.source === 'invite' ? invitee.attribution.inviterResidentId : null;
+    if (!inviterId || inviterId.equals(invitee._id)) return null;
+    try {
+      await InviteModel.create({
+        _id: invitee._id,
+        inviterId,
+        registeredAt: invitee.registeredAt,
+        qualifyBy: new Date(invitee.registeredAt.getTime() + this.settings.qualifyDays * DAY_MS),
+        rewardPoints: this.settings.rewardPoints,
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+    const reward = await this.points.earn({
+      residentId: inviterId,
+      amount: this.settings.rewardPoints,
+      held: true,
+      reasonCode: 'invite_reward',
+      note: '邀请邻居注册（待邻居完成首单后发放）',
+      source: 'invite',
+      sourceId: String(invitee._id),
+      idempotencyKey: `invite:${invitee._id}`,
+      now: invitee.registeredAt,
+    });
+    await InviteModel.updateOne({ _id: invitee._id }, { $set: { rewardEntryId: reward._id } });
+    await this.checkBurst(inviterId, invitee.registeredAt);
+    if (await this.hasOpenFlag(inviterId)) await InviteModel.updateOne({ _id: invitee._id, state: 'pending' }, { $set: { state: 'held_for_review' } });
+    return InviteModel.findById(invitee._id).lean<InviteRecord>();
+  }
+
+  /** The invitee did the qualifying action (default: first completed order). Releases the reward unless held for review. */
+  async onQualifyingAction(inviteeId: Types.ObjectId, at: Date): Promise<InviteRecord | null> {
+    const invite = await InviteModel.findById(inviteeId).lean<InviteRecord>();
+    if (!invite || invite.qualifiedAt || at > invite.qualifyBy || invite.state === 'lapsed' || invite.state === 'cancelled') return invite;
+    await InviteModel.updateOne({ _id: inviteeId, qualifiedAt: null }, { $set: { qualifiedAt: at } });
+    if (await this.hasOpenFlag(invite.inviterId)) {
+      await InviteModel.updateOne({ _id: inviteeId }, { $set: { state: 'held_for_review' } });
+    } else {
+      await this.releaseReward(invite);
+    }
+    return InviteModel.findById(inviteeId).lean<InviteRecord>();
+  }
+
+  /** Rewards whose invitee never qualified in time lapse. Flagged ones stay for review. */
+  async lapseExpired(now = new Date()): Promise<{ lapsed: number }> {
+    let lapsed = 0;
+    const due = InviteModel.find({ state: 'pending', qualifiedAt: null, qualifyBy: { $lt: now } }).cursor();
+    for await (const invite of due) {
+      await this.cancelReward(invite.toObject() as InviteRecord, '邀请的邻居未在期限内完成首单，奖励已失效', 'lapsed');
+      lapsed += 1;
+    }
+    return { lapsed };
+  }
+
+  /** Creates invites a crash left out, for invite arrivals of the last qualify window. */
+  async repairMissing(now = new Date()): Promise<{ repaired: number }> {
+    let repaired = 0;
+    const recent = ResidentModel.find(
+      { 'attribution.source': 'invite', registeredAt: { $gte: new Date(now.getTime() - this.settings.qualifyDays * DAY_MS) } },
+      { attribution: 1, registeredAt: 1 },
+    ).cursor();
+    for await (const resident of recent) {
+      const invite = await InviteModel.findById(resident._id, { rewardEntryId: 1 }).lean();
+      if (invite?.rewardEntryId) continue;
+      await this.onRegistered(resident.toObject() as unknown as ResidentRecord);
+      repaired += 1;
+    }
+    return { repaired };
+  }
+
+  /** Runs both fraud rules over recent inviters; flags are idempotent per inviter and rule. */
+  async scanFraud(now = new Date()): Promise<{ flagged: number }> {
+    const { thresholds } = this.settings;
+    let flagged = 0;
+    const since = new Date(now.getTime() - Math.max(QUALITY_LOOKBACK_DAYS, thresholds.windowDays) * DAY_MS);
+    const inviterIds: Types.ObjectId[] = await InviteModel.distinct('inviterId', { registeredAt: { $gte: since } });
+    for (const inviterId of inviterIds) {
+      if (await this.checkBurst(inviterId, now)) flagged += 1;
+      if (await this.checkQuality(inviterId, now)) flagged += 1;
+    }
+    return { flagged };
+  }
+
+  async decide(flagId: Types.ObjectId, staff: StaffPrincipal, decision: 'release' | 'cancel', note: string, now = new Date()): Promise<FraudFlagRecord> {
+    const flag = await this.flagInScope(staff, flagId);
+    try {
+      await FraudDecisionModel.create({ _id: flag._id, inviterId: flag.inviterId, decision, note, staffId: staff.id, staffRole: staff.role, at: now });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      const existing = await FraudDecisionModel.findById(flag._id).lean();
+      if (existing?.decision !== decision || !existing.staffId.equals(staff.id)) throw AppError.conflict('This flag was already decided', { decision: existing?.decision });
+    }
+    await FraudFlagModel.updateOne(
+      { _id: flag._id },
+      { $set: { status: decision === 'release' ? 'released' : 'cancelled', decidedBy: staff.id, decidedAt: now, decisionNote: note } },
+    );
+    const stillFlagged = await this.hasOpenFlag(flag.inviterId);
+    const held = await InviteModel.find({ inviterId: flag.inviterId, state: { $in: ['pending', 'held_for_review'] } }).lean<InviteRecord[]>();
+    for (const invite of held) {
+      if (decision === 'cancel') {
+        await this.cancelReward(invite, `风控审核未通过：${note}`, 'cancelled');
+      } else if (!stillFlagged) {
+        if (invite.qualifiedAt) await this.releaseReward(invite);
+        else await InviteModel.updateOne({ _id: invite._id }, { $set: { state: 'pending' } });
+      }
+    }
+    return (await FraudFlagModel.findById(flag._id).lean<FraudFlagRecord>())!;
+  }
+
+  async myInvites(inviterId: Types.ObjectId) {
+    const invites = await InviteModel.find({ inviterId }).sort({ registeredAt: -1 }).limit(500).lean<InviteRecord[]>();
+    const invitees = new Map(
+      (await ResidentModel.find({ _id: { $in: invites.map((invite) => invite._id) } }, { nickname: 1 }).lean()).map((resident) => [String(resident._id), resident.nickname]),
+    );
+    return invites.map((invite) => ({
+      inviteeId: String(invite._id),
+      displayName: maskName(invitees.get(String(invite._id))),
+      registeredAt: invite.registeredAt.toISOString(),
+      qualifyBy: invite.qualifyBy.toISOString(),
+      rewardState: invite.state,
+      rewardPoints: invite.rewardPoints,
+    }));
+  }
+
+  /** Rewards of the inviter still waiting (pending or held for review). */
+  async heldCount(inviterId: Types.ObjectId): Promise<number> {
+    return InviteModel.countDocuments({ inviterId, state: { $in: ['pending', 'held_for_review'] } });
+  }
+
+  async listFlags(staff: StaffPrincipal, status?: 'open' | 'released' | 'cancelled'): Promise<FraudFlagRecord[]> {
+    const storeIds = await storeIdsInScope(staff);
+    return FraudFlagModel.find({ ...(storeIds === 'all' ? {} : { storeId: { $in: storeIds } }), ...(status ? { status } : {}) })
+      .sort({ createdAt: -1 })
+      .limit(500)
+      .lean<FraudFlagRecord[]>();
+  }
+
+  private async flagInScope(staff: StaffPrincipal, flagId: Types.ObjectId): Promise<FraudFlagRecord> {
+    const flag = await FraudFlagModel.findById(flagId).lean<FraudFlagRecord>();
+    if (!flag) throw AppError.notFound('Fraud flag');
+    const storeIds = await storeIdsInScope(staff);
+    if (storeIds !== 'all' && !storeIds.some((id) => flag.storeId?.equals(id))) throw AppError.forbidden('This flag is outside your scope');
+    return flag;
+  }
+
+  private async hasOpenFlag(inviterId: Types.ObjectId): Promise<boolean> {
+    return Boolean(await FraudFlagModel.exists({ inviterId, status: 'open' }));
+  }
+
+  private async checkBurst(inviterId: Types.ObjectId, now: Date): Promise<boolean> {
+    const since = new Date(now.getTime() - this.settings.thresholds.windowDays * DAY_MS);
+    const recent = await InviteModel.find({ inviterId, registeredAt: { $gte: since, $lte: now } }, { registeredAt: 1 }).lean();
+    const findings = burstFindings(recent.map((invite) => invite.registeredAt.toISOString()), this.settings.thresholds);
+    let flagged = false;
+    for (const finding of findings) {
+      if (await this.raiseFlag(inviterId, finding.rule, { count: finding.count, threshold: finding.threshold, windowStart: finding.windowStart }, now)) flagged = true;
+    }
+    return flagged;
+  }
+
+  private async checkQuality(inviterId: Types.ObjectId, now: Date): Promise<boolean> {
+    const { thresholds } = this.settings;
+    const judgeable = await InviteModel.find(
+      { inviterId, registeredAt: { $gte: new Date(now.getTime() - QUALITY_LOOKBACK_DAYS * DAY_MS), $lte: new Date(now.getTime() - thresholds.judgeAfterDays * DAY_MS) } },
+      { _id: 1 },
+    ).lean();
+    if (judgeable.length < thresholds.lowQualityMinInvitees) return false;
+    const activity = await this.activity(judgeable.map((invite) => invite._id as Types.ObjectId));
+    const qualities = judgeable.map((invite) => classifyInvitee(activity.get(String(invite._id)) ?? { actions: {}, hasOrder: false }));
+    const finding = lowQualityFinding(qualities, thresholds);
+    return finding ? this.raiseFlag(inviterId, 'low_quality_invitees', { ...finding, threshold: thresholds.lowQualityShare }, now) : false;
+  }
+
+  /** One open flag per inviter and rule: the key counts the decided ones, so a rescan never duplicates. */
+  private async raiseFlag(inviterId: Types.ObjectId, rule: FraudFlagRecord['rule'], evidence: Record<string, unknown>, now: Date): Promise<boolean> {
+    const decided = await FraudFlagModel.countDocuments({ inviterId, rule, status: { $ne: 'open' } });
+    const inviter = await ResidentModel.findById(inviterId, { storeId: 1 }).lean();
+    try {
+      await FraudFlagModel.create({ key: `${inviterId}:${rule}:${decided + 1}`, inviterId, storeId: inviter?.storeId ?? null, rule, evidence, createdAt: now });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+      return false;
+    }
+    this.logger.warn({ inviterId: String(inviterId), rule, evidence }, 'invite fraud flag raised; rewards held for review');
+    await InviteModel.updateMany({ inviterId, state: 'pending' }, { $set: { state: 'held_for_review' } });
+    return true;
+  }
+
+  private async releaseReward(invite: InviteRecord): Promise<void> {
+    const entryId = invite.rewardEntryId ?? (await PointEntryModel.findOne({ idempotencyKey: `invite:${invite._id}` }, { _id: 1 }).lean())?._id;
+    if (!entryId) return;
+    try {
+      await this.points.release(entryId, '邀请的邻居完成首单，奖励已发放');
+    } catch (error) {
+      if (!(error instanceof AppError && error.status === 409)) throw error;
+    }
+    const entry = await PointEntryModel.findById(entryId, { holdStatus: 1 }).lean();
+    await InviteModel.updateOne({ _id: invite._id }, { $set: { state: entry?.holdStatus === 'cancelled' ? 'cancelled' : 'available' } });
+  }
+
+  private async cancelReward(invite: InviteRecord, note: string, state: 'lapsed' | 'cancelled'): Promise<void> {
+    const entryId = invite.rewardEntryId ?? (await PointEntryModel.findOne({ idempotencyKey: `invite:${invite._id}` }, { _id: 1 }).lean())?._id;
+    if (entryId) {
+      try {
+        await this.points.cancelHold(entryId, note);
+      } catch (error) {
+        if (!(error instanceof AppError && error.status === 409)) throw error;
+      }
+      const entry = await PointEntryModel.findById(entryId, { holdStatus: 1 }).lean();
+      if (entry?.holdStatus === 'released') {
+        await InviteModel.updateOne({ _id: invite._id }, { $set: { state: 'available' } });
+        return;
+      }
+    }
+    await InviteModel.updateOne({ _id: invite._id }, { $set: { state } });
+  }
+}
