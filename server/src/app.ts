@@ -10,8 +10,12 @@ import { inviteRouter } from './components/invites/invite.router';
 import { organisationRouter } from './components/organisation/organisation.router';
 import { pointsRouter } from './components/points/points.router';
 import { residentRouter } from './components/residents/resident.router';
+import { rewardsRouter } from './components/rewards/rewards.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
+import { jobDefinitions } from './jobs/jobs';
+import { jobsRouter } from './jobs/jobs.router';
+import { Scheduler } from './jobs/scheduler';
 import type { ApiRouter } from './lib/api-router';
 import { AppError } from './lib/app-error';
 import { errorHandler, notFoundHandler } from './lib/error-handler';
@@ -35,6 +39,7 @@ function apiRouters(services: Services): ApiRouter[] {
     acquisitionRouter(services),
     pointsRouter(services),
     inviteRouter(services),
+    rewardsRouter(services),
   ];
 }
 
@@ -96,7 +101,11 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   );
   app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
 
-  const routers = [...apiRouters(createServices(deps)), ...extraRouters];
+  const services = createServices(deps);
+  // main.ts starts it; the app only needs it for the admin job endpoints.
+  const scheduler = new Scheduler(jobDefinitions(services), logger);
+  app.locals.scheduler = scheduler;
+  const routers = [...apiRouters(services), jobsRouter(services, scheduler), ...extraRouters];
   for (const router of routers) app.use(router.prefix, router.router);
 
   const openApiDocument = buildOpenApiDocument(

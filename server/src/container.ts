@@ -8,6 +8,7 @@ import { SessionService } from './components/auth/session.service';
 import { InviteService } from './components/invites/invite.service';
 import { PointsService } from './components/points/points.service';
 import { ResidentService } from './components/residents/resident.service';
+import { RewardsService } from './components/rewards/rewards.service';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
@@ -29,6 +30,7 @@ export interface Services extends AppDependencies {
   residents: ResidentService;
   points: PointsService;
   invites: InviteService;
+  rewards: RewardsService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -76,5 +78,6 @@ export function createServices(deps: AppDependencies): Services {
     residents,
     points,
     invites,
+    rewards: new RewardsService(points),
   };
 }

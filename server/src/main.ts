@@ -4,6 +4,8 @@ import { openDatabase } from './db/open-database';
 import { listen } from './http-server';
 import { createLogger } from './lib/logger';
 import { DEMO_LOGINS, seedDemoData } from './seed/demo-data';
+import { seedDemoRewards } from './components/rewards/rewards.seed';
+import type { Scheduler } from './jobs/scheduler';
 
 function loadConfigOrExit(): Config {
   try {
@@ -23,6 +25,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
   if (config.SEED_DEMO_DATA && (await seedDemoData()).created) {
+    await seedDemoRewards();
     logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
   }
   const app = createApp({ config, logger, connection: database.connection });
@@ -31,8 +34,13 @@ async function main(): Promise<void> {
     port: config.PORT,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
-    onClosed: () => database.close(),
+    onClosed: async () => {
+      await scheduler.stop();
+      await database.close();
+    },
   });
+  const scheduler = app.locals.scheduler as Scheduler;
+  if (config.JOBS_ENABLED) scheduler.start();
   logger.info({ url: `http://${config.HOST}:${running.port}` }, 'server listening');
 
   const stop = (signal: string): void => {

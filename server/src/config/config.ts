@@ -49,6 +49,8 @@ const environmentSchema = z.object({
   /** Where the H5 build is served; fallback QR images encode `<H5_BASE_URL>/#/<landing page>?scene=...`. */
   H5_BASE_URL: z.url().default('http://127.0.0.1:3000/h5'),
   SEED_DEMO_DATA: booleanFlag.default(true),
+  /** Run the scheduled jobs in this instance (each run takes a lease, so several instances are fine). */
+  JOBS_ENABLED: booleanFlag.default(true),
   /** `end_of_next_year`, `days:<N>` or `never` (shared/src/rules/points-expiry.ts). */
   POINTS_EXPIRY_POLICY: z
     .string()

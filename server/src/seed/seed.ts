@@ -2,6 +2,7 @@ import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/open-database';
 import { createLogger } from '../lib/logger';
 import { DEMO_LOGINS, seedDemoData } from './demo-data';
+import { seedDemoRewards } from '../components/rewards/rewards.seed';
 
 /** `npm run seed`: fills an empty database with the demo chain (does nothing if it has data). */
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config, logger);
   try {
     const result = await seedDemoData();
+    if (result.created) await seedDemoRewards();
     console.log(result.created ? 'Demo data created.' : 'The database already has data; nothing seeded.');
     console.log(`Dev logins: ${[DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors].join(', ')}`);
   } finally {

@@ -246,8 +246,26 @@ export class PointsService {
     return { consistent: JSON.stringify(replayed) === JSON.stringify(recorded), replayed, recorded };
   }
 
+  /**
+   * The latest step. Found by `_id` from the mirror's version, walking forward while a next step
+   * exists: the embedded database answers `_id` lookups from its primary key, where a sorted query
+   * scans the collection.
+   */
   private async head(residentId: Types.ObjectId): Promise<{ version: number; state: PointsState }> {
-    const step = await PointStepModel.findOne({ residentId }).sort({ version: -1 }).lean();
+    const mirror = await ResidentModel.findById(residentId, { 'points.version': 1 }).lean();
+    let version = mirror?.points?.version ?? 0;
+    let step = version > 0 ? await PointStepModel.findById(`${residentId}:${version}`).lean() : null;
+    if (version > 0 && !step) {
+      // The mirror is ahead of the ledger (it was corrupted): fall back to the sorted query.
+      step = await PointStepModel.findOne({ residentId }).sort({ version: -1 }).lean();
+      version = step?.version ?? 0;
+    }
+    for (;;) {
+      const next = await PointStepModel.findById(`${residentId}:${version + 1}`).lean();
+      if (!next) break;
+      step = next;
+      version += 1;
+    }
     return step ? { version: step.version, state: step.state as PointsState } : { version: 0, state: EMPTY_POINTS_STATE };
   }
 
@@ -290,7 +308,8 @@ export class PointsService {
   private async applyEntry(entry: PointEntryRecord): Promise<PointEntryRecord> {
     if (entry.applied) return entry;
     for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS; attempt += 1) {
-      const done = await PointStepModel.findOne({ entryId: entry._id }).lean();
+      // Only after a conflict can the entry have been applied by someone else (or before a crash).
+      const done = attempt > 0 || entry.createdAt.getTime() < Date.now() - 1000 ? await PointStepModel.findOne({ entryId: entry._id }).lean() : null;
       if (done) return this.mirror(entry, done.version, done.outcome as PointsOutcome, done.state as PointsState);
       const head = await this.head(entry.residentId);
       const { state, outcome } = applyIntent(head.state, toIntent(entry));

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { Services } from '../container';
+import { ApiRouter } from '../lib/api-router';
+import { AppError } from '../lib/app-error';
+import { idString, isoString } from '../lib/ids';
+import { staffOf } from '../components/auth/auth.guard';
+import { JobRunModel, type JobRunRecord } from './job.model';
+import type { Scheduler } from './scheduler';
+
+const jobRunSchema = z.object({
+  id: z.string(),
+  job: z.string(),
+  periodKey: z.string(),
+  trigger: z.enum(['schedule', 'catch_up', 'manual']),
+  holder: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'abandoned']),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  counts: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+  triggeredBy: z.string().nullable(),
+});
+
+function runView(run: JobRunRecord) {
+  return {
+    id: String(run._id), job: run.job, periodKey: run.periodKey, trigger: run.trigger, holder: run.holder, status: run.status,
+    startedAt: run.startedAt.toISOString(), endedAt: isoString(run.endedAt), counts: (run.counts ?? {}) as Record<string, unknown>,
+    error: run.error ?? null, triggeredBy: idString(run.triggeredBy),
+  };
+}
+
+/** Admins see every job and its runs, and can run a job by hand. */
+export function jobsRouter({ guards }: Services, scheduler: Scheduler): ApiRouter {
+  const tags = ['jobs'];
+  const admins = guards.staff('admin');
+  return new ApiRouter('/jobs')
+    .route({
+      method: 'get', path: '', summary: 'Scheduled jobs with their last run', tags, guards: admins, authenticated: true,
+      response: z.array(z.object({ name: z.string(), title: z.string(), schedule: z.record(z.string(), z.unknown()), lastRun: jobRunSchema.nullable() })),
+      handler: async () =>
+        Promise.all(
+          scheduler.jobs.map(async (job) => {
+            const last = await JobRunModel.findOne({ job: job.name }).sort({ startedAt: -1 }).lean<JobRunRecord>();
+            return { name: job.name, title: job.title, schedule: job.schedule as Record<string, unknown>, lastRun: last ? runView(last) : null };
+          }),
+        ),
+    })
+    .route({
+      method: 'get', path: '/runs', summary: 'Recent job runs, newest first', tags, guards: admins, authenticated: true,
+      query: z.object({ job: z.string().max(60).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }),
+      response: z.array(jobRunSchema),
+      handler: async ({ query }) =>
+        (await JobRunModel.find(query.job ? { job: query.job } : {}).sort({ startedAt: -1 }).limit(query.limit).lean<JobRunRecord[]>()).map(runView),
+    })
+    .route({
+      method: 'post', path: '/:name/run', summary: 'Run a job now (waits for it); 409 if it is already running elsewhere', tags, errors: [404, 409],
+      guards: admins, authenticated: true, params: z.object({ name: z.string().max(60) }), response: jobRunSchema,
+      handler: async ({ params, req }) => {
+        const job = scheduler.get(params.name);
+        if (!job) throw AppError.notFound('Job');
+        const run = await scheduler.tick(job, 'manual', { triggeredBy: staffOf(req).id });
+        if (!run) throw AppError.conflict('This job is running right now; try again when it has finished');
+        return runView(run);
+      },
+    });
+}

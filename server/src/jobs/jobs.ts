@@ -1,0 +1,43 @@
+import type { Services } from '../container';
+import type { JobDefinition } from './scheduler';
+
+/** Every scheduled job. Each calls component services, and each is safe to rerun. */
+export function jobDefinitions(services: Services): JobDefinition[] {
+  const { points, invites, rewards } = services;
+  return [
+    {
+      name: 'points-expiry',
+      title: '积分过期处理',
+      schedule: { kind: 'daily', at: '00:30' },
+      run: async (now) => ({ ...(await points.expireDue(now)) }),
+    },
+    {
+      name: 'points-reconcile',
+      title: '积分余额对账',
+      schedule: { kind: 'daily', at: '03:00' },
+      leaseMs: 30 * 60_000,
+      run: async (now) => {
+        const report = await points.reconcile(now);
+        return { checked: report.checked, finishedEntries: report.finishedEntries, repaired: report.repaired.length, repairs: report.repaired.slice(0, 50) };
+      },
+    },
+    {
+      name: 'invites-maintenance',
+      title: '邀请奖励：补录与过期',
+      schedule: { kind: 'hourly', minute: 10 },
+      run: async (now) => ({ ...(await invites.repairMissing(now)), ...(await invites.lapseExpired(now)) }),
+    },
+    {
+      name: 'invites-fraud-scan',
+      title: '邀请风控扫描',
+      schedule: { kind: 'hourly', minute: 20 },
+      run: async (now) => ({ ...(await invites.scanFraud(now)) }),
+    },
+    {
+      name: 'rewards-repair',
+      title: '兑换中断修复',
+      schedule: { kind: 'every_minutes', minutes: 15 },
+      run: async (now) => ({ ...(await rewards.repairRedemptions({ now })) }),
+    },
+  ];
+}

@@ -1,0 +1,102 @@
+import request from 'supertest';
+import { createLogger } from '../lib/logger';
+import { DEMO_LOGINS, seedDemoData } from '../seed/demo-data';
+import { bearer, login } from '../testing/api-helpers';
+import { createTestApp } from '../testing/test-app';
+import { useTestDatabase } from '../testing/test-database';
+import { JobLeaseModel, JobRunModel } from './job.model';
+import { Scheduler, type JobDefinition } from './scheduler';
+
+useTestDatabase();
+jest.setTimeout(60_000);
+
+const logger = createLogger('silent');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function recordingJob(name: string, intervals: { start: number; end: number }[], workMs = 60, leaseMs?: number): JobDefinition {
+  return {
+    name,
+    title: name,
+    schedule: { kind: 'daily', at: '03:00' },
+    leaseMs,
+    run: async () => {
+      const start = Date.now();
+      await sleep(workMs);
+      intervals.push({ start, end: Date.now() });
+      return { worked: 1 };
+    },
+  };
+}
+
+describe('scheduler', () => {
+  it('never runs one job in two instances at once', async () => {
+    const intervals: { start: number; end: number }[] = [];
+    const job = recordingJob('overlap-check', intervals);
+    const first = new Scheduler([job], logger);
+    const second = new Scheduler([job], logger);
+    for (let round = 0; round < 8; round += 1) {
+      await Promise.all([first, second, first, second].map((scheduler) => scheduler.tick(job, 'manual')));
+    }
+    expect(intervals.length).toBeGreaterThanOrEqual(8);
+    const sorted = [...intervals].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i += 1) expect(sorted[i].start).toBeGreaterThanOrEqual(sorted[i - 1].end);
+    expect(await JobRunModel.countDocuments({ job: 'overlap-check', status: 'succeeded' })).toBe(intervals.length);
+  });
+
+  it('runs a scheduled period once across instances, and catches up a missed one at start', async () => {
+    const intervals: { start: number; end: number }[] = [];
+    const job = recordingJob('daily-once', intervals, 10);
+    const instances = [new Scheduler([job], logger), new Scheduler([job], logger)];
+    const now = new Date('2026-03-02T01:00:00Z'); // 09:00 in Shanghai: the 03:00 run of 03-02 is due
+    await Promise.all(instances.map((scheduler) => scheduler.tick(job, 'catch_up', { now })));
+    await Promise.all(instances.map((scheduler) => scheduler.tick(job, 'schedule', { now })));
+    expect(intervals).toHaveLength(1);
+    const run = await JobRunModel.findOne({ job: 'daily-once' }).lean();
+    expect(run).toMatchObject({ periodKey: '2026-03-02', trigger: 'catch_up', status: 'succeeded', counts: { worked: 1 } });
+    await instances[0].tick(job, 'schedule', { now: new Date('2026-03-02T19:00:00Z') });
+    expect(intervals).toHaveLength(2);
+  });
+
+  it("lets a killed job's lease expire, marks its run abandoned, and the next run proceeds", async () => {
+    const intervals: { start: number; end: number }[] = [];
+    const job = recordingJob('killed-job', intervals, 10, 300);
+    // An instance took the lease and died without releasing it.
+    await JobLeaseModel.create({ _id: 'killed-job:1', job: 'killed-job', n: 1, holder: 'dead:1', acquiredAt: new Date(), expiresAt: new Date(Date.now() + 300) });
+    const dead = await JobRunModel.create({ job: 'killed-job', periodKey: 'x', trigger: 'schedule', holder: 'dead:1', lease: 'killed-job:1', status: 'running', startedAt: new Date() });
+    await JobLeaseModel.updateOne({ _id: 'killed-job:1' }, { $set: { runId: dead._id } });
+
+    const scheduler = new Scheduler([job], logger);
+    expect(await scheduler.tick(job, 'manual')).toBeNull();
+    await sleep(350);
+    const run = await scheduler.tick(job, 'manual');
+    expect(run).toMatchObject({ status: 'succeeded', lease: 'killed-job:2' });
+    expect((await JobRunModel.findById(dead._id).lean())!.status).toBe('abandoned');
+  });
+
+  it('records a failed run with its error and keeps the period due', async () => {
+    const job: JobDefinition = { name: 'failing', title: 'failing', schedule: { kind: 'daily', at: '03:00' }, run: async () => { throw new Error('boom'); } };
+    const scheduler = new Scheduler([job], logger);
+    const now = new Date('2026-03-02T01:00:00Z');
+    expect(await scheduler.tick(job, 'schedule', { now })).toMatchObject({ status: 'failed', error: 'boom' });
+    expect(await scheduler.tick(job, 'schedule', { now })).toMatchObject({ status: 'failed' });
+  });
+});
+
+describe('admin job endpoints', () => {
+  it('lists jobs, runs one by hand and shows the run; other roles are refused', async () => {
+    await seedDemoData();
+    const app = createTestApp();
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const manager = await login(app, DEMO_LOGINS.managers[0]);
+    const jobs = (await request(app).get('/jobs').set(bearer(admin))).body;
+    expect(jobs.map((job: { name: string }) => job.name)).toEqual(expect.arrayContaining(['points-expiry', 'points-reconcile', 'invites-fraud-scan', 'rewards-repair']));
+    const run = await request(app).post('/jobs/points-reconcile/run').set(bearer(admin));
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ job: 'points-reconcile', trigger: 'manual', status: 'succeeded', triggeredBy: admin.staff!.id });
+    expect(run.body.counts.checked).toBeGreaterThanOrEqual(0);
+    const runs = (await request(app).get('/jobs/runs?job=points-reconcile').set(bearer(admin))).body;
+    expect(runs[0].id).toBe(run.body.id);
+    expect((await request(app).post('/jobs/points-reconcile/run').set(bearer(manager))).status).toBe(403);
+    expect((await request(app).post('/jobs/nope/run').set(bearer(admin))).status).toBe(404);
+  });
+});

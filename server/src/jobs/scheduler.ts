@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Types } from 'mongoose';
+import cron, { type ScheduledTask } from 'node-cron';
+import { cronExpression, duePeriodKey, type JobSchedule } from '@o2o/shared/rules/job-schedule';
+import type { Logger } from '../lib/logger';
+import { JobLeaseModel, JobRunModel, type JobRunRecord } from './job.model';
+
+export interface JobDefinition {
+  name: string;
+  /** Simplified Chinese, for the admin list. */
+  title: string;
+  schedule: JobSchedule;
+  /** A run that holds its lease longer than this without renewing is considered dead. */
+  leaseMs?: number;
+  /** Must be safe to rerun: every job writes through idempotency keys and unique inserts. */
+  run(now: Date): Promise<Record<string, unknown>>;
+}
+
+export type Trigger = 'schedule' | 'catch_up' | 'manual';
+
+const DEFAULT_LEASE_MS = 5 * 60_000;
+
+/**
+ * Runs scheduled jobs with node-cron (Asia/Shanghai). Several instances may run the scheduler: a
+ * run first takes the job's next lease by a unique insert, so one job never runs twice at once;
+ * the lease is renewed while the job runs and expires if its holder dies. Each run is recorded;
+ * a period with no successful run is caught up at start.
+ */
+export class Scheduler {
+  readonly holder = `${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(
+    readonly jobs: JobDefinition[],
+    private readonly logger: Logger,
+  ) {}
+
+  get(name: string): JobDefinition | undefined {
+    return this.jobs.find((job) => job.name === name);
+  }
+
+  /** Schedules every job and catches up the periods whose run was missed. */
+  start(): void {
+    for (const job of this.jobs) {
+      this.tasks.push(
+        cron.schedule(cronExpression(job.schedule), () => void this.track(this.tick(job, 'schedule')), { timezone: 'Asia/Shanghai', name: job.name }),
+      );
+      void this.track(this.tick(job, 'catch_up'));
+    }
+  }
+
+  /** Stops scheduling and waits for runs in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.tasks.map((task) => task.stop()));
+    await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Runs the job if it is due (or always, when triggered by hand) and nobody else is running it.
+   * Returns the run record, or null when it did not run.
+   */
+  async tick(job: JobDefinition, trigger: Trigger, options: { now?: Date; triggeredBy?: Types.ObjectId } = {}): Promise<JobRunRecord | null> {
+    if (this.stopped && trigger !== 'manual') return null;
+    const now = options.now ?? new Date();
+    const periodKey = trigger === 'manual' ? `manual:${now.toISOString()}` : duePeriodKey(job.schedule, now);
+    if (trigger !== 'manual' && (await JobRunModel.exists({ job: job.name, periodKey, status: 'succeeded' }))) return null;
+    const lease = await this.acquire(job, now);
+    if (!lease) return null;
+
+    const run = await JobRunModel.create({
+      job: job.name, periodKey, trigger, holder: this.holder, lease, status: 'running', startedAt: new Date(), triggeredBy: options.triggeredBy ?? null,
+    });
+    await JobLeaseModel.updateOne({ _id: lease }, { $set: { runId: run._id } });
+    const leaseMs = job.leaseMs ?? DEFAULT_LEASE_MS;
+    const heartbeat = setInterval(() => {
+      JobLeaseModel.updateOne({ _id: lease }, { $set: { expiresAt: new Date(Date.now() + leaseMs) } }).catch(() => undefined);
+    }, Math.max(50, leaseMs / 3));
+    try {
+      const counts = await job.run(now);
+      await JobRunModel.updateOne({ _id: run._id }, { $set: { status: 'succeeded', endedAt: new Date(), counts } });
+      this.logger.info({ job: job.name, trigger, periodKey, counts }, 'job succeeded');
+    } catch (error) {
+      await JobRunModel.updateOne({ _id: run._id }, { $set: { status: 'failed', endedAt: new Date(), error: (error as Error).message?.slice(0, 2000) ?? String(error) } });
+      this.logger.error({ err: error, job: job.name, trigger, periodKey }, 'job failed');
+    } finally {
+      clearInterval(heartbeat);
+      await JobLeaseModel.updateOne({ _id: lease }, { $set: { released: true } });
+    }
+    return JobRunModel.findById(run._id).lean<JobRunRecord>();
+  }
+
+  /** Takes lease N+1 when lease N is released or expired; a unique insert decides between instances. */
+  private async acquire(job: JobDefinition, now: Date): Promise<string | null> {
+    const latest = await JobLeaseModel.findOne({ job: job.name }).sort({ n: -1 }).lean();
+    if (latest && !latest.released && latest.expiresAt > now) return null;
+    const n = (latest?.n ?? 0) + 1;
+    const id = `${job.name}:${n}`;
+    try {
+      await JobLeaseModel.create({ _id: id, job: job.name, n, holder: this.holder, acquiredAt: now, expiresAt: new Date(now.getTime() + (job.leaseMs ?? DEFAULT_LEASE_MS)) });
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return null;
+      throw error;
+    }
+    if (latest && !latest.released && latest.runId) {
+      // Its holder died mid-run.
+      await JobRunModel.updateOne({ _id: latest.runId, status: 'running' }, { $set: { status: 'abandoned', endedAt: now, error: 'lease expired: the instance running it stopped' } });
+    }
+    return id;
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T | undefined> {
+    const guarded = promise.catch((error: unknown) => {
+      this.logger.error({ err: error }, 'scheduler tick failed');
+      return undefined;
+    });
+    this.running.add(guarded);
+    void guarded.finally(() => this.running.delete(guarded));
+    return guarded;
+  }
+}
