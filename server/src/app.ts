@@ -11,6 +11,7 @@ import { organisationRouter } from './components/organisation/organisation.route
 import { pointsRouter } from './components/points/points.router';
 import { residentRouter } from './components/residents/resident.router';
 import { rewardsRouter } from './components/rewards/rewards.router';
+import { tasksRouter } from './components/tasks/tasks.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
 import { jobDefinitions } from './jobs/jobs';
@@ -40,6 +41,7 @@ function apiRouters(services: Services): ApiRouter[] {
     pointsRouter(services),
     inviteRouter(services),
     rewardsRouter(services),
+    tasksRouter(services),
   ];
 }
 

@@ -9,6 +9,7 @@ import { InviteService } from './components/invites/invite.service';
 import { PointsService } from './components/points/points.service';
 import { ResidentService } from './components/residents/resident.service';
 import { RewardsService } from './components/rewards/rewards.service';
+import { TaskService } from './components/tasks/tasks.service';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
@@ -31,6 +32,7 @@ export interface Services extends AppDependencies {
   points: PointsService;
   invites: InviteService;
   rewards: RewardsService;
+  tasks: TaskService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -60,12 +62,18 @@ export function createServices(deps: AppDependencies): Services {
       judgeAfterDays: config.FRAUD_JUDGE_AFTER_DAYS,
     },
   }, logger);
+  const tasks = new TaskService(points);
   const residents = new ResidentService(acquisition, [
     // A failure here must not fail the login; the invite jobs repair a missing invite.
     (resident) => invites.onRegistered(resident).then(
       () => undefined,
       (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'recording the invite failed; the invite job will repair it'),
     ),
+  ], [
+    // The newbie task "完成注册"; the key makes a repeated sign-up count once.
+    (resident) => tasks
+      .recordEvent({ residentId: resident._id, type: 'signup_completed', idempotencyKey: `signup:${resident._id}`, occurredAt: resident.signedUpAt ?? new Date(), source: 'server' })
+      .then(() => undefined),
   ]);
   return {
     ...deps,
@@ -79,5 +87,6 @@ export function createServices(deps: AppDependencies): Services {
     points,
     invites,
     rewards: new RewardsService(points),
+    tasks,
   };
 }

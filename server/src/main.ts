@@ -3,8 +3,8 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { openDatabase } from './db/open-database';
 import { listen } from './http-server';
 import { createLogger } from './lib/logger';
-import { DEMO_LOGINS, seedDemoData } from './seed/demo-data';
-import { seedDemoRewards } from './components/rewards/rewards.seed';
+import { DEMO_LOGINS } from './seed/demo-data';
+import { seedDemo } from './seed/seed-demo';
 import type { Scheduler } from './jobs/scheduler';
 
 function loadConfigOrExit(): Config {
@@ -24,8 +24,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
-  if (config.SEED_DEMO_DATA && (await seedDemoData()).created) {
-    await seedDemoRewards();
+  if (config.SEED_DEMO_DATA && (await seedDemo()).created) {
     logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
   }
   const app = createApp({ config, logger, connection: database.connection });

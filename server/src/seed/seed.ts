@@ -1,8 +1,8 @@
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/open-database';
 import { createLogger } from '../lib/logger';
-import { DEMO_LOGINS, seedDemoData } from './demo-data';
-import { seedDemoRewards } from '../components/rewards/rewards.seed';
+import { DEMO_LOGINS } from './demo-data';
+import { seedDemo } from './seed-demo';
 
 /** `npm run seed`: fills an empty database with the demo chain (does nothing if it has data). */
 async function main(): Promise<void> {
@@ -10,8 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
   try {
-    const result = await seedDemoData();
-    if (result.created) await seedDemoRewards();
+    const result = await seedDemo();
     console.log(result.created ? 'Demo data created.' : 'The database already has data; nothing seeded.');
     console.log(`Dev logins: ${[DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors].join(', ')}`);
   } finally {

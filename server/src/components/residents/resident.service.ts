@@ -37,6 +37,7 @@ export class ResidentService {
   constructor(
     private readonly acquisition: AcquisitionService,
     private readonly onRegistered: RegistrationListener[] = [],
+    private readonly onSignedUp: RegistrationListener[] = [],
   ) {}
 
   /**
@@ -137,6 +138,8 @@ export class ResidentService {
     if (!updated) throw AppError.notFound('Resident');
     // Sign-up completes once; changing community later keeps the first date.
     await ResidentModel.updateOne({ _id: residentId, signedUpAt: null }, { $set: { signedUpAt: now } });
-    return this.get(residentId);
+    const signedUp = await this.get(residentId);
+    for (const listener of this.onSignedUp) await listener(signedUp);
+    return signedUp;
   }
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
+import { DEMO_LOGINS } from '../../seed/demo-data';
+import { seedDemo } from '../../seed/seed-demo';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
@@ -11,7 +12,7 @@ useTestDatabase();
 const app = createTestApp();
 
 beforeAll(async () => {
-  await seedDemoData();
+  await seedDemo();
 });
 
 describe('finishing sign-up', () => {
@@ -27,6 +28,17 @@ describe('finishing sign-up', () => {
     const again = await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId: String(community!._id) });
     expect(again.body.signedUpAt).toBe(first);
     expect((await login(app, 'dev:organic-signup')).needsSignUp).toBe(false);
+  });
+
+  it('completing sign-up finishes the newbie task 完成注册 and pays its points once', async () => {
+    const resident = await login(app, 'dev:newbie-task');
+    const community = await CommunityModel.findOne({ name: '汇翠花园' }).lean();
+    await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId: String(community!._id) });
+    await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId: String(community!._id) });
+    const tasks = (await request(app).get('/tasks/me').set(bearer(resident))).body;
+    const signup = [...tasks.newbie].find((task: { eventType: string }) => task.eventType === 'signup_completed');
+    expect(signup).toMatchObject({ state: 'completed', rewardPoints: 20 });
+    expect((await request(app).get('/points/me').set(bearer(resident))).body).toMatchObject({ available: 20, pending: 0 });
   });
 
   it('lists the communities a resident can choose at their store', async () => {
