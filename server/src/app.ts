@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -117,6 +118,10 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
+  if (existsSync(config.H5_DIST_DIR)) {
+    // The mini-program's H5 build, so a desktop browser can click through the resident flow.
+    app.use('/h5', express.static(config.H5_DIST_DIR, { index: 'index.html', maxAge: '1h' }));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -49,6 +49,8 @@ const environmentSchema = z.object({
   /** Where the H5 build is served; fallback QR images encode `<H5_BASE_URL>/#/<landing page>?scene=...`. */
   H5_BASE_URL: z.url().default('http://127.0.0.1:3000/h5'),
   SEED_DEMO_DATA: booleanFlag.default(true),
+  /** The mini-program's H5 build, served at /h5 when the folder exists. */
+  H5_DIST_DIR: z.string().min(1).default(path.join(REPOSITORY_ROOT, 'miniprogram', 'dist', 'h5')),
   /** Run the scheduled jobs in this instance (each run takes a lease, so several instances are fine). */
   JOBS_ENABLED: booleanFlag.default(true),
   /** `end_of_next_year`, `days:<N>` or `never` (shared/src/rules/points-expiry.ts). */
@@ -64,11 +66,18 @@ const environmentSchema = z.object({
   FRAUD_LOW_QUALITY_SHARE: z.coerce.number().min(0.05).max(1).default(0.6),
   FRAUD_LOW_QUALITY_MIN_INVITEES: z.coerce.number().int().min(1).default(5),
   FRAUD_JUDGE_AFTER_DAYS: z.coerce.number().int().min(0).max(60).default(3),
+  /** HMAC-SHA256 secret shared with the chain's O2O order system, which signs `POST /orders/webhook`. */
+  ORDER_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** A webhook delivery whose X-Timestamp is further than this from the server's clock is refused as stale. */
+  ORDER_WEBHOOK_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  /** Points a completed order earns per yuan paid (rounded down); 0 turns order points off. */
+  ORDER_POINTS_PER_YUAN: z.coerce.number().min(0).max(1000).default(1),
 });
 
 /** Development-only defaults; production must set its own secrets. */
 const DEVELOPMENT_SCENE_SECRET = 'development-scene-secret-change-me';
 const DEVELOPMENT_SESSION_SECRET = 'development-session-secret-change-me';
+const DEVELOPMENT_ORDER_WEBHOOK_SECRET = 'development-order-webhook-secret-change-me';
 
 function resolveDerived(raw: z.infer<typeof environmentSchema>) {
   const wechatConfigured = Boolean(raw.WECHAT_APPID && raw.WECHAT_SECRET);
@@ -78,6 +87,7 @@ function resolveDerived(raw: z.infer<typeof environmentSchema>) {
     DEV_LOGIN: raw.DEV_LOGIN ?? (!wechatConfigured && raw.NODE_ENV !== 'production'),
     SCENE_SECRET: raw.SCENE_SECRET ?? DEVELOPMENT_SCENE_SECRET,
     SESSION_SECRET: raw.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    ORDER_WEBHOOK_SECRET: raw.ORDER_WEBHOOK_SECRET ?? DEVELOPMENT_ORDER_WEBHOOK_SECRET,
   };
 }
 
@@ -91,6 +101,7 @@ function productionProblems(raw: z.infer<typeof environmentSchema>): { variable:
   if (!raw.WECHAT_SECRET) problems.push({ variable: 'WECHAT_SECRET', message: 'required when NODE_ENV=production' });
   if (!raw.SCENE_SECRET) problems.push({ variable: 'SCENE_SECRET', message: 'required when NODE_ENV=production' });
   if (!raw.SESSION_SECRET) problems.push({ variable: 'SESSION_SECRET', message: 'required when NODE_ENV=production' });
+  if (!raw.ORDER_WEBHOOK_SECRET) problems.push({ variable: 'ORDER_WEBHOOK_SECRET', message: 'required when NODE_ENV=production' });
   return problems;
 }
 
