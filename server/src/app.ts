@@ -13,6 +13,8 @@ import { pointsRouter } from './components/points/points.router';
 import { residentRouter } from './components/residents/resident.router';
 import { rewardsRouter } from './components/rewards/rewards.router';
 import { tasksRouter } from './components/tasks/tasks.router';
+import { ordersRouter } from './components/orders/orders.router';
+import { productsRouter } from './components/products/products.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
 import { jobDefinitions } from './jobs/jobs';
@@ -43,6 +45,8 @@ function apiRouters(services: Services): ApiRouter[] {
     inviteRouter(services),
     rewardsRouter(services),
     tasksRouter(services),
+    productsRouter(services),
+    ordersRouter(services),
   ];
 }
 
@@ -91,7 +95,9 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
     max: config.RATE_LIMIT_MAX,
   });
-  app.use((req, res, next) => (req.path === '/healthz' || req.path === '/readyz' ? next() : rateLimit(req, res, next)));
+  // Probes, and the order system's signed webhook (one busy client), are not rate limited per IP.
+  const unlimited = new Set(['/healthz', '/readyz', '/orders/webhook']);
+  app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimit(req, res, next)));
   app.use(requireJsonBody);
   app.use(
     express.json({
@@ -108,6 +114,7 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   // main.ts starts it; the app only needs it for the admin job endpoints.
   const scheduler = new Scheduler(jobDefinitions(services), logger);
   app.locals.scheduler = scheduler;
+  app.locals.services = services;
   const routers = [...apiRouters(services), jobsRouter(services, scheduler), ...extraRouters];
   for (const router of routers) app.use(router.prefix, router.router);
 

@@ -10,6 +10,7 @@ import { PointsService } from './components/points/points.service';
 import { ResidentService } from './components/residents/resident.service';
 import { RewardsService } from './components/rewards/rewards.service';
 import { TaskService } from './components/tasks/tasks.service';
+import { OrderService } from './components/orders/orders.service';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
@@ -33,6 +34,7 @@ export interface Services extends AppDependencies {
   invites: InviteService;
   rewards: RewardsService;
   tasks: TaskService;
+  orders: OrderService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -63,7 +65,13 @@ export function createServices(deps: AppDependencies): Services {
     },
   }, logger);
   const tasks = new TaskService(points);
+  const orders = new OrderService({ points, invites, tasks, config, logger });
   const residents = new ResidentService(acquisition, [
+    // Orders that arrived before the resident registered are attached now (a repair job retries).
+    (resident) => orders.matchResident(resident._id).then(
+      () => undefined,
+      (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'attaching earlier orders failed'),
+    ),
     // A failure here must not fail the login; the invite jobs repair a missing invite.
     (resident) => invites.onRegistered(resident).then(
       () => undefined,
@@ -88,5 +96,6 @@ export function createServices(deps: AppDependencies): Services {
     invites,
     rewards: new RewardsService(points),
     tasks,
+    orders,
   };
 }

@@ -6,6 +6,7 @@ import { createLogger } from './lib/logger';
 import { DEMO_LOGINS } from './seed/demo-data';
 import { seedDemo } from './seed/seed-demo';
 import type { Scheduler } from './jobs/scheduler';
+import type { Services } from './container';
 
 function loadConfigOrExit(): Config {
   try {
@@ -24,10 +25,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
-  if (config.SEED_DEMO_DATA && (await seedDemo()).created) {
-    logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
-  }
   const app = createApp({ config, logger, connection: database.connection });
+  if (config.SEED_DEMO_DATA) {
+    const seeded = await seedDemo({ services: app.locals.services as Services });
+    if (seeded.created) logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
+  }
   const running = await listen(app, {
     host: config.HOST,
     port: config.PORT,

@@ -43,7 +43,7 @@ describe('loadConfig: WeChat and dev login', () => {
   });
 
   it('refuses dev login in production, naming the variable', () => {
-    const production = { NODE_ENV: 'production', WECHAT_APPID: 'wx1234567890abcdef', WECHAT_SECRET: 'secret-secret', SCENE_SECRET: 'x'.repeat(16), SESSION_SECRET: 'y'.repeat(16) };
+    const production = { NODE_ENV: 'production', WECHAT_APPID: 'wx1234567890abcdef', WECHAT_SECRET: 'secret-secret', SCENE_SECRET: 'x'.repeat(16), SESSION_SECRET: 'y'.repeat(16), ORDER_WEBHOOK_SECRET: 'z'.repeat(16), BOT_API_TOKEN: 'b'.repeat(24) };
     expect(loadConfig(production).DEV_LOGIN).toBe(false);
     expect(() => loadConfig({ ...production, DEV_LOGIN: 'true' })).toThrow(/DEV_LOGIN: dev login cannot be enabled when NODE_ENV=production/);
   });

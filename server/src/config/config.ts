@@ -72,12 +72,16 @@ const environmentSchema = z.object({
   ORDER_WEBHOOK_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** Points a completed order earns per yuan paid (rounded down); 0 turns order points off. */
   ORDER_POINTS_PER_YUAN: z.coerce.number().min(0).max(1000).default(1),
+  /** Bearer token the community-group bot presents on `/groups/bot/*`; the bot's BOT_API_TOKEN must equal it. */
+  BOT_API_TOKEN: z.string().regex(/^[A-Za-z0-9_.~-]{24,200}$/, '24-200 characters of letters, digits and _.~-').optional(),
 });
 
 /** Development-only defaults; production must set its own secrets. */
 const DEVELOPMENT_SCENE_SECRET = 'development-scene-secret-change-me';
 const DEVELOPMENT_SESSION_SECRET = 'development-session-secret-change-me';
 const DEVELOPMENT_ORDER_WEBHOOK_SECRET = 'development-order-webhook-secret-change-me';
+/** Also the bot's development default (bot/src/config.ts). */
+export const DEVELOPMENT_BOT_API_TOKEN = 'development-bot-api-token-change-me';
 
 function resolveDerived(raw: z.infer<typeof environmentSchema>) {
   const wechatConfigured = Boolean(raw.WECHAT_APPID && raw.WECHAT_SECRET);
@@ -88,6 +92,7 @@ function resolveDerived(raw: z.infer<typeof environmentSchema>) {
     SCENE_SECRET: raw.SCENE_SECRET ?? DEVELOPMENT_SCENE_SECRET,
     SESSION_SECRET: raw.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
     ORDER_WEBHOOK_SECRET: raw.ORDER_WEBHOOK_SECRET ?? DEVELOPMENT_ORDER_WEBHOOK_SECRET,
+    BOT_API_TOKEN: raw.BOT_API_TOKEN ?? DEVELOPMENT_BOT_API_TOKEN,
   };
 }
 
@@ -102,6 +107,7 @@ function productionProblems(raw: z.infer<typeof environmentSchema>): { variable:
   if (!raw.SCENE_SECRET) problems.push({ variable: 'SCENE_SECRET', message: 'required when NODE_ENV=production' });
   if (!raw.SESSION_SECRET) problems.push({ variable: 'SESSION_SECRET', message: 'required when NODE_ENV=production' });
   if (!raw.ORDER_WEBHOOK_SECRET) problems.push({ variable: 'ORDER_WEBHOOK_SECRET', message: 'required when NODE_ENV=production' });
+  if (!raw.BOT_API_TOKEN) problems.push({ variable: 'BOT_API_TOKEN', message: 'required when NODE_ENV=production' });
   return problems;
 }
 

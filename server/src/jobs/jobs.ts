@@ -3,7 +3,7 @@ import type { JobDefinition } from './scheduler';
 
 /** Every scheduled job. Each calls component services, and each is safe to rerun. */
 export function jobDefinitions(services: Services): JobDefinition[] {
-  const { points, invites, rewards } = services;
+  const { points, invites, rewards, orders } = services;
   return [
     {
       name: 'points-expiry',
@@ -38,6 +38,13 @@ export function jobDefinitions(services: Services): JobDefinition[] {
       title: '兑换中断修复',
       schedule: { kind: 'every_minutes', minutes: 15 },
       run: async (now) => ({ ...(await rewards.repairRedemptions({ now })) }),
+    },
+    {
+      name: 'orders-repair',
+      title: '订单状态与积分补偿',
+      schedule: { kind: 'hourly', minute: 40 },
+      leaseMs: 30 * 60_000,
+      run: async (now) => ({ ...(await orders.repair(new Date(now.getTime() - 2 * 24 * 3600_000))) }),
     },
   ];
 }

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/open-database';
 import { createLogger } from '../lib/logger';
+import { createServices } from '../container';
 import { DEMO_LOGINS } from './demo-data';
 import { seedDemo } from './seed-demo';
 
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
   try {
-    const result = await seedDemo();
+    const result = await seedDemo({ services: createServices({ config, logger, connection: database.connection }) });
     console.log(result.created ? 'Demo data created.' : 'The database already has data; nothing seeded.');
     console.log(`Dev logins: ${[DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors].join(', ')}`);
   } finally {

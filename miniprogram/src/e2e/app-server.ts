@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPOSITORY_DIR } from './taro-build';
+
+export interface RunningServer {
+  baseUrl: string;
+  stop: () => Promise<void>;
+  output: () => string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real server as a child process on 127.0.0.1, seeded with the demo chain in a database of its
+ * own (on the jest run's embedded FerretDB when there is one), serving the H5 build at /h5.
+ */
+export async function startAppServer(h5Dir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    H5_DIST_DIR: h5Dir,
+    H5_BASE_URL: `${baseUrl}/h5`,
+    RATE_LIMIT_MAX: '100000',
+    SEED_DEMO_DATA: 'true',
+  };
+  if (process.env.TEST_MONGODB_URI) {
+    env.MONGODB_URI = process.env.TEST_MONGODB_URI;
+    env.MONGODB_DB_NAME = `e2e_${process.pid}_${Date.now()}`;
+  }
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPOSITORY_DIR, 'server', 'dist', 'main.js')], { cwd: REPOSITORY_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+    const ready = await fetch(`${baseUrl}/readyz`).then((response) => response.ok, () => false);
+    if (ready) return { baseUrl, stop, output: () => output };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  await stop();
+  throw new Error(`server did not become ready:\n${output.slice(-3000)}`);
+}

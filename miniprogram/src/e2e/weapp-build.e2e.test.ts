@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { MAIN_PAGES, STAFF_PACKAGE } from '../constants/routes';
+import { ensureTaroBuild } from './taro-build';
+
+jest.setTimeout(600_000);
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory).flatMap((entry) => {
+    const full = path.join(directory, entry);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('the weapp build', () => {
+  let outputDir: string;
+  beforeAll(() => {
+    outputDir = ensureTaroBuild('weapp');
+  });
+
+  it('lists every page and the staff subpackage in app.json, each with its files', () => {
+    const appJson = JSON.parse(readFileSync(path.join(outputDir, 'app.json'), 'utf8')) as { pages: string[]; subPackages?: { root: string; pages: string[] }[] };
+    expect(appJson.pages).toEqual([...MAIN_PAGES]);
+    expect(appJson.subPackages).toEqual([{ root: STAFF_PACKAGE.root, pages: [...STAFF_PACKAGE.pages] }]);
+    const pageFiles = [...appJson.pages, ...STAFF_PACKAGE.pages.map((page) => `${STAFF_PACKAGE.root}/${page}`)];
+    for (const page of pageFiles) {
+      for (const extension of ['.js', '.json', '.wxml']) expect(statSync(path.join(outputDir, page + extension)).isFile()).toBe(true);
+    }
+  });
+
+  it('keeps the main package under WeChat’s 2 MB limit with room to spare', () => {
+    const files = filesUnder(outputDir);
+    const mainBytes = files.filter((file) => !file.startsWith(path.join(outputDir, STAFF_PACKAGE.root) + path.sep)).reduce((sum, file) => sum + statSync(file).size, 0);
+    expect(mainBytes).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
+  it('contains no eval and no Function constructor (WeChat rejects both)', () => {
+    const offenders = filesUnder(outputDir)
+      .filter((file) => file.endsWith('.js'))
+      .filter((file) => /\beval\s*\(|new\s+Function\s*\(/.test(readFileSync(file, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+import { ApiError, createApiClient, toRequestOptions, type HttpResponse, type TokenStore } from './api-client';
+import type Taro from '@tarojs/taro';
+
+function memoryTokens(initial: string | null): TokenStore {
+  let token = initial;
+  return { get: () => token, set: (next) => (token = next) };
+}
+
+const expired: HttpResponse = { statusCode: 401, data: { error: { code: 'SESSION_EXPIRED', message: 'expired', details: null } } };
+
+describe('toRequestOptions', () => {
+  it('joins the base URL, path and query and sends the token as a bearer header', () => {
+    const options = toRequestOptions('https://api.example.com/', { method: 'POST', path: '/auth/login', body: { code: 'dev:王' }, query: { limit: 5, before: undefined } }, 't1');
+    expect(options).toMatchObject({
+      url: 'https://api.example.com/auth/login?limit=5',
+      method: 'POST',
+      data: { code: 'dev:王' },
+      header: { 'content-type': 'application/json', authorization: 'Bearer t1' },
+    });
+  });
+
+  it('sends no authorization header before sign-in', () => {
+    expect(toRequestOptions('http://127.0.0.1:3000', { method: 'GET', path: '/healthz' }).header).not.toHaveProperty('authorization');
+  });
+});
+
+describe('the API client', () => {
+  it('returns the JSON body of a successful response', async () => {
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens('t1'), relogin: jest.fn(), transport: async () => ({ statusCode: 200, data: { available: 30 } }) });
+    await expect(client.request({ method: 'GET', path: '/points/me' })).resolves.toEqual({ available: 30 });
+  });
+
+  it('turns the error body into an ApiError with its code', async () => {
+    const client = createApiClient({
+      baseUrl: () => 'http://api',
+      tokens: memoryTokens('t1'),
+      relogin: jest.fn(),
+      transport: async () => ({ statusCode: 409, data: { error: { code: 'INSUFFICIENT_POINTS', message: '积分不足', details: null } } }),
+    });
+    const error = await client.request({ method: 'POST', path: '/rewards/x/redeem' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ kind: 'http', status: 409, code: 'INSUFFICIENT_POINTS', message: '积分不足', retryable: false });
+  });
+
+  it('when the network fails, then a retryable network error is thrown', async () => {
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens(null), relogin: jest.fn(), transport: async () => Promise.reject({ errMsg: 'request:fail timeout' }) });
+    await expect(client.request({ method: 'GET', path: '/stores' })).rejects.toMatchObject({ kind: 'network', retryable: true, code: 'NETWORK_ERROR' });
+  });
+});
+
+describe('token refresh', () => {
+  it('when the session expired, then it logs in again once and repeats the request with the new token', async () => {
+    const tokens = memoryTokens('old');
+    const seen: string[] = [];
+    const transport = jest.fn(async (options: Taro.request.Option): Promise<HttpResponse> => {
+      const auth = (options.header as Record<string, string>).authorization ?? '';
+      seen.push(auth);
+      return auth === 'Bearer new' ? { statusCode: 200, data: { ok: true } } : expired;
+    });
+    const relogin = jest.fn(async () => tokens.set('new'));
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens, relogin, transport });
+    await expect(client.request({ method: 'GET', path: '/tasks/me' })).resolves.toEqual({ ok: true });
+    expect(relogin).toHaveBeenCalledTimes(1);
+    expect(seen).toEqual(['Bearer old', 'Bearer new']);
+  });
+
+  it('when several requests expire together, then they share a single re-login', async () => {
+    const tokens = memoryTokens('old');
+    let release: () => void = () => undefined;
+    const relogin = jest.fn(() => new Promise<void>((resolve) => (release = () => { tokens.set('new'); resolve(); })));
+    const transport = async (options: Taro.request.Option): Promise<HttpResponse> =>
+      (options.header as Record<string, string>).authorization === 'Bearer new' ? { statusCode: 200, data: options.url } : expired;
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens, relogin, transport });
+    const both = Promise.all([client.request({ method: 'GET', path: '/a' }), client.request({ method: 'GET', path: '/b' })]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    release();
+    await expect(both).resolves.toEqual(['http://api/a', 'http://api/b']);
+    expect(relogin).toHaveBeenCalledTimes(1);
+  });
+
+  it('when the session is still refused after re-login, then it gives up instead of looping', async () => {
+    const tokens = memoryTokens('old');
+    const relogin = jest.fn(async () => tokens.set('new'));
+    const transport = jest.fn(async () => expired);
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens, relogin, transport });
+    await expect(client.request({ method: 'GET', path: '/tasks/me' })).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
+    expect(relogin).toHaveBeenCalledTimes(1);
+    expect(transport).toHaveBeenCalledTimes(2);
+  });
+
+  it('never re-logs in for a public call or a login call', async () => {
+    const relogin = jest.fn();
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens('t'), relogin, transport: async () => expired });
+    await expect(client.request({ method: 'POST', path: '/auth/wechat-login', auth: false })).rejects.toMatchObject({ status: 401 });
+    expect(relogin).not.toHaveBeenCalled();
+  });
+});
