@@ -15,6 +15,8 @@ import { rewardsRouter } from './components/rewards/rewards.router';
 import { tasksRouter } from './components/tasks/tasks.router';
 import { ordersRouter } from './components/orders/orders.router';
 import { productsRouter } from './components/products/products.router';
+import { groupsRouter } from './components/groups/groups.router';
+import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
 import { jobDefinitions } from './jobs/jobs';
@@ -47,6 +49,8 @@ function apiRouters(services: Services): ApiRouter[] {
     tasksRouter(services),
     productsRouter(services),
     ordersRouter(services),
+    groupsRouter(services),
+    metricsRouter(services),
   ];
 }
 

@@ -11,6 +11,7 @@ import { ResidentService } from './components/residents/resident.service';
 import { RewardsService } from './components/rewards/rewards.service';
 import { TaskService } from './components/tasks/tasks.service';
 import { OrderService } from './components/orders/orders.service';
+import { MetricsService } from './components/metrics/metrics.service';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
@@ -35,6 +36,7 @@ export interface Services extends AppDependencies {
   rewards: RewardsService;
   tasks: TaskService;
   orders: OrderService;
+  metrics: MetricsService;
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -97,5 +99,6 @@ export function createServices(deps: AppDependencies): Services {
     rewards: new RewardsService(points),
     tasks,
     orders,
+    metrics: new MetricsService(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Services } from '../container';
+import { metricsJobs } from '../components/metrics/metrics.jobs';
 import type { JobDefinition } from './scheduler';
 
 /** Every scheduled job. Each calls component services, and each is safe to rerun. */
@@ -46,5 +47,6 @@ export function jobDefinitions(services: Services): JobDefinition[] {
       leaseMs: 30 * 60_000,
       run: async (now) => ({ ...(await orders.repair(new Date(now.getTime() - 2 * 24 * 3600_000))) }),
     },
+    ...metricsJobs(services),
   ];
 }

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { useTestDatabase } from '@o2o/server/dist/testing/test-database';
+import mongoose from 'mongoose';
+import { VirtualClock, systemClock, type Clock } from './clock';
+import { MockWorld, bindRoom, pause, relaxBrandSettings, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
+
+useTestDatabase();
+jest.setTimeout(90_000);
+const server = useTestServer();
+
+const data = temporaryDirectory('o2o-bot-deliveries-');
+const ids = { manager: 'c-manager', wang: 'c-wang', li: 'c-li', room1: 'r-deliveries-1@chatroom', room2: 'r-deliveries-2@chatroom', room3: 'r-deliveries-3@chatroom' };
+
+/** The same WeChat account and groups as seen by a fresh puppet (after a restart). */
+function buildWorld() {
+  const world = new MockWorld();
+  const manager = world.contact('徐家汇店长', { id: ids.manager });
+  const wang = world.contact('王阿姨', { id: ids.wang });
+  const li = world.contact('李叔叔', { id: ids.li });
+  const rooms = [ids.room1, ids.room2, ids.room3].map((id, index) => world.room(`徐家汇 ${index + 1} 群`, [manager, wang, li], { id }));
+  return { world, manager, wang, li, rooms };
+}
+
+let current = buildWorld();
+let running: RunningBot;
+let managerToken: string;
+let storeId: string;
+let groupIds: string[] = [];
+/** Everything said in a room across bot restarts. */
+const history: { roomId: string | null; text: string }[] = [];
+const record = () => history.push(...current.world.said.map((entry) => ({ roomId: entry.roomId, text: entry.text })));
+
+beforeAll(async () => {
+  running = await startBot(current.world, server, { dataDir: data.path });
+  await relaxBrandSettings(server);
+  for (const room of current.rooms) ({ token: managerToken, storeId } = await bindRoom(current.world, server, room, current.manager));
+  groupIds = (await mongoose.connection.collection('groups').find({}).sort({ _id: 1 }).toArray()).map((group) => String(group._id));
+  const resident = await server.login('dev:deliveries-wang');
+  const code = await server.identityCode(resident.token);
+  current.wang.say(`绑定 ${code}`).to(current.world.self);
+  await waitFor(() => current.world.saidIn(current.wang, '绑定成功')[0], 'the resident binding');
+});
+
+afterAll(async () => {
+  await running?.bot.stop();
+  data.remove();
+});
+
+async function restart(env: Record<string, string> = {}, clock: Clock = new VirtualClock()): Promise<void> {
+  await running.bot.stop();
+  record();
+  current = buildWorld();
+  running = await startBot(current.world, server, { dataDir: data.path, env, clock });
+}
+
+const said = (fragment: string) => [...history, ...current.world.said].filter((entry) => entry.text.includes(fragment));
+
+describe('broadcasts', () => {
+  it('when a broadcast is sent and the bot restarts before the server heard the ack, then no group gets it twice', async () => {
+    // A real clock and a pending message keep the broadcast waiting in the paced queue for a second.
+    await restart({}, systemClock);
+    const room = await running.bot.wechaty.Room.find({ id: ids.room1 });
+    void running.bot.runtime.queue.enqueue(ids.room1, () => room!.say('排队中的消息').then(() => undefined));
+    const created = await server.request<{ id: string }>('POST', '/groups/broadcasts', { audience: 'group', groupId: groupIds[0], text: '周末团购：车厘子 5 折' }, managerToken);
+    expect(created.status).toBe(201);
+    await waitFor(() => running.bot.runtime.queue.length > 0 && said('排队中的消息').length > 0, 'the broadcast to wait in the queue');
+    await server.stop(); // the ack cannot reach the server
+    await waitFor(() => said('车厘子 5 折').length === 1, 'the broadcast to be sent');
+    await pause(300);
+    await restart();
+    await server.start();
+    await waitFor(async () => (await mongoose.connection.collection('group_delivery_acks').countDocuments({ _id: `broadcast:${created.body.id}:${groupIds[0]}` as never, status: 'sent' })) === 1, 'the ack');
+    await pause(800);
+    expect(said('车厘子 5 折')).toHaveLength(1);
+    const list = await server.request<{ id: string; deliveries: number; sent: number }[]>('GET', '/groups/broadcasts', undefined, managerToken);
+    expect(list.body.find((entry) => entry.id === created.body.id)).toMatchObject({ deliveries: 1, sent: 1 });
+  });
+
+  it('sends a store-wide broadcast once to each of its groups, paced: 1 s apart per group and at most N per minute for the account', async () => {
+    await restart({ BOT_MAX_MESSAGES_PER_MINUTE: '4', BOT_MIN_INTERVAL_PER_GROUP_MS: '1000' });
+    const start = running.bot.runtime.queue.history.length;
+    for (let n = 1; n <= 3; n += 1) {
+      await server.request('POST', '/groups/broadcasts', { audience: 'store', storeId, text: `门店通知第 ${n} 条` }, managerToken);
+    }
+    await waitFor(() => said('门店通知第').length === 9, 'nine broadcast messages (3 x 3 groups)', 20_000);
+    await pause(500);
+    expect(said('门店通知第')).toHaveLength(9);
+    for (const roomId of [ids.room1, ids.room2, ids.room3]) expect(said('门店通知第').filter((entry) => entry.roomId === roomId)).toHaveLength(3);
+    const sends = running.bot.runtime.queue.history.slice(start);
+    for (const roomId of [ids.room1, ids.room2, ids.room3]) {
+      const times = sends.filter((entry) => entry.conversationId === roomId).map((entry) => entry.at);
+      for (let i = 1; i < times.length; i += 1) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(1000);
+    }
+    const times = sends.map((entry) => entry.at);
+    for (let i = 0; i < times.length; i += 1) expect(times.filter((at) => at >= times[i] && at < times[i] + 60_000).length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('the outbox', () => {
+  it('when the server is down, check-ins, moderation and activity wait in the outbox, survive a restart, and arrive in order when it returns', async () => {
+    await restart();
+    current.li.say('几点关门？').to(current.rooms[1]);
+    await waitFor(() => current.world.saidIn(current.rooms[1], '营业时间')[0], 'an answer while the server is up');
+    await server.stop();
+    const saidAt = new Date();
+    current.li.say('今天人真多').to(current.rooms[1]);
+    current.wang.say('签到').to(current.rooms[1]);
+    await waitFor(() => current.world.saidIn(current.rooms[1], '签到收到')[0], 'the queued check-in reply');
+    current.li.say('低价代购，加我微信 shop55555').to(current.rooms[1]);
+    await waitFor(() => current.world.saidIn(current.rooms[1], '请勿')[0], 'the offline warning');
+    await restart(); // killed and restarted while the server is still down
+    await pause(300);
+    const outbox = readFileSync(path.join(data.path, 'outbox.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).kind);
+    expect(outbox).toEqual(expect.arrayContaining(['checkin', 'moderation_case', 'activity']));
+    expect(outbox.indexOf('checkin')).toBeLessThan(outbox.indexOf('moderation_case'));
+
+    await server.start();
+    const residentId = (await mongoose.connection.collection('group_identities').findOne({ _id: ids.wang as never }))!.residentId;
+    const event = await waitFor(() => mongoose.connection.collection('task_events').findOne({ type: 'group_checkin', residentId }), 'the check-in to arrive');
+    expect(Math.abs(event.occurredAt.getTime() - saidAt.getTime())).toBeLessThan(5000);
+    const moderation = await waitFor(() => mongoose.connection.collection('group_moderation_cases').findOne({ wxid: ids.li }), 'the moderation case');
+    expect(moderation).toMatchObject({ rule: 'contact_promo', outcome: 'warned', strike: 1 });
+    await waitFor(() => readFileSync(path.join(data.path, 'outbox.jsonl'), 'utf8') === '', 'the outbox to empty');
+    const stats = await server.request<{ messages: number; checkins: number }>('GET', `/groups/${groupIds[1]}/stats`, undefined, managerToken);
+    expect(stats.body.checkins).toBe(1);
+    expect(stats.body.messages).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('staff commands', () => {
+  const room = () => current.rooms[2];
+
+  it('publishes an announcement once, shows today\'s stats, and pauses and resumes the bot', async () => {
+    current.manager.say('公告 明天上午 9 点到 10 点停电，暂停营业').to(room());
+    await waitFor(() => current.world.saidIn(room(), '公告已排队')[0], 'the confirmation');
+    await waitFor(() => current.world.saidIn(room(), '停电')[0], 'the announcement');
+    current.manager.say('今日数据').to(room());
+    expect(await waitFor(() => current.world.saidIn(room(), '今日群数据')[0], 'the stats')).toMatch(/成员 3 人/);
+
+    current.manager.say('暂停').to(room());
+    await waitFor(() => current.world.saidIn(room(), '暂停本群')[0], 'the pause');
+    current.wang.say('几点关门？').to(room());
+    await pause(500);
+    expect(current.world.saidIn(room(), '营业时间')).toEqual([]);
+    current.manager.say('恢复').to(room());
+    await waitFor(() => current.world.saidIn(room(), '我回来了')[0], 'the resume');
+    current.wang.say('几点关门？').to(room());
+    await waitFor(() => current.world.saidIn(room(), '营业时间')[0], 'an answer again');
+    await pause(500);
+    expect(said('停电')).toHaveLength(1);
+  });
+
+  it('ignores staff commands from residents', async () => {
+    current.li.say('公告 我家猫丢了').to(room());
+    current.li.say('暂停').to(room());
+    await pause(600);
+    expect(current.world.saidIn(room(), '猫丢了')).toEqual([]);
+    expect(current.world.saidIn(room(), '暂停本群')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,66 @@
+import { foldWidth, stripMentions } from '@o2o/shared/rules/text-normalize';
+
+/** What a resident asks that the bot can answer from the store's data. */
+export type Intent =
+  | { kind: 'my_points' }
+  | { kind: 'my_order' }
+  | { kind: 'points_how' }
+  | { kind: 'offers' }
+  | { kind: 'hours' }
+  | { kind: 'delivery' }
+  | { kind: 'address' }
+  | { kind: 'product'; keyword: string };
+
+const QUESTION = /[?？]|吗|么|呢|几点|多少|怎么|如何|咋|哪|什么|啥|有没有|有没|能不能|可不可以|是否|请问|想问|问下|问一下|求问/;
+
+const PATTERNS: [Intent['kind'], RegExp][] = [
+  ['my_points', /(我的积分|我有多少积分|我还有多少积分|积分余额|查(一下|下)?积分|我.{0,2}积分(有)?多少)/],
+  ['my_order', /(我的订单|订单状态|查(一下|下)?订单|订单.{0,6}(到哪|怎么样|到了|发货|送了|送到|进度)|我.{0,4}(买的|下的单).{0,6}(到哪|送了|到了))/],
+  ['points_how', /(积分.{0,8}(怎么|如何|咋|怎样|哪里|在哪).{0,4}(赚|得|获得|拿|领|攒|挣|用|兑换|花|使用)|(怎么|如何|咋|怎样).{0,4}(赚|得|获得|拿|领|攒|挣|用|兑换|花|使用).{0,3}积分|积分(有什么用|有啥用|能干嘛|能干什么|能换|可以换|怎么用|兑换什么))/],
+  ['offers', /((今天|今日|本周|这周|最近|现在|近期|周末).{0,6}(特价|特惠|优惠|活动|促销|打折|便宜)|有(什么|啥|哪些)(特价|特惠|优惠|活动|促销))/],
+  ['hours', /(几点(开门|关门|营业|打烊|下班|开|关)|营业时间|开门时间|什么时候(开门|关门|营业|打烊)|(现在|今天|还|晚上|早上|明天).{0,3}(开门|营业|开着|关门|打烊)|开到几点|营业到几点|几点营业|(开门|营业|关门)了?(吗|没|不))/],
+  ['delivery', /(配送费|运费|送货费|起送|包邮|免运费|免配送费|配送范围|送货范围|(能|可以|会|包)?(配送|送货|外送|送上门|送到家)|送不送|能不能送|多远.{0,3}送|送到.{0,8}(吗|不))/],
+  ['address', /(地址|在哪(里|儿)?|怎么走|位置在|门店在|店在哪|具体位置|怎么去)/],
+];
+
+const PRODUCT = [
+  /(?:有没有|有没|有卖|卖不卖|还有没有|有无|有木有)(?:卖)?\s*([\p{Script=Han}A-Za-z0-9]{1,10}?)\s*(?:卖|的|呀|啊|吗|呢|$)/u,
+  /([\p{Script=Han}A-Za-z0-9]{1,10}?)(?:有卖吗|卖吗|有货吗|还有货吗|有没有货|有吗|多少钱|什么价|几块钱)/u,
+];
+const NOT_PRODUCTS = new Set(['你', '你们', '人', '谁', '店员', '店长', '群主', '什么', '啥', '优惠', '活动', '积分', '配送', '订单', '这个', '那个', '东西', '问题', '时间', '空', '事']);
+
+function cleaned(text: string): string {
+  return foldWidth(stripMentions(text)).replace(/\s+/g, ' ').trim();
+}
+
+/** Whether the text reads as a question (so unprompted chatter that only mentions a topic stays unanswered). */
+export function looksLikeQuestion(text: string): boolean {
+  return QUESTION.test(cleaned(text));
+}
+
+/** The answerable question in a message, or null. Personal questions come first, products last. */
+export function detectIntent(text: string): Intent | null {
+  const body = cleaned(text);
+  if (!body || body.length > 200) return null;
+  for (const [kind, pattern] of PATTERNS) {
+    if (pattern.test(body)) return { kind } as Intent;
+  }
+  for (const pattern of PRODUCT) {
+    const keyword = pattern.exec(body.replace(/[?？!！。，,.~～]/g, ''))?.[1]?.replace(/^(卖|买|那种|这种|新鲜的?)/, '');
+    if (keyword && !NOT_PRODUCTS.has(keyword) && !/^(吗|呢|的)$/.test(keyword) && !/^(人|谁|哪位|大家|邻居|朋友)/.test(keyword) && !/(一起|要|想|去|来)/.test(keyword)) {
+      return { kind: 'product', keyword };
+    }
+  }
+  return null;
+}
+
+/** 积分 / 订单 said privately: the member's own data. */
+export function detectPrivateQuery(text: string): 'points' | 'order' | null {
+  const body = cleaned(text).replace(/\s/g, '');
+  if (/^(查?(我的)?积分(余额)?|我有多少积分|积分多少)[?？]?$/.test(body) || /我的积分|积分余额/.test(body)) return 'points';
+  if (/^(查?(我的)?订单(状态)?|订单到哪了?)[?？]?$/.test(body) || /我的订单|订单状态/.test(body)) return 'order';
+  const intent = detectIntent(body);
+  if (intent?.kind === 'my_points') return 'points';
+  if (intent?.kind === 'my_order') return 'order';
+  return null;
+}

@@ -1,0 +1,90 @@
+import type { Contact, Wechaty, WechatyPlugin } from 'wechaty';
+import { inQuietHours } from '@o2o/shared/rules/group-settings';
+import type { GroupDelivery } from '@o2o/shared/schemas/groups';
+import { eventId, isLoggedIn, type BotRuntime } from '../runtime';
+import { ServerUnavailableError } from '../server-client/bot-api';
+
+/**
+ * Sends greetings and broadcasts the server has due, each exactly once, through the one paced
+ * queue. The journal records a delivery before it is sent; its ack goes through the durable
+ * outbox. After a restart, a delivery the journal knows is acknowledged again, never re-sent.
+ * Quiet hours and a paused group hold deliveries until later.
+ */
+export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () => void) => void): WechatyPlugin {
+  return (bot: Wechaty) => {
+    const inFlight = new Set<string>();
+
+    const acknowledge = (delivery: GroupDelivery, status: 'sent' | 'failed' | 'uncertain') => {
+      runtime.outbox.add({ id: eventId('ack'), kind: 'delivery_ack', at: new Date(runtime.clock.now()).toISOString(), deliveryId: delivery.id, status });
+      void runtime.outbox.flush();
+    };
+
+    const deliver = async (delivery: GroupDelivery): Promise<void> => {
+      const known = runtime.journal.state(delivery.id);
+      if (known === 'sent' || known === 'sending') {
+        acknowledge(delivery, known === 'sent' ? 'sent' : 'uncertain');
+        return;
+      }
+      const context = await runtime.directory.get(delivery.roomId);
+      if (!context?.bound || context.settings.paused || inQuietHours(context.settings.quietHours, new Date(runtime.clock.now()))) return;
+      const room = await bot.Room.find({ id: delivery.roomId }).catch(() => undefined);
+      if (!room) return;
+      const mentions = (await Promise.all(delivery.mentionWxids.map((id) => bot.Contact.find({ id }).catch(() => undefined)))).filter((contact): contact is Contact => Boolean(contact));
+      inFlight.add(delivery.id);
+      try {
+        await runtime.queue.enqueue(room.id, async () => {
+          // Checked again at the moment of sending: another poll may have sent it meanwhile.
+          const state = runtime.journal.state(delivery.id);
+          if (state === 'sent' || state === 'sending') return;
+          runtime.journal.mark(delivery.id, 'sending', runtime.clock.now());
+          try {
+            await room.say(delivery.text, ...mentions);
+          } catch (error) {
+            runtime.journal.mark(delivery.id, 'failed', runtime.clock.now());
+            throw error;
+          }
+          runtime.journal.mark(delivery.id, 'sent', runtime.clock.now());
+        });
+        acknowledge(delivery, 'sent');
+      } catch (error) {
+        runtime.log.warn('delivery not sent; it stays due', { deliveryId: delivery.id, err: error });
+      } finally {
+        inFlight.delete(delivery.id);
+      }
+    };
+
+    let polling: Promise<void> | null = null;
+    let again = false;
+    const poll = (): void => {
+      if (!isLoggedIn(bot)) return;
+      if (polling) {
+        again = true;
+        return;
+      }
+      polling = (async () => {
+        do {
+          again = false;
+          try {
+            await runtime.outbox.flush();
+            const due = await runtime.api.pendingDeliveries(50);
+            await Promise.all(due.filter((delivery) => !inFlight.has(delivery.id)).map(deliver));
+          } catch (error) {
+            if (!(error instanceof ServerUnavailableError)) runtime.log.error('polling deliveries failed', { err: error });
+          }
+        } while (again);
+      })().finally(() => {
+        polling = null;
+      });
+    };
+    registerPoller(poll);
+
+    const onLogin = () => poll();
+    bot.on('login', onLogin);
+    const timer = setInterval(poll, runtime.config.deliveryPollIntervalMs);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      bot.off('login', onLogin);
+    };
+  };
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Contact, Room, Wechaty } from 'wechaty';
+import type { BotGroupContext } from '@o2o/shared/schemas/groups';
+import type { Clock } from './clock';
+import type { BotConfig } from './config';
+import type { GroupDirectory } from './group-directory';
+import type { Incoming } from './incoming';
+import type { Logger } from './logger';
+import type { SendQueue } from './sending/send-queue';
+import type { BotApi } from './server-client/bot-api';
+import type { DeliveryJournal } from './server-client/delivery-journal';
+import type { Outbox } from './server-client/outbox';
+
+/** A message on its way through the plugins, with its room's context once loaded. */
+export interface Turn extends Incoming {
+  context: BotGroupContext | null;
+  /** The talker is staff of the room's store (bound staff, the group owner or an admin). */
+  isStaff: boolean;
+}
+
+export type Verdict = 'handled' | 'continue';
+export type TurnHandler = (turn: Turn) => Promise<Verdict>;
+
+/** The stages a message passes through, in order; the first that handles it ends its way. */
+export const STAGES = {
+  activity: 10,
+  binding: 20,
+  staffCommands: 30,
+  gate: 40,
+  moderation: 50,
+  checkin: 60,
+  privateQueries: 65,
+  answers: 70,
+} as const;
+
+export class MessagePipeline {
+  private readonly handlers: { stage: number; name: string; handler: TurnHandler }[] = [];
+
+  add(stage: number, name: string, handler: TurnHandler): () => void {
+    const entry = { stage, name, handler };
+    this.handlers.push(entry);
+    this.handlers.sort((a, b) => a.stage - b.stage);
+    return () => {
+      const index = this.handlers.indexOf(entry);
+      if (index >= 0) this.handlers.splice(index, 1);
+    };
+  }
+
+  async run(turn: Turn, log: Logger): Promise<void> {
+    for (const { name, handler } of this.handlers) {
+      try {
+        if ((await handler(turn)) === 'handled') return;
+      } catch (error) {
+        log.error('a message handler failed; the message goes on to the next', { handler: name, messageId: turn.id, err: error });
+      }
+    }
+  }
+}
+
+/** Everything the plugins share: one server client, one outbox, one outgoing queue, one clock. */
+export interface BotRuntime {
+  config: BotConfig;
+  api: BotApi;
+  outbox: Outbox;
+  journal: DeliveryJournal;
+  queue: SendQueue;
+  directory: GroupDirectory;
+  clock: Clock;
+  log: Logger;
+  pipeline: MessagePipeline;
+  /** Asks the delivery poller to look now (after a greeting or an announcement was queued). */
+  pollDeliveries(): void;
+  /** Asks the member reconciler to look at one room now (after it was bound). */
+  reconcileRoom(room: Room): void;
+}
+
+export function eventId(prefix: string): string {
+  return `${prefix}:${randomUUID()}`;
+}
+
+/** An answer or a warning that cannot go out within this long is dropped: late replies only confuse. */
+export const REPLY_MAX_WAIT_MS = 5 * 60_000;
+
+/** Says something in a room through the paced queue; resolves when sent. */
+export function sayInRoom(runtime: BotRuntime, room: Room, text: string, mention: Contact[] = []): Promise<void> {
+  return runtime.queue.enqueue(room.id, async () => {
+    await room.say(text, ...mention);
+  }, { maxWaitMs: REPLY_MAX_WAIT_MS });
+}
+
+export function sayToContact(runtime: BotRuntime, contact: Contact, text: string): Promise<void> {
+  return runtime.queue.enqueue(contact.id, async () => {
+    await contact.say(text);
+  }, { maxWaitMs: REPLY_MAX_WAIT_MS });
+}
+
+/** Replies where the message came from: in the room (mentioning the talker) or privately. */
+export function reply(runtime: BotRuntime, turn: Turn, text: string): Promise<void> {
+  return turn.room ? sayInRoom(runtime, turn.room, text, [turn.talker]) : sayToContact(runtime, turn.talker, text);
+}
+
+/** Fire-and-forget for handlers: a failed send is logged, never thrown into the message path. */
+export function replyLater(runtime: BotRuntime, turn: Turn, text: string): void {
+  reply(runtime, turn, text).catch((error: unknown) => runtime.log.warn('reply not sent', { err: error }));
+}
+
+/** The id of the logged-in account, or undefined (Wechaty throws when asked before login). */
+export function selfIdOf(bot: Wechaty): string | undefined {
+  try {
+    return isLoggedIn(bot) ? bot.currentUser.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wechaty throws when asked before its puppet is set; that means no. */
+export function isLoggedIn(bot: Wechaty): boolean {
+  try {
+    return bot.isLoggedIn;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,61 @@
+import { VirtualClock } from '../clock';
+import { createLogger } from '../logger';
+import { SendQueue } from './send-queue';
+
+const log = createLogger('silent');
+
+describe('the paced outgoing queue', () => {
+  it('keeps at least the interval between messages to one group and at most N per minute for the account, on a virtual clock', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new SendQueue({ minIntervalPerConversationMs: 1000, maxMessagesPerMinute: 40 }, clock, log);
+    const sent: string[] = [];
+    const rooms = ['a@chatroom', 'b@chatroom', 'c@chatroom'];
+    await Promise.all(Array.from({ length: 120 }, (_, i) => queue.enqueue(rooms[i % 3], async () => void sent.push(`${rooms[i % 3]}#${i}`))));
+    expect(sent).toHaveLength(120);
+    for (const room of rooms) {
+      const times = queue.history.filter((entry) => entry.conversationId === room).map((entry) => entry.at);
+      for (let i = 1; i < times.length; i += 1) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(1000);
+    }
+    const times = queue.history.map((entry) => entry.at);
+    for (const start of times) expect(times.filter((at) => at >= start && at < start + 60_000).length).toBeLessThanOrEqual(40);
+    // 120 messages at 40 a minute take at least two minutes of (virtual) time.
+    expect(times.at(-1)! - times[0]).toBeGreaterThanOrEqual(120_000);
+  });
+
+  it('keeps each group\'s order and does not hold other groups behind a waiting one', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new SendQueue({ minIntervalPerConversationMs: 5000, maxMessagesPerMinute: 100 }, clock, log);
+    const sent: string[] = [];
+    await Promise.all([
+      queue.enqueue('a', async () => void sent.push('a1')),
+      queue.enqueue('a', async () => void sent.push('a2')),
+      queue.enqueue('b', async () => void sent.push('b1')),
+    ]);
+    expect(sent).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('rejects a message whose send failed and goes on with the next', async () => {
+    const queue = new SendQueue({ minIntervalPerConversationMs: 0, maxMessagesPerMinute: 100 }, new VirtualClock(0), log);
+    const failing = queue.enqueue('a', async () => {
+      throw new Error('puppet error');
+    });
+    const next = queue.enqueue('a', async () => undefined);
+    await expect(failing).rejects.toThrow('puppet error');
+    await expect(next).resolves.toBeUndefined();
+  });
+});
+
+describe('stale replies', () => {
+  it('drops a reply that could not go out within its maximum wait, and still sends the rest', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new SendQueue({ minIntervalPerConversationMs: 0, maxMessagesPerMinute: 1 }, clock, createLogger('silent'));
+    const sent: string[] = [];
+    const first = queue.enqueue('a', async () => void sent.push('first'));
+    const stale = queue.enqueue('a', async () => void sent.push('stale'), { maxWaitMs: 30_000 });
+    const broadcast = queue.enqueue('a', async () => void sent.push('broadcast'));
+    await first;
+    await expect(stale).rejects.toThrow('stale');
+    await broadcast;
+    expect(sent).toEqual(['first', 'broadcast']);
+  });
+});

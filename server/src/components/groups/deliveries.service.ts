@@ -1,0 +1,149 @@
+import { Types } from 'mongoose';
+import type { z } from 'zod';
+import type { Broadcast, GroupDelivery, broadcastInputSchema } from '@o2o/shared/schemas/groups';
+import { AppError } from '../../lib/app-error';
+import { idString } from '../../lib/ids';
+import type { StaffPrincipal } from '../auth/auth.guard';
+import { assertStoreAccess, canAccessCity, storeFilter } from '../staff/staff-scope';
+import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupModel, type GroupBroadcastRecord, type GroupDeliveryRecord } from './groups.model';
+import { insertManyOnce, insertOnce } from './unique-insert';
+
+type BroadcastInput = z.output<typeof broadcastInputSchema>;
+
+export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
+  return {
+    id: delivery._id,
+    roomId: delivery.roomId,
+    groupId: String(delivery.groupId),
+    kind: delivery.kind,
+    text: delivery.text,
+    mentionWxids: delivery.mentionWxids ?? [],
+    dueAt: delivery.dueAt.toISOString(),
+  };
+}
+
+/**
+ * What the bot must say exactly once: greetings and broadcasts. Each is a delivery with a
+ * deterministic key, created by unique insert, and done when the bot's ack for that key exists.
+ */
+export class DeliveryService {
+  async queueGreeting(group: { _id: Types.ObjectId; roomId: string }, wxid: string, text: string, now: Date): Promise<boolean> {
+    return insertOnce(GroupDeliveryModel, {
+      _id: `greet:${group._id}:${wxid}`,
+      groupId: group._id,
+      roomId: group.roomId,
+      kind: 'greeting',
+      text,
+      mentionWxids: [wxid],
+      dueAt: now,
+      createdAt: now,
+    });
+  }
+
+  /** Due, unacknowledged deliveries, oldest first, after turning due broadcasts into deliveries. */
+  async pending(limit: number, now = new Date()): Promise<GroupDelivery[]> {
+    await this.expandDueBroadcasts(now);
+    const deliveries = await GroupDeliveryModel.find({ ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
+    return deliveries.map(deliveryView);
+  }
+
+  /** The first ack of a delivery stands; a repeat only repairs the mirror. */
+  async acknowledge(deliveryId: string, status: 'sent' | 'failed' | 'uncertain', at: Date): Promise<void> {
+    await insertOnce(GroupDeliveryAckModel, { _id: deliveryId, status, at });
+    const ack = await GroupDeliveryAckModel.findById(deliveryId).lean();
+    await GroupDeliveryModel.updateOne({ _id: deliveryId }, { $set: { ackStatus: ack?.status ?? status } });
+  }
+
+  async createBroadcast(staff: StaffPrincipal | null, input: BroadcastInput, now = new Date()): Promise<Broadcast> {
+    const target = await this.assertAudience(staff, input);
+    const broadcast = await GroupBroadcastModel.create({
+      audience: input.audience,
+      ...target,
+      text: input.text,
+      sendAt: input.sendAt ? new Date(input.sendAt) : now,
+      createdBy: staff?.id ?? null,
+      createdAt: now,
+    });
+    const record = broadcast.toObject() as GroupBroadcastRecord;
+    if (record.sendAt.getTime() <= now.getTime()) await this.expand(record, now);
+    return (await this.views([record]))[0];
+  }
+
+  async listBroadcasts(staff: StaffPrincipal, limit = 50): Promise<Broadcast[]> {
+    const scope = staff.role === 'admin' ? {} : { $or: [await storeFilter(staff), ...(staff.cityId ? [{ cityId: staff.cityId }] : [])] };
+    const broadcasts = await GroupBroadcastModel.find(scope).sort({ createdAt: -1 }).limit(limit).lean<GroupBroadcastRecord[]>();
+    return this.views(broadcasts);
+  }
+
+  private async views(broadcasts: GroupBroadcastRecord[]): Promise<Broadcast[]> {
+    const deliveries = await GroupDeliveryModel.find({ broadcastId: { $in: broadcasts.map((broadcast) => broadcast._id) } }, { broadcastId: 1, ackStatus: 1 }).lean();
+    return broadcasts.map((broadcast) => {
+      const mine = deliveries.filter((delivery) => delivery.broadcastId?.equals(broadcast._id));
+      return {
+        id: String(broadcast._id),
+        audience: broadcast.audience,
+        groupId: idString(broadcast.groupId),
+        storeId: idString(broadcast.storeId),
+        cityId: idString(broadcast.cityId),
+        text: broadcast.text,
+        sendAt: broadcast.sendAt.toISOString(),
+        createdAt: broadcast.createdAt.toISOString(),
+        deliveries: mine.length,
+        sent: mine.filter((delivery) => delivery.ackStatus === 'sent').length,
+      };
+    });
+  }
+
+  private async expandDueBroadcasts(now: Date): Promise<void> {
+    const due = await GroupBroadcastModel.find({ expandedAt: null, sendAt: { $lte: now } }).limit(100).lean<GroupBroadcastRecord[]>();
+    for (const broadcast of due) await this.expand(broadcast, now);
+  }
+
+  /** One delivery per target group, keyed `broadcast:<id>:<groupId>`: expanding twice creates nothing new. */
+  private async expand(broadcast: GroupBroadcastRecord, now: Date): Promise<void> {
+    const filter =
+      broadcast.audience === 'group' ? { _id: broadcast.groupId } : broadcast.audience === 'store' ? { storeId: broadcast.storeId } : broadcast.audience === 'city' ? { cityId: broadcast.cityId } : {};
+    const groups = await GroupModel.find(filter, { roomId: 1 }).lean();
+    await insertManyOnce(
+      GroupDeliveryModel,
+      groups.map((group) => ({
+        _id: `broadcast:${broadcast._id}:${group._id}`,
+        groupId: group._id,
+        roomId: group.roomId,
+        kind: 'broadcast',
+        text: broadcast.text,
+        mentionWxids: [],
+        broadcastId: broadcast._id,
+        dueAt: broadcast.sendAt,
+        createdAt: now,
+      })),
+    );
+    await GroupBroadcastModel.updateOne({ _id: broadcast._id }, { $set: { expandedAt: now } });
+  }
+
+  /** Who may broadcast where: a group or store within their stores, a city for its ops, everything for admins. */
+  private async assertAudience(staff: StaffPrincipal | null, input: BroadcastInput) {
+    const none = { groupId: null, storeId: null, cityId: null };
+    switch (input.audience) {
+      case 'group': {
+        const group = await GroupModel.findById(new Types.ObjectId(input.groupId!)).lean();
+        if (!group) throw AppError.notFound('Group');
+        if (staff) await assertStoreAccess(staff, group.storeId);
+        return { ...none, groupId: group._id, storeId: group.storeId, cityId: group.cityId };
+      }
+      case 'store': {
+        const storeId = new Types.ObjectId(input.storeId!);
+        const store = staff ? await assertStoreAccess(staff, storeId) : null;
+        return { ...none, storeId, cityId: store?.cityId ?? null };
+      }
+      case 'city': {
+        const cityId = new Types.ObjectId(input.cityId!);
+        if (staff && (staff.role === 'advisor' || staff.role === 'store_manager' || !canAccessCity(staff, cityId))) throw AppError.forbidden('Only city ops and admins broadcast to a city');
+        return { ...none, cityId };
+      }
+      default:
+        if (staff && staff.role !== 'admin') throw AppError.forbidden('Only an admin broadcasts to every group');
+        return none;
+    }
+  }
+}

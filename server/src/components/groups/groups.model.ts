@@ -1,0 +1,235 @@
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+import { MODERATION_RULES, PENALTY_LADDER } from '@o2o/shared/rules/moderation';
+import { SETTINGS_LEVELS } from '@o2o/shared/rules/group-settings';
+import { BIND_CODE_PURPOSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
+
+/**
+ * Community groups. Everything that must happen once (a greeting, a broadcast to a group, a daily
+ * check-in, a bind code's use, a moderation strike) is a unique insert with a deterministic key,
+ * because the embedded database does not serialise read-modify-write updates. Fields set with
+ * `$set` are mirrors or last-writer-wins settings.
+ */
+
+/** A WeChat group bound to a store. `roomId` is the puppet's id of the room. */
+const groupSchema = new Schema(
+  {
+    roomId: { type: String, required: true, unique: true },
+    topic: { type: String, default: '' },
+    storeId: { type: Schema.Types.ObjectId, required: true, index: true },
+    cityId: { type: Schema.Types.ObjectId, required: true },
+    boundAt: { type: Date, required: true },
+    boundByStaffId: { type: Schema.Types.ObjectId, default: null },
+    /** When the first full member list arrived: members present then were there before the bot and get no greeting. */
+    baselineAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+export const GroupModel = model('Group', groupSchema, 'groups');
+export type GroupRecord = InferSchemaType<typeof groupSchema> & { _id: Types.ObjectId };
+
+/** One level of settings, keyed `brand`, `city:<id>`, `store:<id>` or `group:<id>`; only the keys it overrides. */
+const settingsLayerSchema = new Schema(
+  {
+    _id: { type: String },
+    level: { type: String, enum: SETTINGS_LEVELS, required: true },
+    scopeId: { type: Schema.Types.ObjectId, default: null },
+    values: { type: Schema.Types.Mixed, default: {} },
+    updatedBy: { type: Schema.Types.ObjectId, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+export const GroupSettingsModel = model('GroupSettings', settingsLayerSchema, 'group_settings');
+export type GroupSettingsRecord = InferSchemaType<typeof settingsLayerSchema> & { _id: string };
+
+/** A member of a group, keyed `<groupId>:<wxid>`. `leftAt` is set while they are out of the group. */
+const memberSchema = new Schema({
+  _id: { type: String },
+  groupId: { type: Schema.Types.ObjectId, required: true, index: true },
+  wxid: { type: String, required: true },
+  name: { type: String, default: '' },
+  joinedAt: { type: Date, required: true },
+  leftAt: { type: Date, default: null },
+  /** Present when the bot first saw the group: no greeting. */
+  baseline: { type: Boolean, default: false },
+});
+export const GroupMemberModel = model('GroupMember', memberSchema, 'group_members');
+export type GroupMemberRecord = InferSchemaType<typeof memberSchema> & { _id: string };
+
+/** A join or a leave, keyed so that the same observation twice is one event. Metrics count them. */
+const memberEventSchema = new Schema({
+  _id: { type: String },
+  groupId: { type: Schema.Types.ObjectId, required: true },
+  wxid: { type: String, required: true },
+  kind: { type: String, enum: ['join', 'leave'], required: true },
+  day: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+memberEventSchema.index({ groupId: 1, day: 1 });
+export const GroupMemberEventModel = model('GroupMemberEvent', memberEventSchema, 'group_member_events');
+
+/**
+ * Something the bot must say in a group exactly once: a greeting keyed `greet:<groupId>:<wxid>`, a
+ * broadcast keyed `broadcast:<broadcastId>:<groupId>`. It is done when an ack with its id exists;
+ * `ackStatus` mirrors that ack.
+ */
+const deliverySchema = new Schema({
+  _id: { type: String },
+  groupId: { type: Schema.Types.ObjectId, required: true },
+  roomId: { type: String, required: true },
+  kind: { type: String, enum: DELIVERY_KINDS, required: true },
+  text: { type: String, required: true },
+  mentionWxids: { type: [String], default: [] },
+  broadcastId: { type: Schema.Types.ObjectId, default: null, index: true },
+  dueAt: { type: Date, required: true },
+  createdAt: { type: Date, required: true },
+  ackStatus: { type: String, enum: [...DELIVERY_ACK_STATUSES, null], default: null },
+});
+deliverySchema.index({ ackStatus: 1, dueAt: 1 });
+export const GroupDeliveryModel = model('GroupDelivery', deliverySchema, 'group_deliveries');
+export type GroupDeliveryRecord = InferSchemaType<typeof deliverySchema> & { _id: string };
+
+/** The bot's confirmation of a delivery, keyed by the delivery id: the first one stands. */
+const deliveryAckSchema = new Schema({
+  _id: { type: String },
+  status: { type: String, enum: DELIVERY_ACK_STATUSES, required: true },
+  at: { type: Date, required: true },
+});
+export const GroupDeliveryAckModel = model('GroupDeliveryAck', deliveryAckSchema, 'group_delivery_acks');
+
+/** A message staff scheduled for some groups; expanded into one delivery per group once due. */
+const broadcastSchema = new Schema({
+  audience: { type: String, enum: BROADCAST_AUDIENCES, required: true },
+  groupId: { type: Schema.Types.ObjectId, default: null },
+  storeId: { type: Schema.Types.ObjectId, default: null },
+  cityId: { type: Schema.Types.ObjectId, default: null },
+  text: { type: String, required: true },
+  sendAt: { type: Date, required: true },
+  createdBy: { type: Schema.Types.ObjectId, default: null },
+  createdAt: { type: Date, required: true },
+  /** Mirror: when deliveries were created (expansion is idempotent, so a lost mirror only repeats it). */
+  expandedAt: { type: Date, default: null },
+});
+broadcastSchema.index({ expandedAt: 1, sendAt: 1 });
+export const GroupBroadcastModel = model('GroupBroadcast', broadcastSchema, 'group_broadcasts');
+export type GroupBroadcastRecord = InferSchemaType<typeof broadcastSchema> & { _id: Types.ObjectId };
+
+const faqSchema = new Schema(
+  {
+    storeId: { type: Schema.Types.ObjectId, default: null, index: true },
+    questions: { type: [String], required: true },
+    answer: { type: String, required: true },
+    active: { type: Boolean, default: true },
+    createdBy: { type: Schema.Types.ObjectId, default: null },
+  },
+  { timestamps: true },
+);
+export const GroupFaqModel = model('GroupFaq', faqSchema, 'group_faqs');
+export type GroupFaqRecord = InferSchemaType<typeof faqSchema> & { _id: Types.ObjectId; createdAt: Date };
+
+/** A one-time code, `_id` the 6 digits: binds a room to a store, or a WeChat identity to a resident or staff member. */
+const bindCodeSchema = new Schema({
+  _id: { type: String },
+  purpose: { type: String, enum: BIND_CODE_PURPOSES, required: true },
+  storeId: { type: Schema.Types.ObjectId, default: null },
+  residentId: { type: Schema.Types.ObjectId, default: null },
+  staffId: { type: Schema.Types.ObjectId, default: null },
+  expiresAt: { type: Date, required: true },
+  createdAt: { type: Date, required: true },
+});
+export const GroupBindCodeModel = model('GroupBindCode', bindCodeSchema, 'group_bind_codes');
+export type GroupBindCodeRecord = InferSchemaType<typeof bindCodeSchema> & { _id: string };
+
+/** A code's single use, keyed by the code's id and issue time: of two concurrent uses one wins. */
+const bindCodeUseSchema = new Schema({
+  _id: { type: String },
+  wxid: { type: String, required: true },
+  roomId: { type: String, default: null },
+  at: { type: Date, required: true },
+});
+export const GroupBindCodeUseModel = model('GroupBindCodeUse', bindCodeUseSchema, 'group_bind_code_uses');
+
+/** A WeChat identity (as the bot sees it) bound to a resident or a staff member. */
+const identitySchema = new Schema({
+  _id: { type: String },
+  residentId: { type: Schema.Types.ObjectId, default: null, index: true },
+  staffId: { type: Schema.Types.ObjectId, default: null, index: true },
+  name: { type: String, default: '' },
+  boundAt: { type: Date, required: true },
+});
+export const GroupIdentityModel = model('GroupIdentity', identitySchema, 'group_identities');
+export type GroupIdentityRecord = InferSchemaType<typeof identitySchema> & { _id: string };
+
+/** One activity report from the bot (its outbox event id is the key): per-member message counts for a day. */
+const activitySchema = new Schema({
+  _id: { type: String },
+  groupId: { type: Schema.Types.ObjectId, required: true },
+  day: { type: String, required: true },
+  counts: { type: [new Schema({ wxid: String, messages: Number }, { _id: false })], default: [] },
+  at: { type: Date, required: true },
+});
+activitySchema.index({ groupId: 1, day: 1 });
+export const GroupActivityModel = model('GroupActivity', activitySchema, 'group_activity');
+
+/** A resident's check-in, keyed `<residentId>:<day>`: once per China-time day, in whichever group. */
+const checkinSchema = new Schema({
+  _id: { type: String },
+  residentId: { type: Schema.Types.ObjectId, required: true },
+  groupId: { type: Schema.Types.ObjectId, required: true },
+  day: { type: String, required: true },
+  pointsEarned: { type: Number, default: 0 },
+  at: { type: Date, required: true },
+});
+checkinSchema.index({ groupId: 1, day: 1 });
+export const GroupCheckinModel = model('GroupCheckin', checkinSchema, 'group_checkins');
+
+/** A moderation action with its evidence. `messageKey` (`<roomId>:<messageId>`) makes a re-reported message one case. */
+const moderationCaseSchema = new Schema({
+  messageKey: { type: String, required: true, unique: true },
+  groupId: { type: Schema.Types.ObjectId, default: null, index: true },
+  roomId: { type: String, required: true },
+  wxid: { type: String, required: true },
+  name: { type: String, default: '' },
+  rule: { type: String, enum: MODERATION_RULES, required: true },
+  detail: { type: String, default: '' },
+  evidence: { messageId: String, kind: String, text: String },
+  strike: { type: Number, required: true },
+  penalty: { type: String, enum: PENALTY_LADDER, required: true },
+  outcome: { type: String, enum: [...MODERATION_OUTCOMES, null], default: null },
+  day: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+moderationCaseSchema.index({ groupId: 1, day: 1 });
+export const GroupModerationCaseModel = model('GroupModerationCase', moderationCaseSchema, 'group_moderation_cases');
+export type GroupModerationCaseRecord = InferSchemaType<typeof moderationCaseSchema> & { _id: Types.ObjectId };
+
+/** Strike n of a member in a room, keyed `<roomId>:<wxid>:<n>`: concurrent violations take distinct strikes. */
+const strikeSchema = new Schema({
+  _id: { type: String },
+  roomId: { type: String, required: true },
+  wxid: { type: String, required: true },
+  n: { type: Number, required: true },
+  caseKey: { type: String, required: true, unique: true },
+  at: { type: Date, required: true },
+});
+strikeSchema.index({ roomId: 1, wxid: 1 });
+export const GroupStrikeModel = model('GroupStrike', strikeSchema, 'group_moderation_strikes');
+
+/** Outbox events already applied, keyed by the bot's event id, so a redelivered batch changes nothing. */
+const botEventSchema = new Schema({
+  _id: { type: String },
+  kind: { type: String, required: true },
+  status: { type: String, enum: ['applied', 'rejected'], required: true },
+  message: { type: String, default: null },
+  at: { type: Date, required: true },
+});
+export const GroupBotEventModel = model('GroupBotEvent', botEventSchema, 'group_bot_events');
+
+/** A note on today's offers a store's staff posted through the bot (e.g. "草莓 19.9 元/盒"). */
+const offerSchema = new Schema({
+  storeId: { type: Schema.Types.ObjectId, required: true },
+  day: { type: String, required: true },
+  text: { type: String, required: true },
+  createdAt: { type: Date, required: true },
+});
+offerSchema.index({ storeId: 1, day: 1 });
+export const GroupOfferModel = model('GroupOffer', offerSchema, 'group_offers');

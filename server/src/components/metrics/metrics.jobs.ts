@@ -1,0 +1,24 @@
+import type { Services } from '../../container';
+import type { JobDefinition } from '../../jobs/scheduler';
+import type { MetricsService } from './metrics.service';
+
+/** The metrics jobs, for `jobDefinitions`. Both are safe to rerun: rollups rewrite whole documents, reviews are keyed by period. */
+export function metricsJobs(services: Services & { metrics: MetricsService }): JobDefinition[] {
+  const { metrics } = services;
+  return [
+    {
+      name: 'metrics-rollup',
+      title: '增长指标日汇总',
+      schedule: { kind: 'daily', at: '01:00' },
+      leaseMs: 30 * 60_000,
+      run: async (now) => metrics.nightly(now),
+    },
+    {
+      name: 'metrics-review',
+      title: '双周复盘报告',
+      schedule: { kind: 'daily', at: '06:00' },
+      leaseMs: 30 * 60_000,
+      run: async (now) => metrics.reviewIfDue(now),
+    },
+  ];
+}

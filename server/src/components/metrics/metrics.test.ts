@@ -1,0 +1,510 @@
+import mongoose, { Types } from 'mongoose';
+import request from 'supertest';
+import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
+import { bearer, login } from '../../testing/api-helpers';
+import { createTestApp, testServices } from '../../testing/test-app';
+import { useTestDatabase } from '../../testing/test-database';
+import { CommunityModel, StoreModel } from '../organisation/organisation.model';
+import { ResidentModel } from '../residents/resident.model';
+import { StaffModel } from '../staff/staff.model';
+import { TaskCompletionModel, TaskDefinitionModel, TaskEventModel, TaskProgressMarkModel, TaskViewModel } from '../tasks/tasks.model';
+import { metricsJobs } from './metrics.jobs';
+import { MetricConsumerModel, MetricReviewModel, MetricRollupModel } from './metrics.model';
+import { metricsRouter } from './metrics.router';
+import { MetricsService } from './metrics.service';
+
+useTestDatabase();
+jest.setTimeout(300_000);
+
+/*
+ * The expected numbers below are computed independently, in this file, straight from the raw
+ * rows the test inserted: day and month keys by shifting to UTC+8 and cutting the ISO string, and
+ * plain loops over the arrays. None of the service's or the shared rules' functions are used.
+ */
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const cnDay = (date: Date): string => new Date(date.getTime() + 8 * HOUR).toISOString().slice(0, 10);
+const cnMonth = (date: Date): string => cnDay(date).slice(0, 7);
+const cnStart = (day: string): Date => new Date(Date.parse(`${day}T00:00:00+08:00`));
+
+/** Noon in Shanghai on 2026-03-05: "today". */
+const NOW = new Date('2026-03-05T04:00:00Z');
+const TODAY = '2026-03-05';
+
+const env = { RATE_LIMIT_MAX: '100000' };
+const services = testServices(env);
+const metrics = new MetricsService({ now: () => NOW });
+const app = createTestApp({ env, routers: [metricsRouter({ ...services, metrics })] });
+
+interface TestResident {
+  _id: Types.ObjectId;
+  registeredAt: Date;
+  storeId: Types.ObjectId;
+  communityId: Types.ObjectId;
+  advisorId: Types.ObjectId | null;
+  channelId: Types.ObjectId | null;
+  codeType: string | null;
+}
+interface TestOrder {
+  _id: string;
+  residentId: Types.ObjectId | null;
+  storeId: Types.ObjectId;
+  communityId: Types.ObjectId | null;
+  state: 'paid' | 'completed' | 'cancelled' | 'refunded';
+  completedAt: Date | null;
+  refundedAt: Date | null;
+  cancelledAt: Date | null;
+  totalCents: number;
+  /** When the order record last changed (a late delivery, a refund). */
+  updatedAt?: Date;
+}
+interface TestEvent {
+  residentId: Types.ObjectId;
+  type: string;
+  occurredAt: Date;
+}
+
+const residents: TestResident[] = [];
+const orders: TestOrder[] = [];
+const events: TestEvent[] = [];
+let stores: { _id: Types.ObjectId; cityId: Types.ObjectId }[] = [];
+let communities: { _id: Types.ObjectId; households: number; name: string }[] = [];
+let advisors: { _id: Types.ObjectId; storeId: Types.ObjectId; goalConsumerUsers: number }[] = [];
+const channels = [new Types.ObjectId(), new Types.ObjectId()];
+
+/** A small deterministic generator, so the data set is the same every run. */
+let seed = 20260305;
+function random(): number {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+}
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+
+async function insertResidents(rows: TestResident[]): Promise<void> {
+  residents.push(...rows);
+  await ResidentModel.insertMany(
+    rows.map((row) => ({
+      _id: row._id,
+      openid: `o-${row._id}`,
+      inviteCode: `i${String(row._id).slice(-12)}`,
+      creationToken: 't',
+      registeredAt: row.registeredAt,
+      signedUpAt: row.registeredAt,
+      storeId: row.storeId,
+      communityId: row.communityId,
+      attribution: { source: 'code', at: row.registeredAt, advisorId: row.advisorId, storeId: row.storeId, channelId: row.channelId, codeType: row.codeType },
+    })),
+  );
+}
+
+let orderNumber = 0;
+function order(resident: TestResident | null, completedAt: Date | null, state: TestOrder['state'] = 'completed', extra: Partial<TestOrder> = {}): TestOrder {
+  orderNumber += 1;
+  return {
+    _id: `order-${orderNumber}`,
+    residentId: resident?._id ?? null,
+    storeId: resident?.storeId ?? stores[0]._id,
+    communityId: resident?.communityId ?? null,
+    state,
+    completedAt,
+    refundedAt: state === 'refunded' && completedAt ? new Date(completedAt.getTime() + 2 * HOUR) : null,
+    cancelledAt: null,
+    totalCents: 1000 + Math.floor(random() * 9000),
+    ...extra,
+  };
+}
+
+async function insertOrders(rows: TestOrder[]): Promise<void> {
+  orders.push(...rows);
+  await mongoose.connection.collection('orders').insertMany(rows.map((row) => ({ ...row, placedAt: row.completedAt ?? NOW, lastEventAt: NOW, updatedAt: row.updatedAt ?? row.refundedAt ?? row.completedAt ?? NOW, derivedFrom: 'test', lines: [] })) as never[]);
+}
+
+async function insertEvents(rows: TestEvent[]): Promise<void> {
+  events.push(...rows);
+  await TaskEventModel.collection.insertMany(
+    rows.map((row, index) => ({ ...row, idempotencyKey: `e-${events.length}-${index}-${row.residentId}-${row.occurredAt.getTime()}`, source: 'server', storeId: null, counts: [], recordedAt: row.occurredAt })),
+  );
+}
+
+// ---- independent computations ----------------------------------------------------------------
+
+type Filter = (resident: TestResident) => boolean;
+const everyone: Filter = () => true;
+
+function firstCompleted(residentId: Types.ObjectId, before?: Date): Date | null {
+  let first: Date | null = null;
+  for (const row of orders) {
+    if (row.state !== 'completed' || !row.completedAt || !row.residentId?.equals(residentId)) continue;
+    if (before && row.completedAt >= before) continue;
+    if (!first || row.completedAt < first) first = row.completedAt;
+  }
+  return first;
+}
+
+function expectedConversion(from: string, to: string, windowDays: number, filter: Filter): { registrations: number; converted: number } {
+  let registrations = 0;
+  let converted = 0;
+  for (const resident of residents) {
+    const day = cnDay(resident.registeredAt);
+    if (day < from || day > to || !filter(resident)) continue;
+    registrations += 1;
+    const first = firstCompleted(resident._id);
+    if (first && first.getTime() - resident.registeredAt.getTime() < windowDays * DAY) converted += 1;
+  }
+  return { registrations, converted };
+}
+
+function expectedRepurchase(month: string, filter: Filter): { base: number; repurchased: number; newBase: number; newRepurchased: number } {
+  const [year, m] = month.split('-').map(Number);
+  const next = m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
+  const result = { base: 0, repurchased: 0, newBase: 0, newRepurchased: 0 };
+  for (const resident of residents) {
+    if (!filter(resident)) continue;
+    const months = new Set(orders.filter((row) => row.state === 'completed' && row.completedAt && row.residentId?.equals(resident._id)).map((row) => cnMonth(row.completedAt!)));
+    if (!months.has(month)) continue;
+    const isNew = [...months].every((other) => other >= month);
+    result.base += 1;
+    if (isNew) result.newBase += 1;
+    if (months.has(next)) {
+      result.repurchased += 1;
+      if (isNew) result.newRepurchased += 1;
+    }
+  }
+  return result;
+}
+
+function activeCountsOn(day: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of events) if (cnDay(event.occurredAt) === day) counts.set(String(event.residentId), (counts.get(String(event.residentId)) ?? 0) + 1);
+  for (const row of orders) {
+    if (row.state === 'completed' && row.completedAt && row.residentId && cnDay(row.completedAt) === day) counts.set(String(row.residentId), (counts.get(String(row.residentId)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function expectedActive(day: string, filter: Filter): { active: number; newActive: number } {
+  let active = 0;
+  let newActive = 0;
+  for (const [id, count] of activeCountsOn(day)) {
+    const resident = residents.find((row) => String(row._id) === id);
+    if (!resident || !filter(resident) || count < 1) continue;
+    active += 1;
+    // New for 30 days, the registration day being day 1.
+    if ((cnStart(day).getTime() - cnStart(cnDay(resident.registeredAt)).getTime()) / DAY < 30) newActive += 1;
+  }
+  return { active, newActive };
+}
+
+function expectedMonthlyActive(month: string, filter: Filter): number {
+  const days = new Map<string, Set<string>>();
+  const add = (residentId: Types.ObjectId, at: Date): void => {
+    if (cnMonth(at) !== month) return;
+    if (!days.has(String(residentId))) days.set(String(residentId), new Set());
+    days.get(String(residentId))!.add(cnDay(at));
+  };
+  for (const event of events) add(event.residentId, event.occurredAt);
+  for (const row of orders) if (row.state === 'completed' && row.completedAt && row.residentId) add(row.residentId, row.completedAt);
+  return [...days.entries()].filter(([id, set]) => set.size >= 2 && filter(residents.find((row) => String(row._id) === id)!)).length;
+}
+
+function isConsumer(resident: TestResident): boolean {
+  return orders.some((row) => row.state === 'completed' && row.completedAt !== null && row.residentId?.equals(resident._id));
+}
+
+// ---- the data set ----------------------------------------------------------------------------
+
+let boundaryResident: TestResident;
+
+beforeAll(async () => {
+  await seedDemoData(new Date('2025-11-01T00:00:00Z'));
+  stores = await StoreModel.find({}, { cityId: 1 }).lean();
+  communities = await CommunityModel.find({}, { households: 1, name: 1 }).lean();
+  advisors = (await StaffModel.find({ role: 'advisor' }).lean()).map((row) => ({ _id: row._id, storeId: row.storeId!, goalConsumerUsers: row.goalConsumerUsers }));
+
+  // 360 residents registered between 2025-12-20 and 2026-03-04 (China time), many near midnight.
+  const rows: TestResident[] = [];
+  for (let index = 0; index < 360; index += 1) {
+    const dayOffset = Math.floor(random() * 75);
+    const hour = pick([15.5, 16.2, 2, 8, 12, 23.9]);
+    const registeredAt = new Date(Date.parse('2025-12-20T00:00:00Z') + dayOffset * DAY + hour * HOUR);
+    const advisor = random() < 0.6 ? pick(advisors) : null;
+    const storeId = advisor?.storeId ?? pick(stores)._id;
+    rows.push({
+      _id: new Types.ObjectId(), registeredAt, storeId, communityId: pick(communities)._id, advisorId: advisor?._id ?? null,
+      channelId: random() < 0.5 ? pick(channels) : null, codeType: advisor ? 'advisor' : 'brand',
+    });
+  }
+  boundaryResident = { ...rows[0], _id: new Types.ObjectId(), registeredAt: new Date('2026-01-20T03:00:00Z'), advisorId: advisors[0]._id, storeId: advisors[0].storeId };
+  rows.push(boundaryResident);
+  await insertResidents(rows);
+
+  // Orders: most residents order a few times within 60 days of registering, some refunded, some only paid.
+  const orderRows: TestOrder[] = [];
+  for (const resident of rows) {
+    const count = random() < 0.3 ? 0 : 1 + Math.floor(random() * 4);
+    for (let index = 0; index < count; index += 1) {
+      const completedAt = new Date(resident.registeredAt.getTime() + random() * 60 * DAY);
+      if (completedAt >= NOW) continue;
+      const roll = random();
+      orderRows.push(order(resident, roll < 0.1 ? null : completedAt, roll < 0.1 ? 'paid' : roll < 0.2 ? 'refunded' : 'completed'));
+    }
+  }
+  // The month boundary: 2026-01-31T16:30Z is 2026-02-01 00:30 in Shanghai, so this order is February's.
+  orderRows.push(order(boundaryResident, new Date('2026-01-21T04:00:00Z')));
+  orderRows.push(order(boundaryResident, new Date('2026-01-31T16:30:00Z')));
+  // An order with no matched resident is outside the growth metrics.
+  orderRows.push(order(null, new Date('2026-02-10T04:00:00Z')));
+  await insertOrders(orderRows);
+
+  // Activity: task events (check-ins, store visits) on random days.
+  const eventRows: TestEvent[] = [];
+  for (let index = 0; index < 900; index += 1) {
+    const resident = pick(rows);
+    const occurredAt = new Date(resident.registeredAt.getTime() + random() * 40 * DAY);
+    if (occurredAt < NOW) eventRows.push({ residentId: resident._id, type: pick(['group_checkin', 'store_visited', 'activity_viewed']), occurredAt });
+  }
+  await insertEvents(eventRows);
+
+  // Everything up to yesterday rolled up, as the nightly job would have over time.
+  await metrics.rollupRange('2025-12-15', '2026-03-04');
+  for (const month of ['2025-12', '2026-01', '2026-02', '2026-03']) {
+    await metrics.rollupRepurchase(month);
+    await metrics.rollupActivePeriod('month', month);
+  }
+});
+
+describe('daily rollups', () => {
+  it('when a day is rolled up again, then its documents are identical', async () => {
+    const day = '2026-02-01';
+    const before = await MetricRollupModel.find({ period: day }).sort({ _id: 1 }).lean();
+    expect(before.length).toBeGreaterThan(2);
+    await metrics.rollupDay(day);
+    await metrics.rollupDay(day);
+    expect(await MetricRollupModel.find({ period: day }).sort({ _id: 1 }).lean()).toEqual(before);
+  });
+
+  it('counts completed orders and first orders per China-time day, without refunds', async () => {
+    for (const day of ['2026-01-31', '2026-02-01', '2026-02-10']) {
+      const doc = await MetricRollupModel.findById(`${day}|activity|all|all`).lean();
+      const completed = orders.filter((row) => row.residentId && row.state === 'completed' && row.completedAt && cnDay(row.completedAt) === day);
+      const firsts = new Set(completed.filter((row) => firstCompleted(row.residentId!)!.getTime() === row.completedAt!.getTime()).map((row) => String(row.residentId)));
+      expect(doc!.counts).toMatchObject({
+        completedOrders: completed.length,
+        orderingResidents: new Set(completed.map((row) => String(row.residentId))).size,
+        firstOrders: firsts.size,
+        revenueCents: completed.reduce((sum, row) => sum + row.totalCents, 0),
+        activeResidents: expectedActive(day, everyone).active,
+        activeNew: expectedActive(day, everyone).newActive,
+      });
+    }
+  });
+});
+
+describe('first-order conversion', () => {
+  it('matches an independent count for every dimension and both windows, today included', async () => {
+    // Today's data is not rolled up: registrations and a first order this morning.
+    const late: TestResident = { ...residents[1], _id: new Types.ObjectId(), registeredAt: new Date('2026-03-05T01:00:00Z') };
+    await insertResidents([late]);
+    await insertOrders([order(late, new Date('2026-03-05T03:00:00Z'))]);
+
+    const cases: [string, string | undefined, Filter][] = [
+      ['all', undefined, everyone],
+      ['store', String(stores[1]._id), (r) => r.storeId.equals(stores[1]._id)],
+      ['advisor', String(advisors[0]._id), (r) => Boolean(r.advisorId?.equals(advisors[0]._id))],
+      ['channel', String(channels[0]), (r) => Boolean(r.channelId?.equals(channels[0]))],
+      ['codeType', 'brand', (r) => r.codeType === 'brand'],
+      ['community', String(communities[2]._id), (r) => r.communityId.equals(communities[2]._id)],
+    ];
+    const admin = await metrics.conversion({ id: new Types.ObjectId(), name: 'a', role: 'admin', storeId: null, cityId: null }, { from: '2026-01-01', to: TODAY, dimension: 'all', windowDays: 7 });
+    expect(admin.days.find((day) => day.day === TODAY)!.registrations).toBeGreaterThanOrEqual(1);
+    for (const [dimension, value, filter] of cases) {
+      for (const windowDays of [7, 30]) {
+        for (const [from, to] of [['2025-12-20', '2026-01-31'], ['2026-02-01', TODAY], ['2026-01-31', '2026-01-31']]) {
+          const got = await metrics.conversion({ id: new Types.ObjectId(), name: 'a', role: 'admin', storeId: null, cityId: null }, { from, to, dimension: dimension as never, value, windowDays });
+          const want = expectedConversion(from, to, windowDays, filter);
+          expect({ dimension, windowDays, from, registrations: got.registrations, converted: got.converted }).toEqual({ dimension, windowDays, from, ...want });
+        }
+      }
+    }
+  });
+});
+
+describe('next-month repurchase', () => {
+  it('puts an order at 2026-01-31T16:30Z in February and matches an independent count', async () => {
+    const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    for (const month of ['2025-12', '2026-01', '2026-02']) {
+      for (const [dimension, value, filter] of [['all', undefined, everyone], ['store', String(stores[0]._id), (r: TestResident) => r.storeId.equals(stores[0]._id)]] as [string, string | undefined, Filter][]) {
+        const got = await metrics.repurchase(admin, { month, dimension: dimension as never, value });
+        const want = expectedRepurchase(month, filter);
+        expect({ month, dimension, all: got.all, newResidents: got.newResidents }).toEqual({
+          month, dimension,
+          all: { base: want.base, count: want.repurchased, rate: want.base ? want.repurchased / want.base : null },
+          newResidents: { base: want.newBase, count: want.newRepurchased, rate: want.newBase ? want.newRepurchased / want.newBase : null },
+        });
+      }
+    }
+    // The boundary resident ordered on 2026-01-21 and 2026-02-01 (Shanghai): a January repurchaser.
+    const advisorView = await metrics.repurchase(admin, { month: '2026-01', dimension: 'advisor', value: String(advisors[0]._id) });
+    expect(advisorView.all.count).toBe(expectedRepurchase('2026-01', (r) => Boolean(r.advisorId?.equals(advisors[0]._id))).repurchased);
+    expect(advisorView.complete).toBe(true);
+  });
+});
+
+describe('active residents', () => {
+  it('counts daily active (new and old) and monthly active residents as defined', async () => {
+    const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const filter: Filter = (r) => r.storeId.equals(stores[2]._id);
+    const got = await metrics.active(admin, { from: '2026-01-25', to: '2026-02-05', dimension: 'store', value: String(stores[2]._id) });
+    for (const day of got.days) {
+      const want = expectedActive(day.day, filter);
+      expect({ day: day.day, active: day.active, newActive: day.newActive }).toEqual({ day: day.day, ...want });
+    }
+    expect(got.months).toEqual([
+      { month: '2026-01', active: expectedMonthlyActive('2026-01', filter) },
+      { month: '2026-02', active: expectedMonthlyActive('2026-02', filter) },
+    ]);
+  });
+});
+
+describe('late and reversed orders', () => {
+  it('when an order arrives late or is refunded, then the nightly job brings the numbers back in line', async () => {
+    const victim = residents.find((resident) => {
+      const own = orders.filter((row) => row.residentId?.equals(resident._id) && row.state === 'completed');
+      return own.length === 1;
+    })!;
+    const only = orders.find((row) => row.residentId?.equals(victim._id) && row.state === 'completed')!;
+    expect(await MetricConsumerModel.exists({ _id: victim._id })).toBeTruthy();
+    // Refunded yesterday: the resident is no consumer any more, and the day it was completed on loses it.
+    only.state = 'refunded';
+    only.refundedAt = new Date('2026-03-04T02:00:00Z');
+    await mongoose.connection.collection('orders').updateOne({ _id: only._id } as never, { $set: { state: 'refunded', refundedAt: only.refundedAt, updatedAt: only.refundedAt } });
+
+    // An order completed on 2026-02-20 that arrived only yesterday, for a resident who never ordered.
+    const newcomer = residents.find((resident) => !isConsumer(resident) && cnDay(resident.registeredAt) <= '2026-02-15')!;
+    await insertOrders([order(newcomer, new Date('2026-02-20T05:00:00Z'), 'completed', { updatedAt: new Date('2026-03-04T09:00:00Z') })]);
+
+    const [rollup] = metricsJobs({ ...services, metrics });
+    expect(rollup.name).toBe('metrics-rollup');
+    await rollup.run(NOW);
+
+    expect(await MetricConsumerModel.exists({ _id: victim._id })).toBeNull();
+    expect(await MetricConsumerModel.exists({ _id: newcomer._id })).toBeTruthy();
+    for (const day of ['2026-02-20', cnDay(only.completedAt!)]) {
+      const doc = await MetricRollupModel.findById(`${day}|activity|all|all`).lean();
+      expect(doc!.counts.completedOrders).toBe(orders.filter((row) => row.residentId && row.state === 'completed' && row.completedAt && cnDay(row.completedAt) === day).length);
+    }
+    const admin0 = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const all = await metrics.conversion(admin0, { from: '2025-12-20', to: TODAY, dimension: 'all', windowDays: 30 });
+    expect({ registrations: all.registrations, converted: all.converted }).toEqual(expectedConversion('2025-12-20', TODAY, 30, everyone));
+    const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const conversion = await metrics.conversion(admin, { from: '2026-02-01', to: '2026-03-04', dimension: 'all', windowDays: 30 });
+    expect({ registrations: conversion.registrations, converted: conversion.converted }).toEqual(expectedConversion('2026-02-01', '2026-03-04', 30, everyone));
+  });
+});
+
+describe('penetration and advisor progress', () => {
+  it('counts registered and consumer residents per community, hardest first', async () => {
+    const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const got = await metrics.penetration(admin, { cityId: String(stores[0].cityId), order: 'hardest', limit: 100 });
+    expect(got.communities).toHaveLength(communities.length);
+    for (const row of got.communities) {
+      const own = residents.filter((resident) => String(resident.communityId) === row.id);
+      const households = communities.find((community) => String(community._id) === row.id)!.households;
+      expect(row).toMatchObject({ registered: own.length, consumers: own.filter(isConsumer).length, households });
+      expect(row.consumerRate).toBeCloseTo(own.filter(isConsumer).length / households, 10);
+    }
+    const rates = got.communities.map((row) => row.consumerRate);
+    expect(rates).toEqual([...rates].sort((a, b) => a - b));
+  });
+
+  it('credits consumers to the first-touch advisor against the goal', async () => {
+    const manager = await login(app, DEMO_LOGINS.managers[0]);
+    const response = await request(app).get('/metrics/advisors/progress').query({ from: '2026-02-01', to: '2026-02-28' }).set(bearer(manager));
+    expect(response.status).toBe(200);
+    const ownAdvisors = advisors.filter((advisor) => String(advisor.storeId) === manager.staff!.storeId);
+    expect(response.body).toHaveLength(ownAdvisors.length);
+    for (const advisor of ownAdvisors) {
+      const row = response.body.find((entry: { advisorId: string }) => entry.advisorId === String(advisor._id));
+      const mine: Filter = (r) => Boolean(r.advisorId?.equals(advisor._id));
+      const consumers = residents.filter(mine).filter(isConsumer).length;
+      const conversion = expectedConversion('2026-02-01', '2026-02-28', 7, mine);
+      expect(row).toMatchObject({ goal: advisor.goalConsumerUsers, consumers, remaining: advisor.goalConsumerUsers - consumers, newSignups: conversion.registrations, conversion7: { base: conversion.registrations, count: conversion.converted } });
+    }
+  });
+});
+
+describe('role scoping over HTTP', () => {
+  it('shows an advisor only their own numbers, a manager only their store, city ops their city', async () => {
+    const [advisor, managerA, managerB, ops] = await Promise.all([DEMO_LOGINS.advisors[0], DEMO_LOGINS.managers[0], DEMO_LOGINS.managers[1], DEMO_LOGINS.cityOps].map((code) => login(app, code)));
+    const range = { from: '2026-01-01', to: '2026-02-28', windowDays: '30' };
+
+    const own = await request(app).get('/metrics/conversion').query(range).set(bearer(advisor));
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ dimension: 'advisor', value: advisor.staff!.id });
+    const mine = expectedConversion(range.from, range.to, 30, (r) => String(r.advisorId) === advisor.staff!.id);
+    expect({ registrations: own.body.registrations, converted: own.body.converted }).toEqual(mine);
+    expect((await request(app).get('/metrics/conversion').query({ ...range, dimension: 'store', value: advisor.staff!.storeId }).set(bearer(advisor))).status).toBe(403);
+    const otherAdvisor = advisors.find((row) => String(row._id) !== advisor.staff!.id)!;
+    expect((await request(app).get('/metrics/conversion').query({ ...range, dimension: 'advisor', value: String(otherAdvisor._id) }).set(bearer(advisor))).status).toBe(403);
+    const me = await request(app).get('/metrics/advisors/me/progress').set(bearer(advisor));
+    expect(me.status).toBe(200);
+    expect(me.body.consumers).toBe(residents.filter((r) => String(r.advisorId) === advisor.staff!.id).filter(isConsumer).length);
+    expect((await request(app).get('/metrics/advisors/me/progress').set(bearer(managerA))).status).toBe(403);
+
+    const storeA = managerA.staff!.storeId!;
+    const managed = await request(app).get('/metrics/repurchase').query({ month: '2026-01' }).set(bearer(managerA));
+    expect(managed.status).toBe(200);
+    expect(managed.body).toMatchObject({ dimension: 'store', value: storeA });
+    expect(managed.body.all.base).toBe(expectedRepurchase('2026-01', (r) => String(r.storeId) === storeA).base);
+    expect((await request(app).get('/metrics/repurchase').query({ month: '2026-01', dimension: 'store', value: storeA }).set(bearer(managerB))).status).toBe(403);
+    expect((await request(app).get('/metrics/penetration').query({ storeId: storeA }).set(bearer(managerB))).status).toBe(403);
+    expect((await request(app).get('/metrics/advisors/progress').query({ storeId: storeA }).set(bearer(managerB))).status).toBe(403);
+    expect((await request(app).get('/metrics/conversion').query({ ...range, dimension: 'channel', value: String(channels[0]) }).set(bearer(managerA))).status).toBe(403);
+    expect((await request(app).get('/metrics/penetration').query({ order: 'hardest' }).set(bearer(managerA))).status).toBe(200);
+
+    const city = await request(app).get('/metrics/conversion').query(range).set(bearer(ops));
+    expect(city.status).toBe(200);
+    expect({ registrations: city.body.registrations, converted: city.body.converted }).toEqual(expectedConversion(range.from, range.to, 30, everyone));
+    expect((await request(app).get('/metrics/reviews').set(bearer(managerA))).status).toBe(403);
+    expect((await request(app).get('/metrics/conversion').query({ from: '2026-02-01', to: '2026-01-01' }).set(bearer(ops))).status).toBe(400);
+  });
+});
+
+describe('the biweekly review', () => {
+  it('is built once the 14-day period has ended, with the newbie-task funnel, and is readable by city ops', async () => {
+    const newbie = await TaskDefinitionModel.create({
+      kind: 'newbie', eventType: 'signup_completed', target: 1, period: { kind: 'once' }, rewardPoints: 0, active: true, title: '完成注册', nextStep: '去注册',
+    });
+    const daily = await TaskDefinitionModel.create({
+      kind: 'daily', eventType: 'group_checkin', target: 1, period: { kind: 'daily' }, rewardPoints: 0, active: true, title: '签到', nextStep: '去签到',
+    });
+    // Period 2026-02-02 .. 2026-02-15. 20 residents saw the newbie task inside it, 12 started, 7 completed; noise outside it and on a daily task.
+    const inside = new Date('2026-02-10T04:00:00Z');
+    const outside = new Date('2026-02-15T16:30:00Z'); // 2026-02-16 in Shanghai: the next period
+    const sample = residents.slice(0, 24);
+    await TaskViewModel.insertMany(sample.slice(0, 20).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', seenAt: inside })));
+    await TaskViewModel.insertMany(sample.slice(20).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', seenAt: outside })));
+    await TaskViewModel.insertMany(sample.map((r) => ({ taskId: daily._id, residentId: r._id, periodKey: '2026-02-10', seenAt: inside })));
+    await TaskProgressMarkModel.insertMany(sample.slice(0, 12).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', eventId: new Types.ObjectId(), occurredAt: inside })));
+    await TaskCompletionModel.insertMany(sample.slice(0, 7).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', rewardPoints: 0, completedAt: inside })));
+
+    const review = metricsJobs({ ...services, metrics })[1];
+    // 06:00 on 2026-02-16 in Shanghai: the period 02-02..02-15 has ended.
+    expect(await review.run(new Date('2026-02-15T22:00:00Z'))).toEqual({ built: true, period: '2026-02-02_2026-02-15' });
+    expect(await review.run(new Date('2026-02-16T22:00:00Z'))).toEqual({ built: false, period: '2026-02-02_2026-02-15' });
+
+    const ops = await login(app, DEMO_LOGINS.cityOps);
+    const list = await request(app).get('/metrics/reviews').set(bearer(ops));
+    expect(list.status).toBe(200);
+    expect(list.body.map((row: { id: string }) => row.id)).toEqual(['2026-02-02_2026-02-15']);
+    const body = (await request(app).get('/metrics/reviews/2026-02-02_2026-02-15').set(bearer(ops))).body;
+    expect(body.newbieTasks).toMatchObject({ saw: 20, started: 12, completed: 7, openRate: 12 / 20, completionRate: 7 / 20 });
+    expect(body.conversionTrend).toHaveLength(4);
+    expect(body.conversionTrend[3]).toMatchObject({ from: '2026-02-02', to: '2026-02-15', ...(({ registrations, converted }) => ({ registrations, converted7: converted }))(expectedConversion('2026-02-02', '2026-02-15', 7, everyone)) });
+    expect(body.repurchaseTrend.map((row: { month: string }) => row.month)).toEqual(['2025-11', '2025-12', '2026-01']);
+    expect(body.repurchaseTrend[2].all.base).toBe(expectedRepurchase('2026-01', everyone).base);
+    expect(body.hardestCommunities.length).toBeGreaterThan(0);
+    expect(body.advisorsBehind[0].remaining).toBeGreaterThanOrEqual(body.advisorsBehind.at(-1).remaining);
+    expect((await request(app).get('/metrics/reviews/2026-01-01_2026-01-14').set(bearer(ops))).status).toBe(404);
+  });
+});

@@ -1,0 +1,52 @@
+import { findViolations, penaltyFor, repeatKey, type ModerationInput } from './moderation';
+
+const text = (value: string, extra: Partial<ModerationInput> = {}): ModerationInput => ({ kind: 'text', text: value, identicalRecently: 1, ...extra });
+const rules = (input: ModerationInput, strictness: 'lenient' | 'standard' | 'strict' = 'standard') => findViolations(input, strictness).map((violation) => violation.rule);
+
+describe('the spam rules', () => {
+  it('flags outside links in text and link cards, except hosts the store allows', () => {
+    expect(rules(text('看这个 https://spam.example.com/x'))).toEqual(['link']);
+    expect(rules(text('上 www.cheap-deals.top 领券'))).toEqual(['link']);
+    expect(rules(text('淘宝搜 abc.shop 有惊喜'))).toEqual(['link']);
+    expect(rules({ kind: 'url', text: '优惠', url: 'https://mock.url', identicalRecently: 1 })).toEqual(['link']);
+    expect(rules(text('店里的小程序 https://mall.linli.cn/p/1', { allowedHosts: ['linli.cn'] }))).toEqual([]);
+  });
+
+  it('flags mini-program cards (not when lenient) and images holding a QR code', () => {
+    expect(rules({ kind: 'mini_program', text: '拼团', identicalRecently: 1 })).toEqual(['mini_program']);
+    expect(rules({ kind: 'mini_program', text: '拼团', identicalRecently: 1 }, 'lenient')).toEqual([]);
+    expect(rules({ kind: 'image', text: '', qrCodeFound: true, identicalRecently: 0 })).toEqual(['qr_image']);
+    expect(rules({ kind: 'image', text: '', qrCodeFound: false, identicalRecently: 0 })).toEqual([]);
+  });
+
+  it('flags repeats at the strictness threshold: 4 lenient, 3 standard, 2 strict', () => {
+    expect(rules(text('进群领福利', { identicalRecently: 2 }))).toEqual([]);
+    expect(rules(text('进群领福利', { identicalRecently: 3 }))).toEqual(['repeated']);
+    expect(rules(text('进群领福利', { identicalRecently: 3 }), 'lenient')).toEqual([]);
+    expect(rules(text('进群领福利', { identicalRecently: 2 }), 'strict')).toEqual(['repeated']);
+    expect(repeatKey('text', '进群 领福利！')).toBe(repeatKey('text', '进群领福利'));
+  });
+
+  it('flags contact details with promotional words, not a phone number or an ordinary message', () => {
+    expect(rules(text('专业代购 低价正品，加我微信 abc123456'))).toEqual(['contact_promo']);
+    expect(rules(text('兼职日结 联系 13812345678'))).toEqual(['contact_promo']);
+    expect(rules(text('快递放门口了，有事打我 13812345678'))).toEqual([]);
+    expect(rules(text('今天的草莓很新鲜，推荐大家买'))).toEqual([]);
+  });
+
+  it('flags text obfuscated with symbols, which reads as an ad only once the symbols are gone', () => {
+    expect(rules(text('代～购～低～价，加 微 信 a b c 1 2 3 4 5'))).toEqual(['obfuscated']);
+    expect(rules(text('w w w . d e a l s . t o p 天天有券'))).toEqual(['obfuscated']);
+    expect(rules(text('早上好，今天也要开心哦～'))).toEqual([]);
+  });
+
+  it('does nothing when strictness is off', () => {
+    expect(findViolations(text('代购 加我微信 abc123456 https://x.cn', { identicalRecently: 9 }), 'off')).toEqual([]);
+  });
+});
+
+describe('escalation', () => {
+  it('warns first, reports second, removes from the third strike on', () => {
+    expect([1, 2, 3, 4, 10].map(penaltyFor)).toEqual(['warn', 'report', 'remove', 'remove', 'remove']);
+  });
+});

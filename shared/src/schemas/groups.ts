@@ -1,0 +1,385 @@
+import { z } from 'zod';
+import { MODERATION_RULES, MODERATION_STRICTNESS, PENALTY_LADDER } from '../rules/moderation';
+import { SETTINGS_LEVELS } from '../rules/group-settings';
+import { objectIdSchema } from './common';
+import { deliverySchema as storeDeliverySchema, openingWindowSchema } from './organisation';
+
+/**
+ * Community groups: a store's WeChat groups run by the bot. Everything the bot exchanges with the
+ * server (and staff with the server about groups) is declared here once.
+ */
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm');
+/** A WeChat id as the bot's puppet reports it (contact or room). */
+export const wechatIdSchema = z.string().min(1).max(120).regex(/^[^\s]+$/, 'no spaces');
+/** An id the bot makes for an outbox event or a message. */
+export const clientIdSchema = z.string().regex(/^[A-Za-z0-9:_.@-]{6,160}$/, '6-160 characters of letters, digits and :_.@-');
+const dayKeySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const instantSchema = z.iso.datetime({ offset: true });
+const displayName = z.string().max(80).transform((value) => value.slice(0, 80));
+
+export const settingsLevelSchema = z.enum(SETTINGS_LEVELS);
+export const moderationStrictnessSchema = z.enum(MODERATION_STRICTNESS);
+export const moderationRuleSchema = z.enum(MODERATION_RULES);
+export const penaltySchema = z.enum(PENALTY_LADDER);
+
+export const REPLY_STYLES = ['brief', 'friendly'] as const;
+
+/** Every group setting; inherited brand -> city -> store -> group. */
+export const groupSettingsSchema = z.object({
+  /** `friendly` adds a greeting word and an emoji; `brief` answers only. */
+  replyStyle: z.enum(REPLY_STYLES),
+  moderationStrictness: moderationStrictnessSchema,
+  checkinEnabled: z.boolean(),
+  greetingEnabled: z.boolean(),
+  /** Answer questions nobody @-mentioned the bot for. */
+  proactiveAnswers: z.boolean(),
+  /** No unprompted messages (broadcasts wait, greetings wait) in these China-time hours; null for none. */
+  quietHours: z.object({ start: timeOfDay, end: timeOfDay }).nullable(),
+  /** Replies per group per minute; more questions in that minute get no answer. */
+  replyLimitPerMinute: z.number().int().min(1).max(60),
+  /** Staff paused the bot here: it only listens for staff commands. */
+  paused: z.boolean(),
+  /** The group rules quoted in greetings and warnings. */
+  groupRules: z.string().max(500),
+  /** How residents open the store's mini-program (a path or a short link), quoted in greetings. */
+  miniProgramEntry: z.string().max(200),
+  /** Hosts the store links to itself; links to them are never moderated. */
+  allowedLinkHosts: z.array(z.string().max(100)).max(20),
+});
+export type GroupSettings = z.infer<typeof groupSettingsSchema>;
+export const groupSettingsPatchSchema = groupSettingsSchema.partial();
+export type GroupSettingsPatch = z.infer<typeof groupSettingsPatchSchema>;
+
+export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
+  replyStyle: 'friendly',
+  moderationStrictness: 'standard',
+  checkinEnabled: true,
+  greetingEnabled: true,
+  proactiveAnswers: true,
+  quietHours: { start: '22:30', end: '07:30' },
+  replyLimitPerMinute: 6,
+  paused: false,
+  groupRules: '本群是门店邻里服务群：欢迎提问、分享，请勿发广告、外部链接和二维码，不刷屏。',
+  miniProgramEntry: '微信搜索小程序“邻里鲜生”',
+  allowedLinkHosts: [],
+};
+
+export const settingsScopeParamsSchema = z.object({
+  level: settingsLevelSchema,
+  /** The city, store or group id; `-` for brand. */
+  scopeId: z.union([objectIdSchema, z.literal('-')]),
+});
+
+export const settingsLayerSchema = z.object({
+  level: settingsLevelSchema,
+  scopeId: z.string().nullable(),
+  values: groupSettingsPatchSchema,
+  updatedAt: z.string().nullable(),
+});
+
+export const settingsViewSchema = z.object({
+  layer: settingsLayerSchema,
+  /** For a group: the settings in force after inheritance; otherwise null. */
+  effective: groupSettingsSchema.nullable(),
+});
+
+export const groupSchema = z.object({
+  id: objectIdSchema,
+  roomId: z.string(),
+  topic: z.string(),
+  storeId: objectIdSchema,
+  cityId: objectIdSchema,
+  boundAt: z.string(),
+  memberCount: z.number().int(),
+});
+export type Group = z.infer<typeof groupSchema>;
+
+export const groupListQuerySchema = z.object({ storeId: objectIdSchema.optional() });
+
+/* ---------------------------------------------------------------- codes */
+
+export const bindCodeSchema = z.string().regex(/^\d{6}$/, '6 digits');
+export const BIND_CODE_PURPOSES = ['group', 'identity'] as const;
+
+export const createGroupBindCodeSchema = z.object({ storeId: objectIdSchema });
+export const bindCodeIssuedSchema = z.object({
+  code: bindCodeSchema,
+  purpose: z.enum(BIND_CODE_PURPOSES),
+  expiresAt: z.string(),
+  /** What to say to the bot, e.g. `绑定 123456`. */
+  instruction: z.string(),
+});
+export type BindCodeIssued = z.infer<typeof bindCodeIssuedSchema>;
+
+/** The bot heard `绑定 <code>`: a group code binds the room to a store, an identity code binds the speaker. */
+export const botBindRequestSchema = z.object({
+  code: bindCodeSchema,
+  wxid: wechatIdSchema,
+  name: displayName,
+  roomId: wechatIdSchema.nullable(),
+  topic: z.string().max(100).nullable(),
+});
+export const botBindResultSchema = z.object({
+  kind: z.enum(['group', 'resident', 'staff']),
+  /** A Chinese sentence for the bot to say. */
+  message: z.string(),
+  groupId: objectIdSchema.nullable(),
+});
+export type BotBindResult = z.infer<typeof botBindResultSchema>;
+
+/* ---------------------------------------------------------------- context for the bot */
+
+export const faqEntrySchema = z.object({
+  id: objectIdSchema,
+  storeId: objectIdSchema.nullable(),
+  questions: z.array(z.string().min(1).max(100)).min(1).max(20),
+  answer: z.string().min(1).max(1000),
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+export type FaqEntry = z.infer<typeof faqEntrySchema>;
+export const faqInputSchema = z.object({
+  /** null: every store (admins and city ops only). */
+  storeId: objectIdSchema.nullable(),
+  questions: z.array(z.string().trim().min(1).max(100)).min(1).max(20),
+  answer: z.string().trim().min(1).max(1000),
+});
+export const faqListQuerySchema = z.object({ storeId: objectIdSchema.optional() });
+
+export const botStoreSchema = z.object({
+  id: objectIdSchema,
+  name: z.string(),
+  address: z.string(),
+  contactPhone: z.string(),
+  openingHours: z.array(openingWindowSchema),
+  hoursText: z.string(),
+  delivery: storeDeliverySchema,
+});
+
+export const botGroupContextSchema = z.object({
+  roomId: z.string(),
+  bound: z.boolean(),
+  group: z.object({ id: objectIdSchema, topic: z.string() }).nullable(),
+  store: botStoreSchema.nullable(),
+  settings: groupSettingsSchema,
+  faqs: z.array(z.object({ id: objectIdSchema, questions: z.array(z.string()), answer: z.string() })),
+  /** WeChat ids of staff bound to this store (exempt from moderation, may give commands). */
+  staffWxids: z.array(z.string()),
+  earnWays: z.array(z.object({ title: z.string(), rewardPoints: z.number().int(), nextStep: z.string() })),
+  spendWays: z.array(z.object({ name: z.string(), pointsCost: z.number().int() })),
+  offers: z.object({
+    notes: z.array(z.string()),
+    products: z.array(z.object({ name: z.string(), priceCents: z.number().int() })),
+  }),
+});
+export type BotGroupContext = z.infer<typeof botGroupContextSchema>;
+
+export const productSearchQuerySchema = z.object({ q: z.string().trim().min(1).max(30) });
+export const productSearchResultSchema = z.object({
+  /** False when the store has no catalogue yet: the bot then points to staff instead of saying no. */
+  catalogueAvailable: z.boolean(),
+  products: z.array(z.object({ name: z.string(), priceCents: z.number().int(), category: z.string() })),
+});
+export type ProductSearchResult = z.infer<typeof productSearchResultSchema>;
+
+/** A bound WeChat identity's own data, for a private reply. */
+export const identitySummarySchema = z.object({
+  bound: z.boolean(),
+  kind: z.enum(['resident', 'staff']).nullable(),
+  points: z.object({ available: z.number().int(), pending: z.number().int(), expiringSoonTotal: z.number().int() }).nullable(),
+  latestOrder: z
+    .object({ id: z.string(), state: z.string(), placedAt: z.string(), totalCents: z.number().int(), storeName: z.string().nullable() })
+    .nullable(),
+  /** False when orders are not recorded yet (the bot says so instead of "no orders"). */
+  ordersAvailable: z.boolean(),
+});
+export type IdentitySummary = z.infer<typeof identitySummarySchema>;
+
+/* ---------------------------------------------------------------- members, greetings, deliveries */
+
+const memberSchema = z.object({ wxid: wechatIdSchema, name: displayName });
+
+/**
+ * What the bot saw of a room's members: a full list from periodic reconciliation (`complete`), or
+ * joins and leaves from WeChat events. New members get one greeting each, ever.
+ */
+export const memberSyncSchema = z.object({
+  roomId: wechatIdSchema,
+  topic: z.string().max(100).nullable(),
+  members: z.array(memberSchema).max(3000).default([]),
+  complete: z.boolean(),
+  joined: z.array(memberSchema).max(500).default([]),
+  left: z.array(wechatIdSchema).max(500).default([]),
+  observedAt: instantSchema,
+});
+export type MemberSync = z.input<typeof memberSyncSchema>;
+export const memberSyncResultSchema = z.object({
+  bound: z.boolean(),
+  joined: z.number().int(),
+  left: z.number().int(),
+  greetingsQueued: z.number().int(),
+});
+export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
+
+export const DELIVERY_KINDS = ['greeting', 'broadcast'] as const;
+export const groupDeliverySchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  groupId: objectIdSchema,
+  kind: z.enum(DELIVERY_KINDS),
+  text: z.string(),
+  mentionWxids: z.array(z.string()),
+  dueAt: z.string(),
+});
+export type GroupDelivery = z.infer<typeof groupDeliverySchema>;
+export const deliveryListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+export const DELIVERY_ACK_STATUSES = ['sent', 'failed', 'uncertain'] as const;
+
+/* ---------------------------------------------------------------- broadcasts */
+
+export const BROADCAST_AUDIENCES = ['group', 'store', 'city', 'brand'] as const;
+export const broadcastInputSchema = z
+  .object({
+    audience: z.enum(BROADCAST_AUDIENCES),
+    groupId: objectIdSchema.optional(),
+    storeId: objectIdSchema.optional(),
+    cityId: objectIdSchema.optional(),
+    text: z.string().trim().min(1).max(1500),
+    /** When to send; now when omitted. */
+    sendAt: instantSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const needs = { group: 'groupId', store: 'storeId', city: 'cityId', brand: null } as const;
+    const field = needs[input.audience];
+    if (field && !input[field]) ctx.addIssue({ code: 'custom', path: [field], message: `required for audience ${input.audience}` });
+  });
+export const broadcastSchema = z.object({
+  id: objectIdSchema,
+  audience: z.enum(BROADCAST_AUDIENCES),
+  groupId: objectIdSchema.nullable(),
+  storeId: objectIdSchema.nullable(),
+  cityId: objectIdSchema.nullable(),
+  text: z.string(),
+  sendAt: z.string(),
+  createdAt: z.string(),
+  /** Groups it was queued for, and how many of them confirmed it sent. */
+  deliveries: z.number().int(),
+  sent: z.number().int(),
+});
+export type Broadcast = z.infer<typeof broadcastSchema>;
+
+/* ---------------------------------------------------------------- check-in */
+
+export const checkinRequestSchema = z.object({
+  roomId: wechatIdSchema,
+  wxid: wechatIdSchema,
+  name: displayName,
+  /** When the member said 签到; decides the China-time day (a check-in delivered late from the outbox keeps its day). */
+  at: instantSchema,
+});
+export const CHECKIN_STATUSES = ['checked_in', 'already_checked_in', 'not_bound', 'disabled', 'group_not_bound'] as const;
+export const checkinResultSchema = z.object({
+  status: z.enum(CHECKIN_STATUSES),
+  day: z.string(),
+  pointsEarned: z.number().int(),
+  available: z.number().int().nullable(),
+});
+export type CheckinResult = z.infer<typeof checkinResultSchema>;
+
+/* ---------------------------------------------------------------- moderation */
+
+export const moderationReportSchema = z.object({
+  roomId: wechatIdSchema,
+  wxid: wechatIdSchema,
+  name: displayName,
+  rule: moderationRuleSchema,
+  detail: z.string().max(300),
+  /** The message that broke the rule: its id, kind and text (the evidence, kept). */
+  evidence: z.object({ messageId: z.string().min(1).max(160), kind: z.string().max(20), text: z.string().max(2000) }),
+  at: instantSchema,
+});
+export type ModerationReport = z.input<typeof moderationReportSchema>;
+export const moderationDecisionSchema = z.object({
+  caseId: objectIdSchema,
+  /** The member's strike in this group, counting this one. */
+  strike: z.number().int(),
+  penalty: penaltySchema,
+  duplicate: z.boolean(),
+});
+export type ModerationDecision = z.infer<typeof moderationDecisionSchema>;
+export const MODERATION_OUTCOMES = ['warned', 'reported', 'removed', 'asked_staff', 'failed'] as const;
+export const moderationCaseSchema = z.object({
+  id: objectIdSchema,
+  groupId: objectIdSchema.nullable(),
+  roomId: z.string(),
+  wxid: z.string(),
+  name: z.string(),
+  rule: moderationRuleSchema,
+  detail: z.string(),
+  evidence: z.object({ messageId: z.string(), kind: z.string(), text: z.string() }),
+  strike: z.number().int(),
+  penalty: penaltySchema,
+  outcome: z.enum(MODERATION_OUTCOMES).nullable(),
+  at: z.string(),
+});
+export type ModerationCase = z.infer<typeof moderationCaseSchema>;
+export const moderationListQuerySchema = z.object({
+  groupId: objectIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/* ---------------------------------------------------------------- outbox events */
+
+const eventBase = { id: clientIdSchema, at: instantSchema };
+export const botEventSchema = z.discriminatedUnion('kind', [
+  /** Messages per member in a room on a China-time day, counted since the previous report. */
+  z.object({
+    ...eventBase,
+    kind: z.literal('activity'),
+    roomId: wechatIdSchema,
+    day: dayKeySchema,
+    counts: z.array(z.object({ wxid: wechatIdSchema, messages: z.number().int().min(1).max(100_000) })).max(3000),
+  }),
+  z.object({ ...eventBase, kind: z.literal('delivery_ack'), deliveryId: z.string().min(1).max(200), status: z.enum(DELIVERY_ACK_STATUSES) }),
+  z.object({ ...eventBase, kind: z.literal('moderation_outcome'), caseId: objectIdSchema, outcome: z.enum(MODERATION_OUTCOMES), note: z.string().max(300) }),
+  z.object({ ...eventBase, kind: z.literal('moderation_case'), report: moderationReportSchema, outcome: z.enum(MODERATION_OUTCOMES) }),
+  z.object({ ...eventBase, kind: z.literal('member_sync'), sync: memberSyncSchema }),
+  z.object({ ...eventBase, kind: z.literal('checkin'), checkin: checkinRequestSchema }),
+]);
+export type BotEvent = z.input<typeof botEventSchema>;
+export const botEventBatchSchema = z.object({ events: z.array(botEventSchema).min(1).max(200) });
+export const botEventResultSchema = z.object({
+  results: z.array(z.object({ id: z.string(), status: z.enum(['applied', 'duplicate', 'rejected']), message: z.string().nullable() })),
+});
+export type BotEventResults = z.infer<typeof botEventResultSchema>;
+
+/* ---------------------------------------------------------------- staff actions through the bot */
+
+export const staffActorSchema = z.object({ roomId: wechatIdSchema, byWxid: wechatIdSchema });
+export const botFaqAddSchema = staffActorSchema.extend({
+  questions: z.array(z.string().trim().min(1).max(100)).min(1).max(20),
+  answer: z.string().trim().min(1).max(1000),
+});
+export const botFaqRemoveSchema = staffActorSchema.extend({ question: z.string().trim().min(1).max(100) });
+export const botAnnounceSchema = staffActorSchema.extend({ text: z.string().trim().min(1).max(1500) });
+export const botPauseSchema = staffActorSchema.extend({ paused: z.boolean() });
+export const botOfferSchema = staffActorSchema.extend({ text: z.string().trim().min(1).max(300) });
+export const botStaffResultSchema = z.object({ message: z.string() });
+export type BotStaffResult = z.infer<typeof botStaffResultSchema>;
+
+export const groupStatsSchema = z.object({
+  groupId: objectIdSchema,
+  day: z.string(),
+  members: z.number().int(),
+  messages: z.number().int(),
+  activeMembers: z.number().int(),
+  messagesPerMember: z.number(),
+  joins: z.number().int(),
+  leaves: z.number().int(),
+  checkins: z.number().int(),
+  moderationActions: z.number().int(),
+});
+export type GroupStats = z.infer<typeof groupStatsSchema>;
+export const groupStatsQuerySchema = z.object({ day: dayKeySchema.optional() });
