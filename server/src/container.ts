@@ -99,6 +99,6 @@ export function createServices(deps: AppDependencies): Services {
     rewards: new RewardsService(points),
     tasks,
     orders,
-    metrics: new MetricsService(),
+    metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
   };
 }

@@ -36,6 +36,17 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: the active-resident definition', () => {
+  it('overrides only the fields given and names a bad one', () => {
+    const config = loadConfig({ METRICS_ACTIVE_DEFINITION: '{"minEventsPerDay":2,"newResidentDays":14}' });
+    expect(config.METRICS_ACTIVE_DEFINITION).toMatchObject({ minEventsPerDay: 2, newResidentDays: 14, weeklyActiveDays: 1, countOrders: true });
+    expect(loadConfig({}).METRICS_ACTIVE_DEFINITION.minEventsPerDay).toBe(1);
+    expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: '{"weeklyActiveDays":9}' })).toThrow(/METRICS_ACTIVE_DEFINITION: weeklyActiveDays/);
+    expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: '{"activeDays":2}' })).toThrow(/METRICS_ACTIVE_DEFINITION/);
+    expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: 'two' })).toThrow(/METRICS_ACTIVE_DEFINITION: must be a JSON object/);
+  });
+});
+
 describe('loadConfig: WeChat and dev login', () => {
   it('turns dev login on by default when WeChat credentials are missing outside production', () => {
     expect(loadConfig({}).DEV_LOGIN).toBe(true);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_ACTIVE_DEFINITION } from '@o2o/shared/rules/metrics';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
+import { activeDefinitionOverrideSchema } from '@o2o/shared/schemas/metrics';
 
 /** The repository root; the default data directory lives under it (git-ignored). */
 export const REPOSITORY_ROOT = path.resolve(__dirname, '../../..');
@@ -58,6 +60,25 @@ const environmentSchema = z.object({
     .string()
     .refine((value) => parseExpiryPolicy(value) !== null, 'end_of_next_year, days:<N> or never')
     .default('end_of_next_year'),
+  /** JSON overriding fields of the active-resident definition (shared/src/rules/metrics.ts), e.g. `{"minEventsPerDay":2,"newResidentDays":14}`. */
+  METRICS_ACTIVE_DEFINITION: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+      const result = activeDefinitionOverrideSchema.safeParse(parsed);
+      if (!result.success) {
+        context.addIssue({ code: 'custom', message: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return { ...DEFAULT_ACTIVE_DEFINITION, ...result.data };
+    }),
   INVITE_REWARD_POINTS: z.coerce.number().int().min(1).max(100_000).default(50),
   INVITE_QUALIFY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   FRAUD_MAX_INVITEES_PER_DAY: z.coerce.number().int().min(1).default(10),

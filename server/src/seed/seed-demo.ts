@@ -1,3 +1,5 @@
+import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { addDays } from '@o2o/shared/rules/metrics';
 import { seedDemoOrders } from '../components/orders/orders.seed';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
@@ -7,7 +9,8 @@ import { seedDemoData } from './demo-data';
 
 /**
  * The whole demo: chain, codes, tasks, rewards and products, and with `services` also a few months
- * of orders (through the order webhook's own service, so points and first orders are consistent).
+ * of orders (through the order webhook's own service, so points and first orders are consistent)
+ * and their metric rollups.
  * Each part does nothing if it already has data.
  */
 export async function seedDemo(options: { services?: Services; orderMonths?: number; now?: Date } = {}): Promise<{ created: boolean }> {
@@ -16,6 +19,12 @@ export async function seedDemo(options: { services?: Services; orderMonths?: num
   await seedDemoTasks(now);
   await seedDemoRewards(now);
   await seedDemoCatalogue();
-  if (options.services && created) await seedDemoOrders(options.services, { months: options.orderMonths ?? 3, now });
+  if (options.services && created) {
+    const months = options.orderMonths ?? 3;
+    await seedDemoOrders(options.services, { months, now });
+    // Backfill the metric rollups over the seeded months, so the demo's ranges are not empty before the first nightly run.
+    const today = chinaDateKey(now);
+    await options.services.metrics.rollupRange(addDays(today, -(months * 30 + 1)), addDays(today, -1));
+  }
   return { created };
 }

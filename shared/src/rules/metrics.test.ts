@@ -19,6 +19,7 @@ import {
   penetration,
   reviewPeriodOf,
   rollupId,
+  rollupRowKey,
   share,
   weekStart,
 } from './metrics';
@@ -123,7 +124,8 @@ describe('penetration and advisor progress', () => {
 
 describe('rollup keys and review periods', () => {
   it('builds deterministic ids and 14-day periods from the epoch Monday', () => {
-    expect(rollupId('2026-02-01', 'cohort', 'store', 'abc')).toBe('2026-02-01|cohort|store|abc');
+    expect(rollupId('2026-02-01', 'cohort')).toBe('2026-02-01|cohort');
+    expect(rollupRowKey('store', 'abc')).toBe('store|abc');
     expect(reviewPeriodOf('2026-01-20')).toEqual({ key: '2026-01-19_2026-02-01', from: '2026-01-19', to: '2026-02-01' });
     expect(reviewPeriodOf('2026-01-04').from).toBe('2025-12-22');
     expect(lastEndedReviewPeriod('2026-02-01').key).toBe('2026-01-19_2026-02-01');

@@ -75,6 +75,11 @@ export function monthDays(monthKey: string): { from: string; to: string } {
   return { from, to: addDays(`${addMonths(monthKey, 1)}-01`, -1) };
 }
 
+/** The days of a week (keyed by its Monday, Monday-Sunday) or of a month (keyed `YYYY-MM`). */
+export function periodDays(kind: 'week' | 'month', key: string): string[] {
+  return kind === 'week' ? dayRange(key, addDays(key, 6)) : dayRange(monthDays(key).from, monthDays(key).to);
+}
+
 /** The Monday of the China-time week holding the day: `weekStart('2026-01-11')` (a Sunday) is `'2026-01-05'`. */
 export function weekStart(dayKey: string): string {
   const weekday = new Date(chinaDayStart(dayKey).getTime() + 8 * 3600_000).getUTCDay();
@@ -152,7 +157,8 @@ export interface ActiveDefinition {
 }
 
 export const DEFAULT_ACTIVE_DEFINITION: ActiveDefinition = {
-  eventTypes: ['signup_completed', 'profile_completed', 'joined_group', 'group_checkin', 'first_order', 'order_completed', 'invite_succeeded', 'activity_viewed', 'store_visited', 'comment_posted'],
+  // Orders are counted by `countOrders` (only while still completed), so order task events are not listed again.
+  eventTypes: ['signup_completed', 'profile_completed', 'joined_group', 'group_checkin', 'invite_succeeded', 'activity_viewed', 'store_visited', 'comment_posted'],
   countOrders: true,
   minEventsPerDay: 1,
   weeklyActiveDays: 1,
@@ -235,9 +241,14 @@ export function advisorProgress(consumers: number, goal: number): AdvisorProgres
 
 // ---- rollup keys and review periods --------------------------------------------------------
 
-/** The deterministic `_id` of a rollup document: `<period>|<metric>|<dimension>|<value>`. */
-export function rollupId(period: string, metric: string, dimension: MetricDimension, value: string): string {
-  return `${period}|${metric}|${dimension}|${value}`;
+/** The deterministic `_id` of a rollup document, one per period and metric: `<period>|<metric>`. */
+export function rollupId(period: string, metric: string): string {
+  return `${period}|${metric}`;
+}
+
+/** The key of one dimension value's counts inside a rollup document: `<dimension>|<value>`. */
+export function rollupRowKey(dimension: MetricDimension, value: string): string {
+  return `${dimension}|${value}`;
 }
 
 /** Biweekly reviews cover 14 days; periods are counted from this Monday. */

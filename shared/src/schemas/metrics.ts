@@ -90,6 +90,19 @@ export const activeDefinitionSchema = z.object({
   newResidentDays: z.number().int(),
 });
 
+/** `METRICS_ACTIVE_DEFINITION`: JSON overriding any of the default definition's fields, e.g. `{"minEventsPerDay":2}`. */
+export const activeDefinitionOverrideSchema = z
+  .object({
+    eventTypes: z.array(z.string().regex(/^[a-z_]{1,40}$/, 'an event type such as group_checkin')).min(1).max(50),
+    countOrders: z.boolean(),
+    minEventsPerDay: z.number().int().min(1).max(100),
+    weeklyActiveDays: z.number().int().min(1).max(7),
+    monthlyActiveDays: z.number().int().min(1).max(31),
+    newResidentDays: z.number().int().min(1).max(365),
+  })
+  .partial()
+  .strict();
+
 export const activeSchema = z.object({
   from: z.string(),
   to: z.string(),

@@ -16,8 +16,10 @@ import {
   lastEndedReviewPeriod,
   monthDays,
   penetration,
+  periodDays,
   REVIEW_PERIOD_DAYS,
   rollupId,
+  rollupRowKey,
   share,
   weekStart,
   type ActiveDefinition,
@@ -41,18 +43,19 @@ import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
 import { StaffModel } from '../staff/staff.model';
 import { TaskCompletionModel, TaskDefinitionModel, TaskProgressMarkModel, TaskViewModel } from '../tasks/tasks.model';
 import { resolveMetricScope, type MetricScope } from './metrics-scope';
-import { MetricConsumerModel, MetricReviewModel, MetricRollupRunModel, type MetricRollupRecord } from './metrics.model';
-import { BATCH_SIZE, dimensionsOf, MetricsRepository, type ResidentFact } from './metrics.repository';
+import { MetricReviewModel, type MetricRollupRecord } from './metrics.model';
+import { BATCH_SIZE, dimensionsOf, MetricsRepository, type MetricsSnapshot, type ResidentFact } from './metrics.repository';
 
 type Counts = Record<string, number>;
 
 export const COHORT_FIELDS = ['registrations', 'converted7', 'converted30'] as const;
 export const ACTIVITY_FIELDS = ['firstOrders', 'completedOrders', 'orderingResidents', 'revenueCents', 'activeResidents', 'activeNew', 'activeOld'] as const;
 export const REPURCHASE_FIELDS = ['base', 'repurchased', 'newBase', 'newRepurchased'] as const;
+export const CONSUMER_FIELDS = ['registered', 'consumers'] as const;
 
-/** Counts per dimension value of one period and metric, built in memory while streaming raw data. */
+/** Counts per dimension value of one period and metric, built in memory from raw data. */
 class CountTable {
-  private readonly rows = new Map<string, { dimension: MetricDimension; value: string; counts: Counts }>();
+  private readonly rows = new Map<string, Counts>();
 
   constructor(private readonly fields: readonly string[]) {
     this.row('all', 'all');
@@ -60,28 +63,27 @@ class CountTable {
 
   add(resident: ResidentFact | null | undefined, field: string, amount = 1): void {
     if (amount === 0) return;
-    for (const [dimension, value] of dimensionsOf(resident)) this.row(dimension, value).counts[field] += amount;
+    for (const [dimension, value] of dimensionsOf(resident)) this.row(dimension, value)[field] += amount;
   }
 
   get(dimension: MetricDimension, value: string): Counts {
-    return this.rows.get(`${dimension}|${value}`)?.counts ?? Object.fromEntries(this.fields.map((field) => [field, 0]));
+    return this.rows.get(rollupRowKey(dimension, value)) ?? this.zero();
   }
 
-  /** The rows as rollup documents, in a stable order; `all` is always there, other rows only with a count. */
-  documents(period: string, metric: string): MetricRollupRecord[] {
-    return [...this.rows.values()]
-      .filter((row) => row.dimension === 'all' || Object.values(row.counts).some((count) => count !== 0))
-      .map((row) => ({ _id: rollupId(period, metric, row.dimension, row.value), period, metric, dimension: row.dimension, value: row.value, counts: row.counts }))
-      .sort((a, b) => (a._id < b._id ? -1 : 1));
+  /** The table as its rollup document: `all` is always there, other rows only with a count; keys in a stable order. */
+  document(period: string, metric: string, computedAt: Date): MetricRollupRecord {
+    const keys = [...this.rows.keys()].filter((key) => key === 'all|all' || Object.values(this.rows.get(key)!).some((count) => count !== 0)).sort();
+    return { _id: rollupId(period, metric), period, metric, rows: Object.fromEntries(keys.map((key) => [key, this.rows.get(key)!])), computedAt };
   }
 
-  private row(dimension: MetricDimension, value: string) {
-    const key = `${dimension}|${value}`;
+  private zero(): Counts {
+    return Object.fromEntries(this.fields.map((field) => [field, 0]));
+  }
+
+  private row(dimension: MetricDimension, value: string): Counts {
+    const key = rollupRowKey(dimension, value);
     let row = this.rows.get(key);
-    if (!row) {
-      row = { dimension, value, counts: Object.fromEntries(this.fields.map((field) => [field, 0])) };
-      this.rows.set(key, row);
-    }
+    if (!row) this.rows.set(key, (row = this.zero()));
     return row;
   }
 }
@@ -96,6 +98,18 @@ export interface MetricsOptions {
   active?: ActiveDefinition;
   /** The clock, for tests. */
   now?: () => Date;
+  /** How long today's numbers computed from raw data are reused (default 60 s; 0 recomputes every time). */
+  liveCacheMs?: number;
+}
+
+/** What one rollup pass writes: daily documents, cohort refreshes, monthly repurchase, active periods, the consumer totals. */
+export interface RollupPlan {
+  days: readonly string[];
+  cohortDays?: readonly string[];
+  repurchaseMonths?: readonly string[];
+  weeks?: readonly string[];
+  activeMonths?: readonly string[];
+  consumersDay?: string | null;
 }
 
 export interface RollupDayResult {
@@ -104,298 +118,247 @@ export interface RollupDayResult {
   completedOrders: number;
   firstOrders: number;
   activeResidents: number;
-  documents: number;
-  consumersChecked: number;
 }
 
+export interface RollupSummary {
+  days: RollupDayResult[];
+  cohortDays: string[];
+  repurchaseMonths: string[];
+  weeks: string[];
+  activeMonths: string[];
+  consumersDay: string | null;
+  documents: number;
+  residentsRead: number;
+}
+
+const unique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+
 /**
- * Growth metrics: daily rollups from raw data (residents, orders, task events), range answers
- * from the rollups plus raw data for today, and the biweekly review.
+ * Growth metrics: rollups from raw data (residents, orders, task events), range answers from the
+ * rollups plus raw data for today, and the biweekly review.
  *
  * What is counted under a dimension is the resident's: their store, their community and their
  * first touch (advisor, code type, channel, campaign, placement), so every metric of a dimension
  * describes the same residents. Orders with no matched resident are outside the growth metrics.
  *
- * Repurchase needs resident sets of two months, which daily counts cannot give; it is computed
- * in-process from the orders of months M and M+1 (streamed, one entry per ordering resident) and
- * stored as a monthly rollup by the nightly job. Weekly and monthly active residents likewise.
+ * Rollups are computed in the process from one pass over the raw collections (`loadFull`), since
+ * the embedded database scans a collection for every filtered query: the nightly job reads
+ * residents, completed orders and the window's events once and writes every document it owns.
+ * Repurchase and weekly/monthly active residents need resident sets, which daily counts cannot
+ * give, so they get their own documents per month or week.
  */
 export class MetricsService {
   readonly repository = new MetricsRepository();
   readonly activeDefinition: ActiveDefinition;
   private readonly now: () => Date;
+  private readonly liveCacheMs: number;
+  private readonly live = new Map<string, { at: number; tables: Promise<{ cohort: CountTable; activity: CountTable }> }>();
 
   constructor(options: MetricsOptions = {}) {
     this.activeDefinition = options.active ?? DEFAULT_ACTIVE_DEFINITION;
     this.now = options.now ?? (() => new Date());
+    this.liveCacheMs = options.liveCacheMs ?? 60_000;
   }
 
   today(): string {
     return chinaDateKey(this.now());
   }
 
-  // ---- computing from raw data ---------------------------------------------------------------
+  // ---- tables from a snapshot of raw data -----------------------------------------------------
 
-  /** The registration cohort of a day: its size and how many converted within 7 and 30 days (as of now). */
-  async computeCohortDay(day: string): Promise<CountTable> {
-    const { start, end } = dayRangeInstants(day, day);
+  /** The registration cohort of a day: its size and how many converted within 7 and 30 days (as of the snapshot). */
+  private cohortTable(day: string, snapshot: MetricsSnapshot): CountTable {
     const table = new CountTable(COHORT_FIELDS);
-    let batch: ResidentFact[] = [];
-    const flush = async (): Promise<void> => {
-      const first = await this.repository.firstCompletedAt(batch.map((resident) => resident._id));
-      for (const resident of batch) {
-        const firstAt = first.get(String(resident._id)) ?? null;
-        table.add(resident, 'registrations');
-        if (convertedWithin(resident.registeredAt, firstAt, 7)) table.add(resident, 'converted7');
-        if (convertedWithin(resident.registeredAt, firstAt, 30)) table.add(resident, 'converted30');
-      }
-      batch = [];
-    };
-    for await (const resident of this.repository.residentsRegistered(start, end)) {
-      batch.push(resident);
-      if (batch.length >= BATCH_SIZE) await flush();
+    for (const resident of snapshot.registered.get(day) ?? []) {
+      const firstAt = snapshot.firstCompleted.get(String(resident._id)) ?? null;
+      table.add(resident, 'registrations');
+      if (convertedWithin(resident.registeredAt, firstAt, 7)) table.add(resident, 'converted7');
+      if (convertedWithin(resident.registeredAt, firstAt, 30)) table.add(resident, 'converted30');
     }
-    await flush();
     return table;
   }
 
-  /** Orders, first orders and active residents of a day; also returns the residents whose consumer status may have changed. */
-  async computeActivityDay(day: string): Promise<{ table: CountTable; ordering: Types.ObjectId[] }> {
-    const { start, end } = dayRangeInstants(day, day);
+  /** Each resident's active-event count on a day: task events of the definition's types, plus completed orders if they count. */
+  private eventCounts(day: string, snapshot: MetricsSnapshot): Map<string, number> {
+    const facts = snapshot.days.get(day);
+    const counts = new Map<string, number>();
+    if (!facts) return counts;
+    for (const [key, entry] of facts.events) counts.set(key, entry.count);
+    if (this.activeDefinition.countOrders) for (const [key, entry] of facts.orders) counts.set(key, (counts.get(key) ?? 0) + entry.orders);
+    return counts;
+  }
+
+  /** Completed orders, first orders, revenue and active residents (new and old) of a day. */
+  private activityTable(day: string, snapshot: MetricsSnapshot): CountTable {
     const table = new CountTable(ACTIVITY_FIELDS);
-    const orders = new Map<string, { id: Types.ObjectId; orders: number; cents: number }>();
-    for await (const order of this.repository.completedOrders(start, end)) {
-      if (!order.residentId) continue;
-      const key = String(order.residentId);
-      const entry = orders.get(key) ?? { id: order.residentId, orders: 0, cents: 0 };
-      entry.orders += 1;
-      entry.cents += order.totalCents ?? 0;
-      orders.set(key, entry);
-    }
-    const ordering = [...orders.values()].map((entry) => entry.id);
-    const earlier = await this.repository.firstCompletedAt(ordering, start);
-
-    const definition = this.activeDefinition;
-    const events = new Map<string, { id: Types.ObjectId; count: number }>();
-    for await (const event of this.repository.taskEvents(start, end, definition.eventTypes)) {
-      const key = String(event.residentId);
-      const entry = events.get(key) ?? { id: event.residentId, count: 0 };
-      entry.count += 1;
-      events.set(key, entry);
-    }
-    if (definition.countOrders) {
-      for (const [key, entry] of orders) {
-        const known = events.get(key) ?? { id: entry.id, count: 0 };
-        known.count += entry.orders;
-        events.set(key, known);
-      }
-    }
-    const active = [...events.values()].filter((entry) => isActiveDay(entry.count, definition));
-    const residents = await this.repository.residentsByIds([...new Map([...ordering, ...active.map((entry) => entry.id)].map((id) => [String(id), id])).values()]);
-
-    for (const [key, entry] of orders) {
-      const resident = residents.get(key) ?? null;
+    const { start } = dayRangeInstants(day, day);
+    for (const [key, entry] of snapshot.days.get(day)?.orders ?? []) {
+      const resident = snapshot.residents.get(key) ?? null;
       table.add(resident, 'completedOrders', entry.orders);
       table.add(resident, 'revenueCents', entry.cents);
       table.add(resident, 'orderingResidents');
-      if (!earlier.has(key)) table.add(resident, 'firstOrders');
+      // Their earliest completed order is on or after this day's start, and they ordered today: today's is the first.
+      if (snapshot.firstCompleted.get(key)! >= start) table.add(resident, 'firstOrders');
     }
-    for (const entry of active) {
-      const resident = residents.get(String(entry.id)) ?? null;
+    for (const [key, count] of this.eventCounts(day, snapshot)) {
+      if (!isActiveDay(count, this.activeDefinition)) continue;
+      const resident = snapshot.residents.get(key) ?? null;
       table.add(resident, 'activeResidents');
-      table.add(resident, resident && isNewResidentOn(resident.registeredAt, day, definition) ? 'activeNew' : 'activeOld');
+      table.add(resident, resident && isNewResidentOn(resident.registeredAt, day, this.activeDefinition) ? 'activeNew' : 'activeOld');
     }
-    return { table, ordering };
+    return table;
   }
 
-  /** Rewrites the consumer record of each resident: kept with their first completed order, deleted without one. */
-  async refreshConsumers(residentIds: readonly Types.ObjectId[]): Promise<number> {
-    const unique = [...new Map(residentIds.map((id) => [String(id), id])).values()];
-    for (let index = 0; index < unique.length; index += BATCH_SIZE) {
-      const batch = unique.slice(index, index + BATCH_SIZE);
-      const [first, residents] = await Promise.all([this.repository.firstCompletedAt(batch), this.repository.residentsByIds(batch)]);
-      const writes = batch.map((id) => {
-        const firstAt = first.get(String(id));
-        if (!firstAt) return { deleteOne: { filter: { _id: id } } };
-        const resident = residents.get(String(id));
-        return {
-          updateOne: {
-            filter: { _id: id },
-            update: {
-              $set: {
-                firstCompletedAt: firstAt,
-                firstDay: chinaDateKey(firstAt),
-                storeId: resident?.storeId ?? null,
-                communityId: resident?.communityId ?? null,
-                advisorId: resident?.attribution?.advisorId ?? null,
-              },
-            },
-            upsert: true,
-          },
-        };
-      });
-      if (writes.length > 0) await MetricConsumerModel.collection.bulkWrite(writes as never, { ordered: false });
+  /** Of the residents who completed an order in `month`, who did again in the next month; "new" ones had none before it. */
+  private repurchaseTable(month: string, snapshot: MetricsSnapshot): CountTable {
+    const table = new CountTable(REPURCHASE_FIELDS);
+    const start = chinaDayStart(`${month}-01`);
+    const next = snapshot.months.get(addMonths(month, 1)) ?? new Set<string>();
+    for (const key of snapshot.months.get(month) ?? []) {
+      const resident = snapshot.residents.get(key) ?? null;
+      const isNew = snapshot.firstCompleted.get(key)! >= start;
+      const repurchased = next.has(key);
+      table.add(resident, 'base');
+      if (repurchased) table.add(resident, 'repurchased');
+      if (isNew) table.add(resident, 'newBase');
+      if (isNew && repurchased) table.add(resident, 'newRepurchased');
     }
-    return unique.length;
+    return table;
+  }
+
+  /** Residents with at least the definition's active days in a week (Monday-Sunday) or month. */
+  private activePeriodTable(kind: 'week' | 'month', key: string, snapshot: MetricsSnapshot): CountTable {
+    const activeDays = new Map<string, number>();
+    for (const day of periodDays(kind, key)) {
+      for (const [resident, count] of this.eventCounts(day, snapshot)) {
+        if (isActiveDay(count, this.activeDefinition)) activeDays.set(resident, (activeDays.get(resident) ?? 0) + 1);
+      }
+    }
+    const table = new CountTable(['active']);
+    for (const [resident, days] of activeDays) if (isActiveInPeriod(days, kind, this.activeDefinition)) table.add(snapshot.residents.get(resident) ?? null, 'active');
+    return table;
+  }
+
+  /** Registered and consumer residents (a completed order that still stands) at the end of a day, cumulative. */
+  private consumersTable(day: string, snapshot: MetricsSnapshot): CountTable {
+    const { end } = dayRangeInstants(day, day);
+    const table = new CountTable(CONSUMER_FIELDS);
+    for (const [key, resident] of snapshot.residents) {
+      if (resident.registeredAt < end) table.add(resident, 'registered');
+      const first = snapshot.firstCompleted.get(key);
+      if (first && first < end) table.add(resident, 'consumers');
+    }
+    return table;
   }
 
   // ---- rollups ---------------------------------------------------------------------------
 
-  /** Recomputes one China-time day from raw data and rewrites its rollups; rerunning gives the same documents. */
+  /**
+   * Reads the raw data once and rewrites every document of the plan from it; rerunning a plan on
+   * the same data writes the same documents. `cohortDays` may name days whose registrations only
+   * are recomputed (conversion of a registration day keeps rising for 30 days).
+   */
+  async rollup(plan: RollupPlan): Promise<RollupSummary> {
+    const weeks = unique(plan.weeks ?? []);
+    const activeMonths = unique(plan.activeMonths ?? []);
+    const repurchaseMonths = unique(plan.repurchaseMonths ?? []);
+    const factDays = unique([...plan.days, ...weeks.flatMap((week) => periodDays('week', week)), ...activeMonths.flatMap((month) => periodDays('month', month))]);
+    const orderMonths = unique(repurchaseMonths.flatMap((month) => [month, addMonths(month, 1)]));
+    const snapshot = await this.repository.loadFull(factDays, orderMonths, this.activeDefinition.eventTypes);
+    const computedAt = this.now();
+    const documents: MetricRollupRecord[] = [];
+    const days: RollupDayResult[] = [];
+    for (const day of unique(plan.days)) {
+      const cohort = this.cohortTable(day, snapshot);
+      const activity = this.activityTable(day, snapshot);
+      documents.push(cohort.document(day, 'cohort', computedAt), activity.document(day, 'activity', computedAt));
+      const all = activity.get('all', 'all');
+      days.push({ day, registrations: cohort.get('all', 'all').registrations, completedOrders: all.completedOrders, firstOrders: all.firstOrders, activeResidents: all.activeResidents });
+    }
+    const cohortDays = unique(plan.cohortDays ?? []).filter((day) => !plan.days.includes(day));
+    for (const day of cohortDays) documents.push(this.cohortTable(day, snapshot).document(day, 'cohort', computedAt));
+    for (const month of repurchaseMonths) documents.push(this.repurchaseTable(month, snapshot).document(month, 'repurchase', computedAt));
+    for (const week of weeks) documents.push(this.activePeriodTable('week', week, snapshot).document(week, 'active_week', computedAt));
+    for (const month of activeMonths) documents.push(this.activePeriodTable('month', month, snapshot).document(month, 'active_month', computedAt));
+    if (plan.consumersDay) documents.push(this.consumersTable(plan.consumersDay, snapshot).document(plan.consumersDay, 'consumers', computedAt));
+    await this.repository.writeRollups(documents);
+    return { days, cohortDays, repurchaseMonths, weeks, activeMonths, consumersDay: plan.consumersDay ?? null, documents: documents.length, residentsRead: snapshot.residents.size };
+  }
+
+  /** Recomputes one China-time day (cohort and activity) from raw data. */
   async rollupDay(day: string): Promise<RollupDayResult> {
-    const cohort = await this.computeCohortDay(day);
-    const { table: activity, ordering } = await this.computeActivityDay(day);
-    const cohortDocuments = cohort.documents(day, 'cohort');
-    const activityDocuments = activity.documents(day, 'activity');
-    await this.repository.replaceRollups(day, 'cohort', cohortDocuments);
-    await this.repository.replaceRollups(day, 'activity', activityDocuments);
-    const { start, end } = dayRangeInstants(day, day);
-    const consumersChecked = await this.refreshConsumers([...ordering, ...(await this.repository.residentsWithReversedOrders(start, end))]);
-    const all = activity.get('all', 'all');
-    return {
-      day,
-      registrations: cohort.get('all', 'all').registrations,
-      completedOrders: all.completedOrders,
-      firstOrders: all.firstOrders,
-      activeResidents: all.activeResidents,
-      documents: cohortDocuments.length + activityDocuments.length,
-      consumersChecked,
-    };
-  }
-
-  /** Rewrites only the cohort rollups of a day: conversion of a registration day keeps rising for 30 days. */
-  async rollupCohortDay(day: string): Promise<number> {
-    const documents = (await this.computeCohortDay(day)).documents(day, 'cohort');
-    await this.repository.replaceRollups(day, 'cohort', documents);
-    return documents.length;
-  }
-
-  /** Rolls up every day from `from` to `to` (both included), oldest first. */
-  async rollupRange(from: string, to: string): Promise<RollupDayResult[]> {
-    const results: RollupDayResult[] = [];
-    for (const day of dayRange(from, to)) results.push(await this.rollupDay(day));
-    return results;
+    return (await this.rollup({ days: [day] })).days[0];
   }
 
   /**
-   * Next-month repurchase for base month M, per dimension: streams the completed orders of M and
-   * M+1 once (memory: one entry per ordering resident), checks which residents of M ordered
-   * before M (not new), and stores `<M>|repurchase|<dimension>|<value>`.
+   * Rolls up every day from `from` to `to` (both included) in one pass, with the repurchase
+   * months, weeks and months those days touch and the consumer totals at the end of `to`: a backfill.
    */
-  async rollupRepurchase(month: string): Promise<number> {
-    const start = chinaDayStart(`${month}-01`);
-    const nextStart = chinaDayStart(`${addMonths(month, 1)}-01`);
-    const end = chinaDayStart(`${addMonths(month, 2)}-01`);
-    const months = new Map<string, { id: Types.ObjectId; bits: number }>();
-    for await (const order of this.repository.completedOrders(start, end)) {
-      if (!order.residentId || !order.completedAt) continue;
-      const key = String(order.residentId);
-      const entry = months.get(key) ?? { id: order.residentId, bits: 0 };
-      entry.bits |= order.completedAt < nextStart ? 1 : 2;
-      months.set(key, entry);
-    }
-    const base = [...months.values()].filter((entry) => entry.bits & 1);
-    const table = new CountTable(REPURCHASE_FIELDS);
-    for (let index = 0; index < base.length; index += BATCH_SIZE) {
-      const batch = base.slice(index, index + BATCH_SIZE);
-      const ids = batch.map((entry) => entry.id);
-      const [earlier, residents] = await Promise.all([this.repository.firstCompletedAt(ids, start), this.repository.residentsByIds(ids)]);
-      for (const entry of batch) {
-        const resident = residents.get(String(entry.id)) ?? null;
-        const isNew = !earlier.has(String(entry.id));
-        const repurchased = (entry.bits & 2) !== 0;
-        table.add(resident, 'base');
-        if (repurchased) table.add(resident, 'repurchased');
-        if (isNew) table.add(resident, 'newBase');
-        if (isNew && repurchased) table.add(resident, 'newRepurchased');
-      }
-    }
-    const documents = table.documents(month, 'repurchase');
-    await this.repository.replaceRollups(month, 'repurchase', documents);
-    await MetricRollupRunModel.updateOne({ _id: `${month}|repurchase` }, { $set: { computedAt: this.now() } }, { upsert: true });
-    return documents.length;
+  async rollupRange(from: string, to: string): Promise<RollupSummary> {
+    const days = dayRange(from, to);
+    const months = unique(days.map((day) => day.slice(0, 7)));
+    return this.rollup({ days, repurchaseMonths: months, weeks: unique(days.map(weekStart)), activeMonths: months, consumersDay: to });
+  }
+
+  async rollupRepurchase(month: string): Promise<RollupSummary> {
+    return this.rollup({ days: [], repurchaseMonths: [month] });
+  }
+
+  async rollupActivePeriod(kind: 'week' | 'month', key: string): Promise<RollupSummary> {
+    return this.rollup(kind === 'week' ? { days: [], weeks: [key] } : { days: [], activeMonths: [key] });
   }
 
   /**
-   * Weekly (Monday-Sunday, keyed by its Monday) or monthly active residents: residents with at
-   * least the definition's active days in the period. Streams the period's events once, keeping
-   * a small per-resident array of daily event counts.
-   */
-  async rollupActivePeriod(kind: 'week' | 'month', key: string): Promise<number> {
-    const from = kind === 'week' ? key : monthDays(key).from;
-    const to = kind === 'week' ? addDays(key, 6) : monthDays(key).to;
-    const { start, end } = dayRangeInstants(from, to);
-    const length = dayRange(from, to).length;
-    const definition = this.activeDefinition;
-    const perResident = new Map<string, { id: Types.ObjectId; days: Uint16Array }>();
-    const count = (residentId: Types.ObjectId, at: Date): void => {
-      const index = Math.floor((at.getTime() - start.getTime()) / DAY_MS);
-      if (index < 0 || index >= length) return;
-      const key = String(residentId);
-      let entry = perResident.get(key);
-      if (!entry) perResident.set(key, (entry = { id: residentId, days: new Uint16Array(length) }));
-      entry.days[index] = Math.min(65_535, entry.days[index] + 1);
-    };
-    for await (const event of this.repository.taskEvents(start, end, definition.eventTypes)) count(event.residentId, event.occurredAt);
-    if (definition.countOrders) {
-      for await (const order of this.repository.completedOrders(start, end)) if (order.residentId && order.completedAt) count(order.residentId, order.completedAt);
-    }
-    const active = [...perResident.values()].filter((entry) => isActiveInPeriod(entry.days.filter((events) => isActiveDay(events, definition)).length, kind, definition));
-    const table = new CountTable(['active']);
-    for (let index = 0; index < active.length; index += BATCH_SIZE) {
-      const batch = active.slice(index, index + BATCH_SIZE);
-      const residents = await this.repository.residentsByIds(batch.map((entry) => entry.id));
-      for (const entry of batch) table.add(residents.get(String(entry.id)) ?? null, 'active');
-    }
-    const metric = kind === 'week' ? 'active_week' : 'active_month';
-    const documents = table.documents(key, metric);
-    await this.repository.replaceRollups(key, metric, documents);
-    return documents.length;
-  }
-
-  /**
-   * The nightly job: rolls up yesterday and re-rolls the 3 days before it (late orders); re-rolls
-   * any older day an order changed since then was completed on (late deliveries, refunds) and
-   * refreshes those residents' consumer records and registration cohorts; refreshes the cohort
-   * counts of the 31 days before the window (conversion keeps rising for 30 days); recomputes the
-   * repurchase months and weekly/monthly active periods those days touch.
+   * The nightly job, one pass over the raw data: yesterday and the 3 days before it (late
+   * orders); any older day an order changed since then was completed on (late deliveries,
+   * refunds); the cohorts of the 31 days before the window (conversion keeps rising for 30 days)
+   * and of the changed orders' residents; the repurchase months, weeks and months those days
+   * touch; and the consumer totals at the end of yesterday.
    */
   async nightly(now: Date): Promise<Record<string, unknown>> {
     const yesterday = chinaDateKey(new Date(now.getTime() - DAY_MS));
     const from = addDays(yesterday, -3);
-    // Orders changed since the window's start (late deliveries, refunds): their completion days and their residents' cohorts.
     const changed = await this.repository.ordersChanged(chinaDayStart(from), now);
-    const lateDays = [...new Set(changed.completedAt.map(chinaDateKey))].filter((day) => day < from).sort();
-    const days = await this.rollupRange(from, yesterday);
-    for (const day of lateDays) days.push(await this.rollupDay(day));
-    await this.refreshConsumers(changed.residentIds);
+    const lateDays = unique(changed.completedAt.map(chinaDateKey)).filter((day) => day < from);
     const changedResidents = await this.repository.residentsByIds(changed.residentIds);
-    const cohortDays = new Set(dayRange(addDays(from, -31), addDays(from, -1)));
-    for (const resident of changedResidents.values()) {
-      const day = chinaDateKey(resident.registeredAt);
-      if (day < from && !lateDays.includes(day)) cohortDays.add(day);
-    }
-    for (const day of [...cohortDays].sort()) await this.rollupCohortDay(day);
+    const cohortDays = [...dayRange(addDays(from, -31), addDays(from, -1)), ...[...changedResidents.values()].map((resident) => chinaDateKey(resident.registeredAt))];
     const touchedDays = [...lateDays, ...dayRange(from, yesterday)];
-    const touchedMonths = [...new Set(touchedDays.map((day) => day.slice(0, 7)))].sort();
-    const repurchaseMonths = [...new Set(touchedMonths.flatMap((month) => [addMonths(month, -1), month]))].sort();
-    for (const month of repurchaseMonths) await this.rollupRepurchase(month);
-    const weeks = [...new Set(touchedDays.map(weekStart))].sort();
-    for (const week of weeks) await this.rollupActivePeriod('week', week);
-    for (const month of touchedMonths) await this.rollupActivePeriod('month', month);
+    const touchedMonths = unique(touchedDays.map((day) => day.slice(0, 7)));
+    const summary = await this.rollup({
+      days: touchedDays,
+      cohortDays: cohortDays.filter((day) => day < from),
+      repurchaseMonths: touchedMonths.flatMap((month) => [addMonths(month, -1), month]),
+      weeks: touchedDays.map(weekStart),
+      activeMonths: touchedMonths,
+      consumersDay: yesterday,
+    });
     return {
-      days: days.map((day) => day.day),
-      completedOrders: days.reduce((sum, day) => sum + day.completedOrders, 0),
-      registrations: days.reduce((sum, day) => sum + day.registrations, 0),
-      cohortDaysRefreshed: cohortDays.size,
-      consumersChecked: changed.residentIds.length,
-      repurchaseMonths,
-      weeks,
-      months: touchedMonths,
+      days: summary.days.map((day) => day.day),
+      completedOrders: summary.days.reduce((sum, day) => sum + day.completedOrders, 0),
+      registrations: summary.days.reduce((sum, day) => sum + day.registrations, 0),
+      cohortDaysRefreshed: summary.cohortDays.length,
+      changedResidents: changed.residentIds.length,
+      repurchaseMonths: summary.repurchaseMonths,
+      weeks: summary.weeks,
+      months: summary.activeMonths,
+      documents: summary.documents,
     };
   }
 
   // ---- reading: rollups plus raw data for today --------------------------------------------
+
+  /** Today's (or a not yet rolled-up day's) tables from raw data, shared by concurrent requests and reused for `liveCacheMs`. */
+  private liveTables(day: string): Promise<{ cohort: CountTable; activity: CountTable }> {
+    const cached = this.live.get(day);
+    if (cached && Date.now() - cached.at < this.liveCacheMs) return cached.tables;
+    const tables = this.repository.loadLive(day, this.activeDefinition.eventTypes).then((snapshot) => ({
+      cohort: this.cohortTable(day, snapshot),
+      activity: this.activityTable(day, snapshot),
+    }));
+    this.live.set(day, { at: Date.now(), tables });
+    tables.catch(() => this.live.delete(day));
+    return tables;
+  }
 
   /**
    * Counts of a metric per day and per value of the scope: stored rollups for past days, computed
@@ -407,12 +370,11 @@ export class MetricsService {
     const result = new Map<string, Map<string, Counts | undefined>>();
     if (from > today) return result;
     const days = dayRange(from, to > today ? today : to);
-    const ids = days.flatMap((day) => [rollupId(day, metric, 'all', 'all'), ...scope.values.map((value) => rollupId(day, metric, scope.dimension, value))]);
-    const stored = await this.repository.rollupsByIds(ids);
+    const stored = await this.repository.rollupsByIds(days.map((day) => rollupId(day, metric)));
     for (const day of days) {
-      const live = day === today || (day === addDays(today, -1) && !stored.has(rollupId(day, metric, 'all', 'all')));
-      const table = live ? (metric === 'cohort' ? await this.computeCohortDay(day) : (await this.computeActivityDay(day)).table) : null;
-      result.set(day, new Map(scope.values.map((value) => [value, table ? table.get(scope.dimension, value) : stored.get(rollupId(day, metric, scope.dimension, value))])));
+      const document = stored.get(rollupId(day, metric));
+      const live = day === today || (day === addDays(today, -1) && !document) ? (await this.liveTables(day))[metric] : null;
+      result.set(day, new Map(scope.values.map((value) => [value, live ? live.get(scope.dimension, value) : document?.rows[rollupRowKey(scope.dimension, value)]])));
     }
     return result;
   }
@@ -453,19 +415,19 @@ export class MetricsService {
   async repurchaseFor(scope: MetricScope, month: string): Promise<Repurchase> {
     const nextMonth = addMonths(month, 1);
     if (monthDays(month).from > this.today()) throw AppError.badRequest('That month has not started', [{ path: 'query.month', message: 'in the future' }]);
-    let run = await MetricRollupRunModel.findById(`${month}|repurchase`).lean();
-    if (!run) {
+    const id = rollupId(month, 'repurchase');
+    let document = (await this.repository.rollupsByIds([id])).get(id);
+    if (!document) {
       await this.rollupRepurchase(month);
-      run = await MetricRollupRunModel.findById(`${month}|repurchase`).lean();
+      document = (await this.repository.rollupsByIds([id])).get(id)!;
     }
-    const stored = await this.repository.rollupsByIds(scope.values.map((value) => rollupId(month, 'repurchase', scope.dimension, value)));
-    const total = sumCounts(stored.values(), REPURCHASE_FIELDS);
+    const total = sumCounts(scope.values.map((value) => document.rows[rollupRowKey(scope.dimension, value)]), REPURCHASE_FIELDS);
     return {
       month, nextMonth, dimension: scope.dimension, value: scope.label,
       all: share(total.repurchased, total.base),
       newResidents: share(total.newRepurchased, total.newBase),
-      complete: chinaDateKey(run!.computedAt) > monthDays(nextMonth).to,
-      computedAt: run!.computedAt.toISOString(),
+      complete: chinaDateKey(document.computedAt) > monthDays(nextMonth).to,
+      computedAt: document.computedAt.toISOString(),
     };
   }
 
@@ -473,15 +435,11 @@ export class MetricsService {
     const scope = await resolveMetricScope(staff, query.dimension, query.value);
     const counts = await this.dailyCounts('activity', scope, query.from, query.to);
     const days = [...counts.entries()].map(([day, row]) => ({ day, active: row.activeResidents, newActive: row.activeNew, oldActive: row.activeOld }));
-    const weeks = [...new Set(dayRange(query.from, query.to).map(weekStart))];
-    const months = [...new Set(dayRange(query.from, query.to).map((day) => day.slice(0, 7)))];
-    const periodIds = [
-      ...weeks.flatMap((week) => scope.values.map((value) => rollupId(week, 'active_week', scope.dimension, value))),
-      ...months.flatMap((month) => scope.values.map((value) => rollupId(month, 'active_month', scope.dimension, value))),
-    ];
-    const stored = await this.repository.rollupsByIds(periodIds);
+    const weeks = unique(dayRange(query.from, query.to).map(weekStart));
+    const months = unique(dayRange(query.from, query.to).map((day) => day.slice(0, 7)));
+    const stored = await this.repository.rollupsByIds([...weeks.map((week) => rollupId(week, 'active_week')), ...months.map((month) => rollupId(month, 'active_month'))]);
     const activeOf = (period: string, metric: string): number =>
-      sumCounts(scope.values.map((value) => stored.get(rollupId(period, metric, scope.dimension, value))), ['active']).active;
+      sumCounts(scope.values.map((value) => stored.get(rollupId(period, metric))?.rows[rollupRowKey(scope.dimension, value)]), ['active']).active;
     return {
       from: query.from, to: query.to, dimension: scope.dimension, value: scope.label,
       definition: { ...this.activeDefinition, eventTypes: [...this.activeDefinition.eventTypes] },
@@ -519,46 +477,45 @@ export class MetricsService {
     return { storeId, cityId, communities: ordered.slice(0, query.limit) };
   }
 
-  /** Registered residents (from residents) and consumers (from the consumer records the rollup keeps) per community. */
+  /** Registered and consumer residents per community: the totals at the end of yesterday plus today's from raw data. */
   async penetrationOf(communities: readonly CommunityRecord[]): Promise<CommunityPenetration[]> {
-    const ids = communities.map((community) => community._id);
-    const [registered, consumers] = await Promise.all([
-      this.countBy(ResidentModel.collection, 'communityId', ids),
-      this.consumersBy('community', ids),
-    ]);
-    return communities.map((community) => ({
-      id: String(community._id),
-      name: community.name,
-      ...penetration(community.households, registered.get(String(community._id)) ?? 0, consumers.get(String(community._id)) ?? 0),
-    }));
+    const totals = await this.consumerTotals('community', communities.map((community) => community._id));
+    return communities.map((community) => {
+      const row = totals.get(String(community._id))!;
+      return { id: String(community._id), name: community.name, ...penetration(community.households, row.registered, row.consumers) };
+    });
   }
 
   /**
-   * Consumer residents per community or advisor: the consumer records up to yesterday (kept by the
-   * rollup) plus today's first completed orders from raw data.
+   * Registered and consumer residents per community or advisor: the consumer rollup at the end of
+   * yesterday (computed now, in one pass, if the nightly job has not written it yet) plus today's
+   * registrations and first completed orders from raw data.
    */
-  private async consumersBy(dimension: 'community' | 'advisor', ids: readonly Types.ObjectId[]): Promise<Map<string, number>> {
+  private async consumerTotals(dimension: 'community' | 'advisor', ids: readonly Types.ObjectId[]): Promise<Map<string, { registered: number; consumers: number }>> {
     const today = this.today();
-    const [stored, { table }] = await Promise.all([
-      this.countBy(MetricConsumerModel.collection, `${dimension}Id`, ids, { firstDay: { $lt: today } }),
-      this.computeActivityDay(today),
-    ]);
-    for (const id of ids) {
-      const live = table.get(dimension, String(id)).firstOrders;
-      if (live > 0) stored.set(String(id), (stored.get(String(id)) ?? 0) + live);
+    const yesterday = addDays(today, -1);
+    const id = rollupId(yesterday, 'consumers');
+    let stored = (await this.repository.rollupsByIds([id])).get(id);
+    if (!stored) {
+      await this.rollup({ days: [], consumersDay: yesterday });
+      stored = (await this.repository.rollupsByIds([id])).get(id)!;
     }
-    return stored;
+    const live = await this.liveTables(today);
+    return new Map(
+      ids.map((value) => {
+        const key = String(value);
+        const row = stored.rows[rollupRowKey(dimension, key)];
+        return [key, {
+          registered: (row?.registered ?? 0) + live.cohort.get(dimension, key).registrations,
+          consumers: (row?.consumers ?? 0) + live.activity.get(dimension, key).firstOrders,
+        }];
+      }),
+    );
   }
 
-  private async countBy(collection: typeof ResidentModel.collection, field: string, ids: readonly Types.ObjectId[], extra: Record<string, unknown> = {}): Promise<Map<string, number>> {
-    const counts = new Map<string, number>();
-    for (let index = 0; index < ids.length; index += BATCH_SIZE) {
-      const rows = await collection
-        .aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { ...extra, [field]: { $in: ids.slice(index, index + BATCH_SIZE) } } }, { $group: { _id: `$${field}`, n: { $sum: 1 } } }])
-        .toArray();
-      for (const row of rows) counts.set(String(row._id), row.n);
-    }
-    return counts;
+  private async consumersBy(dimension: 'community' | 'advisor', ids: readonly Types.ObjectId[]): Promise<Map<string, number>> {
+    const totals = await this.consumerTotals(dimension, ids);
+    return new Map([...totals].map(([key, row]) => [key, row.consumers]));
   }
 
   async advisorsProgress(staff: StaffPrincipal, query: { storeId?: string; from?: string; to?: string }): Promise<AdvisorProgressView[]> {
