@@ -108,6 +108,20 @@ export class InviteService {
     return InviteModel.findById(inviteeId).lean<InviteRecord>();
   }
 
+  /**
+   * The invitee's qualifying order was refunded or cancelled and no completed order is left: the
+   * reward is taken back (held points dropped, released ones clawed back) and the invite is
+   * cancelled for good, so a later order does not pay it again. Safe to repeat: the clawback is
+   * keyed per entry.
+   */
+  async onQualifyingActionReversed(inviteeId: Types.ObjectId, now = new Date()): Promise<InviteRecord | null> {
+    const invite = await InviteModel.findById(inviteeId).lean<InviteRecord>();
+    if (!invite || !invite.qualifiedAt) return invite;
+    await this.points.clawback('invite', String(inviteeId), '邀请的邻居首单已退款，邀请奖励已收回', now);
+    await InviteModel.updateOne({ _id: inviteeId }, { $set: { state: 'cancelled' } });
+    return InviteModel.findById(inviteeId).lean<InviteRecord>();
+  }
+
   /** Rewards whose invitee never qualified in time lapse. Flagged ones stay for review. */
   async lapseExpired(now = new Date()): Promise<{ lapsed: number }> {
     let lapsed = 0;

@@ -300,6 +300,7 @@ export class OrderService {
    * computed from all their completed orders, so arrival order and refunds cannot skew it. Before
    * writing a time it records that order as the first order (task event `first_order`, the invite's
    * qualifying action), so a stored `firstOrderAt` means those are done and a repeat skips them.
+   * When no completed order is left (a refund), the invite reward is taken back before clearing it.
    * The field is read back after writing, like `mirror`: the embedded database may lose a field
    * written at the same moment as another field of the resident (the points balance mirror).
    */
@@ -319,6 +320,9 @@ export class OrderService {
           meta: { orderId: first._id, storeId: String(first.storeId) },
         });
         await this.deps.invites.onQualifyingAction(residentId, firstOrderAt);
+      } else {
+        // The only completed order was refunded or cancelled: the invite reward it released goes back.
+        await this.deps.invites.onQualifyingActionReversed(residentId);
       }
       await ResidentModel.updateOne({ _id: residentId }, { $set: { firstOrderAt } });
     }

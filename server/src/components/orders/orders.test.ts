@@ -297,6 +297,15 @@ describe('first order', () => {
     await delivered(statusEvent('INVITE-1', 'completed', new Date(Date.now() - HOUR), { residentOpenid: 'dev:order-invitee' }));
     expect(await balance(inviter.objectId)).toMatchObject({ available: 50, pending: 0 });
     expect(await InviteModel.findById(invitee.residentId).lean()).toMatchObject({ state: 'available', qualifiedAt: expect.any(Date) });
+
+    // The qualifying order is refunded (twice delivered): the reward goes back once, and a later order does not pay it again.
+    const refund = statusEvent('INVITE-1', 'refunded', new Date(Date.now() - HOUR / 2), { residentOpenid: 'dev:order-invitee' });
+    await delivered(refund);
+    await delivered(refund);
+    expect(await balance(inviter.objectId)).toMatchObject({ available: 0, pending: 0 });
+    expect(await InviteModel.findById(invitee.residentId).lean()).toMatchObject({ state: 'cancelled' });
+    await delivered(statusEvent('INVITE-2', 'completed', new Date(Date.now() - HOUR / 4), { residentOpenid: 'dev:order-invitee' }));
+    expect(await balance(inviter.objectId)).toMatchObject({ available: 0, pending: 0 });
   });
 });
 
