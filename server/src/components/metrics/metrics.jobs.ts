@@ -2,7 +2,7 @@ import type { Services } from '../../container';
 import type { JobDefinition } from '../../jobs/scheduler';
 import type { MetricsService } from './metrics.service';
 
-/** The metrics jobs, for `jobDefinitions`. Both are safe to rerun: rollups rewrite whole documents, reviews are keyed by period. */
+/** The metrics jobs, for `jobDefinitions`. All are safe to rerun: rollups rewrite whole documents, reviews are keyed by period. */
 export function metricsJobs(services: Services & { metrics: MetricsService }): JobDefinition[] {
   const { metrics } = services;
   return [
@@ -12,6 +12,13 @@ export function metricsJobs(services: Services & { metrics: MetricsService }): J
       schedule: { kind: 'daily', at: '01:00' },
       leaseMs: 30 * 60_000,
       run: async (now) => metrics.nightly(now),
+    },
+    {
+      name: 'metrics-today',
+      title: '今日增长指标（每 10 分钟）',
+      schedule: { kind: 'every_minutes', minutes: 10 },
+      leaseMs: 10 * 60_000,
+      run: async (now) => metrics.rollupToday(now),
     },
     {
       name: 'metrics-review',

@@ -23,6 +23,8 @@ const metricRollupSchema = new Schema(
     metric: { type: String, required: true },
     rows: { type: Schema.Types.Mixed, required: true },
     computedAt: { type: Date, required: true },
+    /** True for the `metrics-today` job's rollup of a day still running; the nightly job writes the final one. */
+    partial: { type: Boolean, default: false },
   },
   { versionKey: false, minimize: false },
 );
@@ -33,6 +35,7 @@ export interface MetricRollupRecord {
   metric: string;
   rows: Record<string, Record<string, number>>;
   computedAt: Date;
+  partial?: boolean;
 }
 
 /** A biweekly review, keyed by its period `<from>_<to>`; the body is the `Review` schema. */

@@ -53,8 +53,17 @@ export const ACTIVITY_FIELDS = ['firstOrders', 'completedOrders', 'orderingResid
 export const REPURCHASE_FIELDS = ['base', 'repurchased', 'newBase', 'newRepurchased'] as const;
 export const CONSUMER_FIELDS = ['registered', 'consumers'] as const;
 
+/** Counts by dimension value: a table computed from raw data, or a stored rollup document. */
+interface CountsView {
+  get(dimension: MetricDimension, value: string): Counts;
+}
+
+function storedView(document: MetricRollupRecord, fields: readonly string[]): CountsView {
+  return { get: (dimension, value) => document.rows[rollupRowKey(dimension, value)] ?? Object.fromEntries(fields.map((field) => [field, 0])) };
+}
+
 /** Counts per dimension value of one period and metric, built in memory from raw data. */
-class CountTable {
+class CountTable implements CountsView {
   private readonly rows = new Map<string, Counts>();
 
   constructor(private readonly fields: readonly string[]) {
@@ -71,9 +80,9 @@ class CountTable {
   }
 
   /** The table as its rollup document: `all` is always there, other rows only with a count; keys in a stable order. */
-  document(period: string, metric: string, computedAt: Date): MetricRollupRecord {
+  document(period: string, metric: string, computedAt: Date, partial = false): MetricRollupRecord {
     const keys = [...this.rows.keys()].filter((key) => key === 'all|all' || Object.values(this.rows.get(key)!).some((count) => count !== 0)).sort();
-    return { _id: rollupId(period, metric), period, metric, rows: Object.fromEntries(keys.map((key) => [key, this.rows.get(key)!])), computedAt };
+    return { _id: rollupId(period, metric), period, metric, rows: Object.fromEntries(keys.map((key) => [key, this.rows.get(key)!])), computedAt, partial };
   }
 
   private zero(): Counts {
@@ -100,6 +109,8 @@ export interface MetricsOptions {
   now?: () => Date;
   /** How long today's numbers computed from raw data are reused (default 60 s; 0 recomputes every time). */
   liveCacheMs?: number;
+  /** How old the `metrics-today` job's rollup of today may be to answer instead of raw data (default 15 min). */
+  todayMaxAgeMs?: number;
 }
 
 /** What one rollup pass writes: daily documents, cohort refreshes, monthly repurchase, active periods, the consumer totals. */
@@ -152,12 +163,14 @@ export class MetricsService {
   readonly activeDefinition: ActiveDefinition;
   private readonly now: () => Date;
   private readonly liveCacheMs: number;
+  private readonly todayMaxAgeMs: number;
   private readonly live = new Map<string, { at: number; tables: Promise<{ cohort: CountTable; activity: CountTable }> }>();
 
   constructor(options: MetricsOptions = {}) {
     this.activeDefinition = options.active ?? DEFAULT_ACTIVE_DEFINITION;
     this.now = options.now ?? (() => new Date());
     this.liveCacheMs = options.liveCacheMs ?? 60_000;
+    this.todayMaxAgeMs = options.todayMaxAgeMs ?? 15 * 60_000;
   }
 
   today(): string {
@@ -347,6 +360,34 @@ export class MetricsService {
 
   // ---- reading: rollups plus raw data for today --------------------------------------------
 
+  /**
+   * The `metrics-today` job: today's cohort and activity from raw data, stored as partial rollups
+   * so requests read them instead of scanning raw data (the embedded database scans whole
+   * collections for the day's filtered queries). The nightly job replaces them once the day is over.
+   */
+  async rollupToday(now: Date): Promise<Record<string, unknown>> {
+    const day = chinaDateKey(now);
+    const snapshot = await this.repository.loadLive(day, this.activeDefinition.eventTypes);
+    const cohort = this.cohortTable(day, snapshot);
+    const activity = this.activityTable(day, snapshot);
+    await this.repository.writeRollups([cohort.document(day, 'cohort', now, true), activity.document(day, 'activity', now, true)]);
+    return { day, registrations: cohort.get('all', 'all').registrations, completedOrders: activity.get('all', 'all').completedOrders };
+  }
+
+  /**
+   * A day not rolled up yet (today, or yesterday before the nightly run): the `metrics-today`
+   * job's partial rollup while it is recent enough, otherwise raw data.
+   */
+  private async dayViews(day: string, stored?: Map<string, MetricRollupRecord>): Promise<{ cohort: CountsView; activity: CountsView }> {
+    const ids = [rollupId(day, 'cohort'), rollupId(day, 'activity')];
+    const documents = stored ?? (await this.repository.rollupsByIds(ids));
+    const [cohort, activity] = ids.map((id) => documents.get(id));
+    const fresh = (document?: MetricRollupRecord): document is MetricRollupRecord =>
+      Boolean(document?.partial) && day === this.today() && this.now().getTime() - document!.computedAt.getTime() < this.todayMaxAgeMs;
+    if (fresh(cohort) && fresh(activity)) return { cohort: storedView(cohort, COHORT_FIELDS), activity: storedView(activity, ACTIVITY_FIELDS) };
+    return this.liveTables(day);
+  }
+
   /** Today's (or a not yet rolled-up day's) tables from raw data, shared by concurrent requests and reused for `liveCacheMs`. */
   private liveTables(day: string): Promise<{ cohort: CountTable; activity: CountTable }> {
     const cached = this.live.get(day);
@@ -370,10 +411,10 @@ export class MetricsService {
     const result = new Map<string, Map<string, Counts | undefined>>();
     if (from > today) return result;
     const days = dayRange(from, to > today ? today : to);
-    const stored = await this.repository.rollupsByIds(days.map((day) => rollupId(day, metric)));
+    const stored = await this.repository.rollupsByIds(days.flatMap((day) => (day === today ? [rollupId(day, 'cohort'), rollupId(day, 'activity')] : [rollupId(day, metric)])));
     for (const day of days) {
       const document = stored.get(rollupId(day, metric));
-      const live = day === today || (day === addDays(today, -1) && !document) ? (await this.liveTables(day))[metric] : null;
+      const live = day === today || (day === addDays(today, -1) && (!document || document.partial)) ? (await this.dayViews(day, stored))[metric] : null;
       result.set(day, new Map(scope.values.map((value) => [value, live ? live.get(scope.dimension, value) : document?.rows[rollupRowKey(scope.dimension, value)]])));
     }
     return result;
@@ -500,7 +541,7 @@ export class MetricsService {
       await this.rollup({ days: [], consumersDay: yesterday });
       stored = (await this.repository.rollupsByIds([id])).get(id)!;
     }
-    const live = await this.liveTables(today);
+    const live = await this.dayViews(today);
     return new Map(
       ids.map((value) => {
         const key = String(value);

@@ -495,7 +495,7 @@ describe('the biweekly review', () => {
     await TaskProgressMarkModel.insertMany(sample.slice(0, 12).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', eventId: new Types.ObjectId(), occurredAt: inside })));
     await TaskCompletionModel.insertMany(sample.slice(0, 7).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', rewardPoints: 0, completedAt: inside })));
 
-    const review = metricsJobs({ ...services, metrics })[1];
+    const review = metricsJobs({ ...services, metrics }).find((job) => job.name === 'metrics-review')!;
     // 06:00 on 2026-02-16 in Shanghai: the period 02-02..02-15 has ended.
     expect(await review.run(new Date('2026-02-15T22:00:00Z'))).toEqual({ built: true, period: '2026-02-02_2026-02-15' });
     expect(await review.run(new Date('2026-02-16T22:00:00Z'))).toEqual({ built: false, period: '2026-02-02_2026-02-15' });
@@ -513,5 +513,26 @@ describe('the biweekly review', () => {
     expect(body.hardestCommunities.length).toBeGreaterThan(0);
     expect(body.advisorsBehind[0].remaining).toBeGreaterThanOrEqual(body.advisorsBehind.at(-1).remaining);
     expect((await request(app).get('/metrics/reviews/2026-01-01_2026-01-14').set(bearer(ops))).status).toBe(404);
+  });
+});
+
+describe("today's numbers", () => {
+  it('are read from the metrics-today rollup while it is fresh, and from raw data once it is stale', async () => {
+    const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const query = { from: TODAY, to: TODAY, dimension: 'all' as const, windowDays: 7 };
+    const todayJob = metricsJobs({ ...services, metrics }).find((job) => job.name === 'metrics-today')!;
+    expect(await todayJob.run(NOW)).toMatchObject({ day: TODAY, registrations: expectedConversion(TODAY, TODAY, 7, everyone).registrations });
+    const before = expectedConversion(TODAY, TODAY, 7, everyone);
+
+    const another: TestResident = { ...residents[2], _id: new Types.ObjectId(), registeredAt: new Date('2026-03-05T02:00:00Z') };
+    await insertResidents([another]);
+    const fresh = new MetricsService({ now: () => NOW, liveCacheMs: 0 });
+    const stale = new MetricsService({ now: () => NOW, liveCacheMs: 0, todayMaxAgeMs: 0 });
+    const fromRollup = await fresh.conversion(admin, query);
+    const fromRaw = await stale.conversion(admin, query);
+    expect(fromRollup.registrations).toBe(before.registrations);
+    expect(fromRaw.registrations).toBe(expectedConversion(TODAY, TODAY, 7, everyone).registrations);
+    expect(fromRaw.registrations).toBe(before.registrations + 1);
+    await MetricRollupModel.deleteMany({ period: TODAY });
   });
 });
