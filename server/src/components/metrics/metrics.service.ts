@@ -117,6 +117,8 @@ export interface MetricsOptions {
 export interface RollupPlan {
   days: readonly string[];
   cohortDays?: readonly string[];
+  /** Residents whose registration-day cohorts are recomputed too (their orders changed). */
+  cohortsOf?: readonly Types.ObjectId[];
   repurchaseMonths?: readonly string[];
   weeks?: readonly string[];
   activeMonths?: readonly string[];
@@ -288,7 +290,13 @@ export class MetricsService {
       const all = activity.get('all', 'all');
       days.push({ day, registrations: cohort.get('all', 'all').registrations, completedOrders: all.completedOrders, firstOrders: all.firstOrders, activeResidents: all.activeResidents });
     }
-    const cohortDays = unique(plan.cohortDays ?? []).filter((day) => !plan.days.includes(day));
+    const registrationDays = (plan.cohortsOf ?? []).flatMap((id) => {
+      const resident = snapshot.residents.get(String(id));
+      const day = resident ? chinaDateKey(resident.registeredAt) : null;
+      // Today's cohort is not final yet: it stays with the live path and the metrics-today job.
+      return day && day < this.today() ? [day] : [];
+    });
+    const cohortDays = unique([...(plan.cohortDays ?? []), ...registrationDays]).filter((day) => !plan.days.includes(day));
     for (const day of cohortDays) documents.push(this.cohortTable(day, snapshot).document(day, 'cohort', computedAt));
     for (const month of repurchaseMonths) documents.push(this.repurchaseTable(month, snapshot).document(month, 'repurchase', computedAt));
     for (const week of weeks) documents.push(this.activePeriodTable('week', week, snapshot).document(week, 'active_week', computedAt));
@@ -333,13 +341,12 @@ export class MetricsService {
     const from = addDays(yesterday, -3);
     const changed = await this.repository.ordersChanged(chinaDayStart(from), now);
     const lateDays = unique(changed.completedAt.map(chinaDateKey)).filter((day) => day < from);
-    const changedResidents = await this.repository.residentsByIds(changed.residentIds);
-    const cohortDays = [...dayRange(addDays(from, -31), addDays(from, -1)), ...[...changedResidents.values()].map((resident) => chinaDateKey(resident.registeredAt))];
     const touchedDays = [...lateDays, ...dayRange(from, yesterday)];
     const touchedMonths = unique(touchedDays.map((day) => day.slice(0, 7)));
     const summary = await this.rollup({
       days: touchedDays,
-      cohortDays: cohortDays.filter((day) => day < from),
+      cohortDays: dayRange(addDays(from, -31), addDays(from, -1)),
+      cohortsOf: changed.residentIds,
       repurchaseMonths: touchedMonths.flatMap((month) => [addMonths(month, -1), month]),
       weeks: touchedDays.map(weekStart),
       activeMonths: touchedMonths,
