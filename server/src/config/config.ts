@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTemplateIds } from '@o2o/shared/rules/campaigns';
 import { DEFAULT_ACTIVE_DEFINITION } from '@o2o/shared/rules/metrics';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import { activeDefinitionOverrideSchema } from '@o2o/shared/schemas/metrics';
@@ -79,6 +80,15 @@ const environmentSchema = z.object({
       }
       return { ...DEFAULT_ACTIVE_DEFINITION, ...result.data };
     }),
+  /** WeChat subscribe-message sends in flight at once while a push is sent. */
+  CAMPAIGN_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(5),
+  /** A push delivery claimed this long ago without WeChat's answer counts as unknown and is never resent. */
+  CAMPAIGN_STALE_SENDING_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  /** `activity_reminder:<id>,arrival_reminder:<id>,points_expiry:<id>`: the template ids the mini-program console issued. */
+  SUBSCRIBE_TEMPLATE_IDS: z
+    .string()
+    .refine((value) => parseTemplateIds(value) !== null, 'key:templateId pairs separated by commas; keys activity_reminder, arrival_reminder, points_expiry')
+    .optional(),
   INVITE_REWARD_POINTS: z.coerce.number().int().min(1).max(100_000).default(50),
   INVITE_QUALIFY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   FRAUD_MAX_INVITEES_PER_DAY: z.coerce.number().int().min(1).default(10),
