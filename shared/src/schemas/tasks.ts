@@ -71,6 +71,8 @@ const taskDefinitionFields = z.object({
   /** Limit to one store, or to one city (not both); neither means every resident. */
   storeId: objectIdSchema.nullable(),
   cityId: objectIdSchema.nullable(),
+  /** Special tasks only: limit the task to the residents of a saved audience (see /audiences). */
+  audienceId: objectIdSchema.nullable(),
   active: z.boolean(),
   /** Smaller first within its group. */
   displayOrder: z.number().int().min(-10_000).max(10_000),
@@ -89,6 +91,9 @@ function checkTaskDefinition(task: TaskDefinitionFields, ctx: z.RefinementCtx): 
   if (task.storeId && task.cityId) {
     ctx.addIssue({ code: 'custom', path: ['cityId'], message: 'limit a task to one store or one city, not both' });
   }
+  if (task.audienceId && task.kind !== 'special') {
+    ctx.addIssue({ code: 'custom', path: ['audienceId'], message: 'only special tasks can be limited to an audience' });
+  }
   if (task.period.kind === 'range' && Date.parse(task.period.startsAt) >= Date.parse(task.period.endsAt)) {
     ctx.addIssue({ code: 'custom', path: ['period', 'endsAt'], message: 'must be after startsAt' });
   }
@@ -99,6 +104,7 @@ export const createTaskDefinitionSchema = taskDefinitionFields
     newbieWindowDays: taskDefinitionFields.shape.newbieWindowDays.default(null),
     storeId: taskDefinitionFields.shape.storeId.default(null),
     cityId: taskDefinitionFields.shape.cityId.default(null),
+    audienceId: taskDefinitionFields.shape.audienceId.default(null),
     active: z.boolean().default(true),
     displayOrder: taskDefinitionFields.shape.displayOrder.default(0),
     description: taskText.description.default(''),
@@ -121,6 +127,7 @@ export const updateTaskDefinitionSchema = z
     newbieWindowDays: taskDefinitionFields.shape.newbieWindowDays,
     storeId: objectIdSchema.nullable(),
     cityId: objectIdSchema.nullable(),
+    audienceId: objectIdSchema.nullable(),
     active: z.boolean(),
     displayOrder: taskDefinitionFields.shape.displayOrder,
     ...taskText,
@@ -145,6 +152,7 @@ export const taskDefinitionSchema = z.object({
   newbieWindowDays: z.number().int().nullable(),
   storeId: objectIdSchema.nullable(),
   cityId: objectIdSchema.nullable(),
+  audienceId: objectIdSchema.nullable(),
   active: z.boolean(),
   displayOrder: z.number().int(),
   title: z.string(),

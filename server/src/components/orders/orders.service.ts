@@ -11,6 +11,7 @@ import {
 import type { Services } from '../../container';
 import { AppError } from '../../lib/app-error';
 import { idString, isoString, toObjectId } from '../../lib/ids';
+import { ResidentChangeListeners, type ResidentChangeListener } from '../../lib/resident-changes';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { StoreModel } from '../organisation/organisation.model';
 import { PointEntryModel, type PointEntryRecord } from '../points/points.model';
@@ -93,7 +94,14 @@ function orderFields(events: OrderEventRecord[], now: Date) {
  *   earliest one the task event `first_order` and the invite's qualifying action are recorded.
  */
 export class OrderService {
+  private readonly residentChanges = new ResidentChangeListeners();
+
   constructor(private readonly deps: OrderServiceDeps) {}
+
+  /** Called (not awaited, failures logged) after an order of a resident was settled, e.g. to refresh their labels. */
+  onResidentChanged(listener: ResidentChangeListener): void {
+    this.residentChanges.add(listener, this.deps.logger);
+  }
 
   /**
    * One webhook delivery. Stores the event (a redelivery with the same eventId stores nothing and
@@ -153,6 +161,7 @@ export class OrderService {
     if (order.residentId) {
       if (order.completedAt) await this.settlePoints(order);
       await this.refreshFirstOrder(order.residentId);
+      this.residentChanges.notify(order.residentId, `order:${order.state}`);
     }
     return order;
   }

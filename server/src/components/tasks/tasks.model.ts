@@ -22,6 +22,8 @@ const taskDefinitionSchema = new Schema(
     newbieWindowDays: { type: Number, default: null },
     storeId: { type: Schema.Types.ObjectId, default: null },
     cityId: { type: Schema.Types.ObjectId, default: null },
+    /** Special tasks only: shown to and counted for the members of this audience only. */
+    audienceId: { type: Schema.Types.ObjectId, default: null },
     active: { type: Boolean, required: true },
     displayOrder: { type: Number, default: 0 },
     title: { type: String, required: true },

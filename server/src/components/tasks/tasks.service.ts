@@ -20,6 +20,8 @@ import {
 import { AppError } from '../../lib/app-error';
 import { fromZod } from '../../lib/error-handler';
 import { idString, isoString, toObjectId } from '../../lib/ids';
+import { ResidentChangeListeners, type ResidentChangeListener } from '../../lib/resident-changes';
+import type { Logger } from '../../lib/logger';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { CityModel } from '../organisation/organisation.model';
 import type { PointsService } from '../points/points.service';
@@ -35,6 +37,12 @@ export interface RecordTaskEventInput {
   occurredAt: Date;
   source: TaskEventSource;
   meta?: Record<string, unknown>;
+}
+
+/** What tasks need of audiences (the audiences component provides it): does one exist, is a resident in it now. */
+export interface TaskAudiences {
+  describe(audienceId: string): Promise<{ id: string; name: string } | null>;
+  isMember(audienceId: Types.ObjectId, residentId: Types.ObjectId): Promise<boolean>;
 }
 
 export interface TaskDefinitionQuery {
@@ -57,6 +65,7 @@ export function definitionView(task: TaskDefinitionRecord): TaskDefinition {
     newbieWindowDays: task.newbieWindowDays ?? null,
     storeId: idString(task.storeId),
     cityId: idString(task.cityId),
+    audienceId: idString(task.audienceId),
     active: task.active,
     displayOrder: task.displayOrder ?? 0,
     title: task.title,
@@ -94,6 +103,7 @@ export function definitionFields(input: CreateTaskDefinition, createdBy: Types.O
     period: periodFields(input.period),
     storeId: input.storeId ? toObjectId(input.storeId) : null,
     cityId: input.cityId ? toObjectId(input.cityId) : null,
+    audienceId: input.audienceId ? toObjectId(input.audienceId) : null,
     createdBy,
     updatedBy: createdBy,
   };
@@ -132,10 +142,23 @@ const byKindThenOrder = (a: TaskDefinitionRecord, b: TaskDefinitionRecord) =>
  * resident's tasks, finish a completion that a crash left without its reward.
  */
 export class TaskService {
+  private readonly residentChanges = new ResidentChangeListeners();
+  private audiences: TaskAudiences | null = null;
+
   constructor(
     private readonly points: PointsService,
     private readonly repository = new TaskRepository(),
   ) {}
+
+  /** Called (not awaited, failures logged) after a new event of a resident was recorded, e.g. to refresh their labels. */
+  onResidentChanged(listener: ResidentChangeListener, logger: Pick<Logger, 'error'> | null = null): void {
+    this.residentChanges.add(listener, logger);
+  }
+
+  /** Enables audience-limited special tasks. Without it, a task limited to an audience applies to nobody. */
+  useAudiences(audiences: TaskAudiences): void {
+    this.audiences = audiences;
+  }
 
   /**
    * Records what a resident did and advances every task it counts toward. The first call with a key
@@ -145,7 +168,7 @@ export class TaskService {
    */
   async recordEvent(input: RecordTaskEventInput): Promise<TaskEventResult> {
     const resident = await this.repository.residentContext(input.residentId);
-    const candidates = await this.repository.activeDefinitionsForEvent(input.type, resident);
+    const candidates = await this.inAudience(await this.repository.activeDefinitionsForEvent(input.type, resident), input.residentId);
     const counts: TaskPeriodRef[] = candidates.flatMap((task) => {
       const periodKey = openPeriodKey(timingOf(task), resident, input.occurredAt);
       return periodKey ? [{ taskId: task._id, periodKey }] : [];
@@ -171,6 +194,7 @@ export class TaskService {
         return task ? [this.countEvent(task, ref.periodKey, event, resident)] : [];
       }),
     );
+    if (!duplicate) this.residentChanges.notify(input.residentId, `task:${input.type}`);
     return { eventId: String(event._id), duplicate, tasks };
   }
 
@@ -202,7 +226,7 @@ export class TaskService {
    */
   async listForResident(residentId: Types.ObjectId, now = new Date()): Promise<MyTasks> {
     const resident = await this.repository.residentContext(residentId);
-    const open = (await this.repository.activeDefinitionsFor(resident)).flatMap((task) => {
+    const open = (await this.inAudience(await this.repository.activeDefinitionsFor(resident), residentId)).flatMap((task) => {
       const periodKey = openPeriodKey(timingOf(task), resident, now);
       return periodKey ? [{ task, ref: { taskId: task._id, periodKey } }] : [];
     });
@@ -240,6 +264,7 @@ export class TaskService {
   async createDefinition(staff: StaffPrincipal, input: CreateTaskDefinition): Promise<TaskDefinition> {
     const fields = definitionFields(input, staff.id);
     await this.assertCanManage(staff, fields);
+    await this.assertAudienceExists(input.audienceId);
     return definitionView(await this.repository.createDefinition(fields));
   }
 
@@ -257,6 +282,7 @@ export class TaskService {
     if (String(storeId) !== String(existing.storeId ?? null) || String(cityId) !== String(existing.cityId ?? null)) {
       await this.assertCanManage(staff, { storeId, cityId });
     }
+    if (next.audienceId !== current.audienceId) await this.assertAudienceExists(next.audienceId);
     const updated = await this.repository.updateDefinition(taskId, {
       target: next.target,
       period: periodFields(next.period),
@@ -264,6 +290,7 @@ export class TaskService {
       newbieWindowDays: next.newbieWindowDays,
       storeId,
       cityId,
+      audienceId: next.audienceId ? toObjectId(next.audienceId) : null,
       active: next.active,
       displayOrder: next.displayOrder,
       title: next.title,
@@ -311,6 +338,25 @@ export class TaskService {
         };
       }),
     };
+  }
+
+  /** The tasks whose audience (if any) the resident is in now; each audience is checked once. */
+  private async inAudience(tasks: TaskDefinitionRecord[], residentId: Types.ObjectId): Promise<TaskDefinitionRecord[]> {
+    const audienceIds = [...new Set(tasks.flatMap((task) => (task.audienceId ? [String(task.audienceId)] : [])))];
+    if (audienceIds.length === 0) return tasks;
+    const audiences = this.audiences;
+    const memberOf = new Set<string>();
+    if (audiences) {
+      const checks = await Promise.all(audienceIds.map((id) => audiences.isMember(toObjectId(id), residentId)));
+      audienceIds.forEach((id, index) => checks[index] && memberOf.add(id));
+    }
+    return tasks.filter((task) => !task.audienceId || memberOf.has(String(task.audienceId)));
+  }
+
+  private async assertAudienceExists(audienceId: string | null): Promise<void> {
+    if (!audienceId) return;
+    if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', 'Audience-limited tasks are not enabled on this server', 409);
+    if (!(await this.audiences.describe(audienceId))) throw AppError.notFound('Audience');
   }
 
   /** Counts one event toward one task period, and completes the task when the count reaches the target. */
