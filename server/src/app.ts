@@ -16,6 +16,7 @@ import { tasksRouter } from './components/tasks/tasks.router';
 import { ordersRouter } from './components/orders/orders.router';
 import { productsRouter } from './components/products/products.router';
 import { groupsRouter } from './components/groups/groups.router';
+import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
 import { createServices, type AppDependencies, type Services } from './container';
@@ -51,6 +52,9 @@ function apiRouters(services: Services): ApiRouter[] {
     ordersRouter(services),
     groupsRouter(services),
     metricsRouter(services),
+    interestRouter(services),
+    myInterestsRouter(services),
+    ...services.componentRouters,
   ];
 }
 
@@ -70,7 +74,7 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`, 415));
 };
 
-/** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes. */
+/** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes, or replace the app's own on the same paths. */
 export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = []): Express {
   const { config, logger, connection } = deps;
   const app = express();
@@ -119,7 +123,9 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   const scheduler = new Scheduler(jobDefinitions(services), logger);
   app.locals.scheduler = scheduler;
   app.locals.services = services;
-  const routers = [...apiRouters(services), jobsRouter(services, scheduler), ...extraRouters];
+  // Extra routers go first: a test that builds a component with its own collaborators (a fake
+  // WeChat, fixed audiences) reaches that instance, not the app's own one on the same paths.
+  const routers = [...extraRouters, ...apiRouters(services), jobsRouter(services, scheduler)];
   for (const router of routers) app.use(router.prefix, router.router);
 
   const openApiDocument = buildOpenApiDocument(

@@ -12,6 +12,13 @@ import { RewardsService } from './components/rewards/rewards.service';
 import { TaskService } from './components/tasks/tasks.service';
 import { OrderService } from './components/orders/orders.service';
 import { MetricsService } from './components/metrics/metrics.service';
+import { createAudiencesComponent, type AudienceService } from './components/audiences';
+import { createCampaigns, type Campaigns } from './components/campaigns';
+import { InterestService, interestParameters } from './components/interest';
+import { createLabelsComponent, refreshLabelsOnChanges, type LabelRefresher, type LabelService } from './components/labels';
+import type { ApiRouter } from './lib/api-router';
+import type { JobDefinition } from './jobs/scheduler';
+import { parseTemplateIds } from '@o2o/shared/rules/campaigns';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
 import { WechatClient } from './wechat/wechat-client';
@@ -37,6 +44,14 @@ export interface Services extends AppDependencies {
   tasks: TaskService;
   orders: OrderService;
   metrics: MetricsService;
+  interest: InterestService;
+  labels: LabelService;
+  labelRefresher: LabelRefresher;
+  audiences: AudienceService;
+  campaigns: Campaigns;
+  /** Routers and jobs of the components built by factories (labels, audiences, campaigns). */
+  componentRouters: ApiRouter[];
+  componentJobs: JobDefinition[];
 }
 
 export function createServices(deps: AppDependencies): Services {
@@ -85,12 +100,29 @@ export function createServices(deps: AppDependencies): Services {
       .recordEvent({ residentId: resident._id, type: 'signup_completed', idempotencyKey: `signup:${resident._id}`, occurredAt: resident.signedUpAt ?? new Date(), source: 'server' })
       .then(() => undefined),
   ]);
+  const guards = createGuards(sessions);
+  const interest = new InterestService(interestParameters({ halfLifeDays: config.INTEREST_HALF_LIFE_DAYS }), logger);
+  const labels = createLabelsComponent({ guards, logger, activityTypes: config.METRICS_ACTIVE_DEFINITION.eventTypes });
+  // Labels follow orders and task events soon after they happen; the nightly recompute repairs any miss.
+  refreshLabelsOnChanges(labels, { orders, tasks, logger });
+  const audiences = createAudiencesComponent({ guards, labels: labels.labels, tasks });
+  const campaigns = createCampaigns({
+    wechat,
+    audiences: audiences.audiences,
+    logger,
+    guards,
+    config: {
+      sendConcurrency: config.CAMPAIGN_SEND_CONCURRENCY,
+      staleSendingMs: config.CAMPAIGN_STALE_SENDING_MINUTES * 60_000,
+      templateIds: config.SUBSCRIBE_TEMPLATE_IDS ? parseTemplateIds(config.SUBSCRIBE_TEMPLATE_IDS)! : {},
+    },
+  });
   return {
     ...deps,
     wechat,
     signer,
     sessions,
-    guards: createGuards(sessions),
+    guards,
     identity: createIdentityResolver(config, wechat, logger),
     acquisition,
     residents,
@@ -100,5 +132,12 @@ export function createServices(deps: AppDependencies): Services {
     tasks,
     orders,
     metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
+    interest,
+    labels: labels.labels,
+    labelRefresher: labels.refresher,
+    audiences: audiences.audiences,
+    campaigns,
+    componentRouters: [...labels.routers, ...audiences.routers, ...campaigns.routers],
+    componentJobs: [...labels.jobs, ...campaigns.jobs],
   };
 }

@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     logger,
     onClosed: async () => {
       await scheduler.stop();
+      // Label refreshes queued by the last requests finish before the database goes (the nightly recompute would repair them anyway).
+      await (app.locals.services as Services).labelRefresher.idle();
       await database.close();
     },
   });

@@ -1,4 +1,5 @@
 import type { Services } from '../container';
+import { interestJobs } from '../components/interest/interest.jobs';
 import { metricsJobs } from '../components/metrics/metrics.jobs';
 import type { JobDefinition } from './scheduler';
 
@@ -48,5 +49,7 @@ export function jobDefinitions(services: Services): JobDefinition[] {
       run: async (now) => ({ ...(await orders.repair(new Date(now.getTime() - 2 * 24 * 3600_000))) }),
     },
     ...metricsJobs(services),
+    ...interestJobs(services.interest),
+    ...services.componentJobs,
   ];
 }

@@ -1,6 +1,7 @@
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { addDays } from '@o2o/shared/rules/metrics';
 import { seedDemoOrders } from '../components/orders/orders.seed';
+import { seedLabelCatalogue } from '../components/labels';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
 import { seedDemoTasks } from '../components/tasks/tasks.seed';
@@ -19,12 +20,16 @@ export async function seedDemo(options: { services?: Services; orderMonths?: num
   await seedDemoTasks(now);
   await seedDemoRewards(now);
   await seedDemoCatalogue();
+  await seedLabelCatalogue();
   if (options.services && created) {
     const months = options.orderMonths ?? 3;
     await seedDemoOrders(options.services, { months, now });
     // Backfill the metric rollups over the seeded months, so the demo's ranges are not empty before the first nightly run.
     const today = chinaDateKey(now);
     await options.services.metrics.rollupRange(addDays(today, -(months * 30 + 1)), addDays(today, -1));
+    // The interest label and the rule labels over the seeded history, so audiences and "猜你喜欢" have data at once.
+    await options.services.interest.rebuild(now);
+    await options.services.labels.recomputeAll(now);
   }
   return { created };
 }

@@ -239,19 +239,23 @@ export const DELIVERY_ACK_STATUSES = ['sent', 'failed', 'uncertain'] as const;
 
 /* ---------------------------------------------------------------- broadcasts */
 
-export const BROADCAST_AUDIENCES = ['group', 'store', 'city', 'brand'] as const;
+/** `audience`: the groups where a saved audience (label conditions) has at least `minMembers` members, decided when it is sent. */
+export const BROADCAST_AUDIENCES = ['group', 'store', 'city', 'brand', 'audience'] as const;
 export const broadcastInputSchema = z
   .object({
     audience: z.enum(BROADCAST_AUDIENCES),
     groupId: objectIdSchema.optional(),
     storeId: objectIdSchema.optional(),
     cityId: objectIdSchema.optional(),
+    audienceId: objectIdSchema.optional(),
+    /** With `audience`: only groups with at least this many of its members. */
+    minMembers: z.number().int().min(1).max(500).default(1),
     text: z.string().trim().min(1).max(1500),
     /** When to send; now when omitted. */
     sendAt: instantSchema.optional(),
   })
   .superRefine((input, ctx) => {
-    const needs = { group: 'groupId', store: 'storeId', city: 'cityId', brand: null } as const;
+    const needs = { group: 'groupId', store: 'storeId', city: 'cityId', brand: null, audience: 'audienceId' } as const;
     const field = needs[input.audience];
     if (field && !input[field]) ctx.addIssue({ code: 'custom', path: [field], message: `required for audience ${input.audience}` });
   });
@@ -261,6 +265,8 @@ export const broadcastSchema = z.object({
   groupId: objectIdSchema.nullable(),
   storeId: objectIdSchema.nullable(),
   cityId: objectIdSchema.nullable(),
+  audienceId: objectIdSchema.nullable(),
+  minMembers: z.number().int(),
   text: z.string(),
   sendAt: z.string(),
   createdAt: z.string(),

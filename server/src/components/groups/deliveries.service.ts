@@ -8,7 +8,7 @@ import { assertStoreAccess, canAccessCity, storeFilter } from '../staff/staff-sc
 import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupModel, type GroupBroadcastRecord, type GroupDeliveryRecord } from './groups.model';
 import { insertManyOnce, insertOnce } from './unique-insert';
 
-type BroadcastInput = z.output<typeof broadcastInputSchema>;
+type BroadcastInput = z.input<typeof broadcastInputSchema>;
 
 export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
   return {
@@ -26,7 +26,17 @@ export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
  * What the bot must say exactly once: greetings and broadcasts. Each is a delivery with a
  * deterministic key, created by unique insert, and done when the bot's ack for that key exists.
  */
+/** What broadcasts need of saved audiences (the audiences component implements it). */
+export interface BroadcastAudiences {
+  /** Throws 404 or 403 unless the staff member may use the audience; its store and city scope. */
+  scopeFor(staff: StaffPrincipal | null, audienceId: string): Promise<{ storeId: Types.ObjectId | null; cityId: Types.ObjectId | null }>;
+  /** The groups holding at least `minMembers` of the audience's members now. */
+  groupIdsOf(audienceId: string, minMembers: number): Promise<Types.ObjectId[]>;
+}
+
 export class DeliveryService {
+  constructor(private readonly audiences: BroadcastAudiences | null = null) {}
+
   async queueGreeting(group: { _id: Types.ObjectId; roomId: string }, wxid: string, text: string, now: Date): Promise<boolean> {
     return insertOnce(GroupDeliveryModel, {
       _id: `greet:${group._id}:${wxid}`,
@@ -59,6 +69,7 @@ export class DeliveryService {
     const broadcast = await GroupBroadcastModel.create({
       audience: input.audience,
       ...target,
+      minMembers: input.audience === 'audience' ? (input.minMembers ?? 1) : 1,
       text: input.text,
       sendAt: input.sendAt ? new Date(input.sendAt) : now,
       createdBy: staff?.id ?? null,
@@ -85,6 +96,8 @@ export class DeliveryService {
         groupId: idString(broadcast.groupId),
         storeId: idString(broadcast.storeId),
         cityId: idString(broadcast.cityId),
+        audienceId: idString(broadcast.audienceId ?? null),
+        minMembers: broadcast.minMembers ?? 1,
         text: broadcast.text,
         sendAt: broadcast.sendAt.toISOString(),
         createdAt: broadcast.createdAt.toISOString(),
@@ -99,10 +112,13 @@ export class DeliveryService {
     for (const broadcast of due) await this.expand(broadcast, now);
   }
 
-  /** One delivery per target group, keyed `broadcast:<id>:<groupId>`: expanding twice creates nothing new. */
+  /**
+   * One delivery per target group, keyed `broadcast:<id>:<groupId>`: expanding twice creates
+   * nothing new. An audience broadcast picks its groups from the audience's members at this
+   * moment; a group that gains members after it was sent does not get it.
+   */
   private async expand(broadcast: GroupBroadcastRecord, now: Date): Promise<void> {
-    const filter =
-      broadcast.audience === 'group' ? { _id: broadcast.groupId } : broadcast.audience === 'store' ? { storeId: broadcast.storeId } : broadcast.audience === 'city' ? { cityId: broadcast.cityId } : {};
+    const filter = await this.targetFilter(broadcast);
     const groups = await GroupModel.find(filter, { roomId: 1 }).lean();
     await insertManyOnce(
       GroupDeliveryModel,
@@ -121,9 +137,26 @@ export class DeliveryService {
     await GroupBroadcastModel.updateOne({ _id: broadcast._id }, { $set: { expandedAt: now } });
   }
 
-  /** Who may broadcast where: a group or store within their stores, a city for its ops, everything for admins. */
+  private async targetFilter(broadcast: GroupBroadcastRecord): Promise<Record<string, unknown>> {
+    switch (broadcast.audience) {
+      case 'group':
+        return { _id: broadcast.groupId };
+      case 'store':
+        return { storeId: broadcast.storeId };
+      case 'city':
+        return { cityId: broadcast.cityId };
+      case 'audience': {
+        if (!this.audiences) throw new Error('audience broadcasts need the audiences component');
+        return { _id: { $in: await this.audiences.groupIdsOf(String(broadcast.audienceId), broadcast.minMembers ?? 1) } };
+      }
+      default:
+        return {};
+    }
+  }
+
+  /** Who may broadcast where: a group or store within their stores, a city for its ops, everything for admins; an audience its managers. */
   private async assertAudience(staff: StaffPrincipal | null, input: BroadcastInput) {
-    const none = { groupId: null, storeId: null, cityId: null };
+    const none = { groupId: null, storeId: null, cityId: null, audienceId: null };
     switch (input.audience) {
       case 'group': {
         const group = await GroupModel.findById(new Types.ObjectId(input.groupId!)).lean();
@@ -140,6 +173,11 @@ export class DeliveryService {
         const cityId = new Types.ObjectId(input.cityId!);
         if (staff && (staff.role === 'advisor' || staff.role === 'store_manager' || !canAccessCity(staff, cityId))) throw AppError.forbidden('Only city ops and admins broadcast to a city');
         return { ...none, cityId };
+      }
+      case 'audience': {
+        if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', 'Audience broadcasts are not available', 503);
+        const scope = await this.audiences.scopeFor(staff, input.audienceId!);
+        return { ...none, ...scope, audienceId: new Types.ObjectId(input.audienceId!) };
       }
       default:
         if (staff && staff.role !== 'admin') throw AppError.forbidden('Only an admin broadcasts to every group');

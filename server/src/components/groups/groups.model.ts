@@ -102,6 +102,8 @@ const broadcastSchema = new Schema({
   groupId: { type: Schema.Types.ObjectId, default: null },
   storeId: { type: Schema.Types.ObjectId, default: null },
   cityId: { type: Schema.Types.ObjectId, default: null },
+  audienceId: { type: Schema.Types.ObjectId, default: null },
+  minMembers: { type: Number, default: 1 },
   text: { type: String, required: true },
   sendAt: { type: Date, required: true },
   createdBy: { type: Schema.Types.ObjectId, default: null },

@@ -57,8 +57,8 @@ import { ModerationService } from './moderation.service';
 const roomParams = z.object({ roomId: wechatIdSchema });
 
 /** The community-group component's services, built from the app's shared services. */
-export function createGroupServices(services: Pick<Services, 'points' | 'tasks' | 'connection'>) {
-  const deliveries = new DeliveryService();
+export function createGroupServices(services: Pick<Services, 'points' | 'tasks' | 'connection'> & Partial<Pick<Services, 'audiences'>>) {
+  const deliveries = new DeliveryService(services.audiences ?? null);
   const groups = new GroupsService(services, deliveries);
   const moderation = new ModerationService();
   return { groups, deliveries, moderation, bindCodes: new BindCodeService(), events: new BotEventService(groups, deliveries, moderation) };
@@ -124,7 +124,7 @@ export function groupsRouter(services: Services): ApiRouter {
       },
     })
     .route({
-      method: 'post', path: '/broadcasts', summary: 'Schedule a message to a group, a store\'s groups, a city\'s or all; each group gets it exactly once', tags, status: 201, errors: [404],
+      method: 'post', path: '/broadcasts', summary: 'Schedule a message to a group, a store\'s groups, a city\'s, all, or the groups where a saved audience has members; each group gets it exactly once', tags, status: 201, errors: [404],
       guards: guards.staff(), authenticated: true, body: broadcastInputSchema, response: broadcastSchema,
       handler: async ({ body, req }) => deliveries.createBroadcast(staffOf(req), body),
     })
