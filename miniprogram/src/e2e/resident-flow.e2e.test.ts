@@ -66,6 +66,9 @@ describe('the H5 build in headless Chromium against the real server', () => {
 
     await page.getByTestId('task-group-newbie').waitFor();
     await page.getByTestId('store-card').waitFor();
+    // Subscribe-message templates are listed; subscribing itself needs WeChat, which H5 says.
+    await page.getByTestId('subscriptions').getByText('请在微信小程序中订阅提醒').waitFor();
+    expect(await page.getByTestId('subscription').count()).toBeGreaterThan(0);
     await shot(page, '02-home-newbie-tasks');
     const newbieTitles = await page.getByTestId('task-group-newbie').getByTestId('task').allTextContents();
     expect(newbieTitles.join()).toContain('完成注册');

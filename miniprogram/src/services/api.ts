@@ -7,6 +7,8 @@ import type { residentRewardSchema, couponSchema, redemptionSchema } from '@o2o/
 import type { myInvitesSchema, fraudFlagSchema } from '@o2o/shared/schemas/invites';
 import type { storeSchema, communitySchema, communityPortraitSchema } from '@o2o/shared/schemas/organisation';
 import type { advisorProgressSchema, penetrationSchema } from '@o2o/shared/schemas/metrics';
+import type { myInterestsSchema } from '@o2o/shared/schemas/interest';
+import type { mySubscriptionsSchema, subscriptionReportResultSchema } from '@o2o/shared/schemas/campaigns';
 import { completeSignUpSchema, residentListQuerySchema } from '@o2o/shared/schemas/residents';
 import { createCodeSchema, recordOfflineTouchSchema } from '@o2o/shared/schemas/acquisition';
 import { ApiError } from './api-client';
@@ -29,6 +31,9 @@ export type Community = z.infer<typeof communitySchema>;
 export type CommunityPortrait = z.infer<typeof communityPortraitSchema>;
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Penetration = z.infer<typeof penetrationSchema>;
+export type MyInterests = z.infer<typeof myInterestsSchema>;
+export type MySubscriptions = z.infer<typeof mySubscriptionsSchema>;
+export type SubscriptionReportResult = z.infer<typeof subscriptionReportResultSchema>;
 export type Channel = z.infer<typeof channelSchema>;
 export type Campaign = z.infer<typeof campaignSchema>;
 export type Placement = z.infer<typeof placementSchema>;
@@ -74,6 +79,13 @@ export const api = {
   myCoupons: () => client.request<Coupon[]>({ method: 'GET', path: '/rewards/coupons/me' }),
 
   invites: () => client.request<MyInvites>({ method: 'GET', path: '/invites/me' }),
+
+  /** "猜你喜欢": the products the interest label predicts for me (none before the first model build). */
+  myInterests: () => optional(() => client.request<MyInterests>({ method: 'GET', path: '/me/interests' })),
+  mySubscriptions: () => optional(() => client.request<MySubscriptions>({ method: 'GET', path: '/me/subscriptions' })),
+  /** Reports one `wx.requestSubscribeMessage` answer; `requestId` is kept for retries of the same prompt. */
+  reportSubscription: (templateId: string, result: 'accept' | 'reject', requestId: string) =>
+    client.request<SubscriptionReportResult>({ method: 'POST', path: '/me/subscriptions', body: { templateId, result, requestId } }),
 
   // staff
   codes: () => client.request<QrCode[]>({ method: 'GET', path: '/codes' }),

@@ -5,9 +5,10 @@ import { ProgressBar } from '../../components/progress-bar';
 import { StateView, errorText } from '../../components/state-view';
 import { ROUTES } from '../../constants/routes';
 import { useRequest } from '../../hooks/use-request';
-import { api, type MyTasks, type PointBalance, type Store } from '../../services/api';
+import { api, type MyInterests, type MySubscriptions, type MyTasks, type PointBalance, type Store } from '../../services/api';
 import { formatDate, yuan } from '../../services/format';
 import { go, toast } from '../../services/navigation';
+import { isH5 } from '../../services/platform';
 import { isStaffSession } from '../../services/session';
 import { groupTasks, nextTask, type TaskView } from '../../services/task-display';
 
@@ -125,6 +126,65 @@ function StoreCard({ store }: { store: Store }) {
   );
 }
 
+function InterestsCard({ interests }: { interests: MyInterests }) {
+  if (interests.products.length === 0) return null;
+  return (
+    <View className='card' data-testid='interests'>
+      <Text className='card-title'>{interests.title}</Text>
+      {interests.products.slice(0, 6).map((product) => (
+        <View className='row' key={product.productId} data-testid='interest-product'>
+          <Text>{product.name}</Text>
+          <Text className='muted'>{`${product.category} · ${yuan(product.priceCents)}`}</Text>
+        </View>
+      ))}
+    </View>
+  );
+}
+
+/** One-time subscribe messages: each 允许 lets the store send one reminder of that kind. */
+function SubscriptionsCard({ subscriptions, onChange }: { subscriptions: MySubscriptions; onChange: () => void }) {
+  const [busy, setBusy] = useState(false);
+  if (subscriptions.length === 0) return null;
+  const subscribe = async () => {
+    setBusy(true);
+    const requestId = `sub-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      const ids = subscriptions.map((entry) => entry.template.id);
+      const answer = (await Taro.requestSubscribeMessage({ tmplIds: ids, entityIds: [] } as never)) as unknown as Record<string, string>;
+      let accepted = 0;
+      for (const id of ids) {
+        const result = answer[id] === 'accept' ? 'accept' : 'reject';
+        await api.reportSubscription(id, result, `${requestId}-${ids.indexOf(id)}`);
+        if (result === 'accept') accepted += 1;
+      }
+      toast(accepted > 0 ? `已订阅 ${accepted} 类提醒` : '未订阅提醒', 'none');
+      onChange();
+    } catch (error) {
+      toast(errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <View className='card' data-testid='subscriptions'>
+      <Text className='card-title'>消息提醒</Text>
+      {subscriptions.map((entry) => (
+        <View className='row' key={entry.template.id} data-testid='subscription'>
+          <Text>{entry.template.title}</Text>
+          <Text className='muted'>{entry.unusedGrants > 0 ? `还可接收 ${entry.unusedGrants} 条` : '未订阅'}</Text>
+        </View>
+      ))}
+      {isH5 ? (
+        <Text className='muted'>请在微信小程序中订阅提醒</Text>
+      ) : (
+        <Button className='btn btn-small' disabled={busy} onClick={() => void subscribe()}>
+          订阅提醒
+        </Button>
+      )}
+    </View>
+  );
+}
+
 export default function Home() {
   const points = useRequest(() => api.points());
   const tasks = useRequest(() => api.tasks());
@@ -132,6 +192,8 @@ export default function Home() {
     const me = await api.me();
     return me.storeId ? api.store(me.storeId) : null;
   });
+  const interests = useRequest(() => api.myInterests());
+  const subscriptions = useRequest(() => api.mySubscriptions());
   const firstShow = useRef(true);
 
   const reloadAll = async () => {
@@ -175,6 +237,10 @@ export default function Home() {
       <StateView loading={tasks.loading} error={tasks.error} data={tasks.data} onRetry={() => void tasks.reload()}>
         {(data) => <TasksCard tasks={data} onDone={() => void Promise.all([tasks.reload(), points.reload()])} />}
       </StateView>
+
+      {interests.data ? <InterestsCard interests={interests.data} /> : null}
+
+      {subscriptions.data ? <SubscriptionsCard subscriptions={subscriptions.data} onChange={() => void subscriptions.reload()} /> : null}
 
       <StateView loading={store.loading} error={store.error} data={store.data === undefined ? null : store.data} onRetry={() => void store.reload()}>
         {(data) => (data ? <StoreCard store={data} /> : <View className='card muted'>还没有所属门店</View>)}
