@@ -119,7 +119,8 @@ describe('the outbox', () => {
     const residentId = (await mongoose.connection.collection('group_identities').findOne({ _id: ids.wang as never }))!.residentId;
     const event = await waitFor(() => mongoose.connection.collection('task_events').findOne({ type: 'group_checkin', residentId }), 'the check-in to arrive');
     expect(Math.abs(event.occurredAt.getTime() - saidAt.getTime())).toBeLessThan(5000);
-    const moderation = await waitFor(() => mongoose.connection.collection('group_moderation_cases').findOne({ wxid: ids.li }), 'the moderation case');
+    // The case and its outcome are two outbox entries: wait for both to have arrived.
+    const moderation = await waitFor(() => mongoose.connection.collection('group_moderation_cases').findOne({ wxid: ids.li, outcome: { $ne: null } }), 'the moderation case with its outcome');
     expect(moderation).toMatchObject({ rule: 'contact_promo', outcome: 'warned', strike: 1 });
     await waitFor(() => readFileSync(path.join(data.path, 'outbox.jsonl'), 'utf8') === '', 'the outbox to empty');
     const stats = await server.request<{ messages: number; checkins: number }>('GET', `/groups/${groupIds[1]}/stats`, undefined, managerToken);
