@@ -224,8 +224,8 @@ export class LabelService {
     const wxids = identities.map((identity) => identity._id);
     const members = await GroupMemberModel.find({ wxid: { $in: wxids }, leftAt: null }, PROJECTIONS.members).lean();
     members.forEach((doc) => builder.addGroupMember(doc));
-    // Message counts are nested per member; the builder keeps the resident's own wxids.
-    await streamCollection(GroupActivityModel.collection, {}, PROJECTIONS.activity, (doc) => builder.addGroupActivity(doc as never));
+    // Message counts are nested per member: only the days on which one of the resident's wxids spoke.
+    await streamCollection(GroupActivityModel.collection, { 'counts.wxid': { $in: wxids } }, PROJECTIONS.activity, (doc) => builder.addGroupActivity(doc as never));
   }
 
   /** Every source collection streamed once, with bounded batches. Identities come before members and messages. */

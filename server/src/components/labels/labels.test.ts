@@ -6,7 +6,7 @@ import { createTestApp, testServices } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { createAudiencesComponent } from '../audiences';
-import { GroupCheckinModel, GroupDeliveryModel, GroupIdentityModel, GroupMemberModel, GroupModel } from '../groups/groups.model';
+import { GroupActivityModel, GroupCheckinModel, GroupDeliveryModel, GroupIdentityModel, GroupMemberModel, GroupModel } from '../groups/groups.model';
 import { FraudFlagModel, InviteModel } from '../invites/invite.model';
 import { ResidentInterestModel } from '../interest/interest.model';
 import { CommunityModel, StoreModel } from '../organisation/organisation.model';
@@ -122,6 +122,19 @@ describe('rule labels on hand-built residents, through the database', () => {
       { _id: invitee2._id, inviterId: dormant._id, registeredAt: invitee2.registeredAt, qualifyBy: new Date(invitee2.registeredAt.getTime() + 14 * DAY), rewardPoints: 50 },
     ]);
     await ResidentInterestModel.create({ _id: dormant._id, categories: ['乳品', '水果', '蔬菜', '粮油'].map((category, index) => ({ category, score: 1 - index / 10 })), products: [], modelId: 'test', builtAt: NOW });
+
+    // Another member whose only group activity is messages two days ago; a third member never spoke.
+    const talker: Row = { ...invitee1, _id: new Types.ObjectId() };
+    const quiet: Row = { ...invitee1, _id: new Types.ObjectId() };
+    await insertResidents([talker, quiet]);
+    await GroupIdentityModel.insertMany([{ _id: `wx-${talker._id}`, residentId: talker._id, boundAt: NOW }, { _id: `wx-${quiet._id}`, residentId: quiet._id, boundAt: NOW }]);
+    await GroupMemberModel.insertMany([talker, quiet].map((row) => ({ _id: `${group._id}:wx-${row._id}`, groupId: group._id, wxid: `wx-${row._id}`, joinedAt: NOW })));
+    const twoDaysAgo = new Date(NOW.getTime() - 2 * DAY + 8 * 3600_000).toISOString().slice(0, 10);
+    await GroupActivityModel.create({ _id: `${group._id}:${twoDaysAgo}`, groupId: group._id, day: twoDaysAgo, counts: [{ wxid: `wx-${talker._id}`, messages: 3 }, { wxid: 'wx-not-a-resident', messages: 9 }], at: NOW });
+    await labels.refreshResident(talker._id, NOW);
+    await labels.refreshResident(quiet._id, NOW);
+    expect((await valuesOf(talker._id)).group).toEqual(['active']);
+    expect((await valuesOf(quiet._id)).group).toEqual(['silent']);
 
     await labels.refreshResident(dormant._id, NOW);
     const stored = await ResidentLabelsModel.findById(dormant._id).lean();
