@@ -309,7 +309,8 @@ export class OrderService {
    * computed from all their completed orders, so arrival order and refunds cannot skew it. Before
    * writing a time it records that order as the first order (task event `first_order`, the invite's
    * qualifying action), so a stored `firstOrderAt` means those are done and a repeat skips them.
-   * When no completed order is left (a refund), the invite reward is taken back before clearing it.
+   * When no completed order is left (a refund), the first-order task and invite rewards are taken
+   * back before clearing it; neither pays again for a later order.
    * The field is read back after writing, like `mirror`: the embedded database may lose a field
    * written at the same moment as another field of the resident (the points balance mirror).
    */
@@ -330,7 +331,9 @@ export class OrderService {
         });
         await this.deps.invites.onQualifyingAction(residentId, firstOrderAt);
       } else {
-        // The only completed order was refunded or cancelled: the invite reward it released goes back.
+        // The only completed order was refunded or cancelled: the first-order task reward and the
+        // invite reward it released go back.
+        await this.deps.tasks.reverseRewards(residentId, 'first_order', '首单已退款，首单任务奖励已收回');
         await this.deps.invites.onQualifyingActionReversed(residentId);
       }
       await ResidentModel.updateOne({ _id: residentId }, { $set: { firstOrderAt } });

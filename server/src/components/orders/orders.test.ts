@@ -12,6 +12,7 @@ import { PointEntryModel } from '../points/points.model';
 import { seedDemoCatalogue } from '../products/products.seed';
 import { productsRouter } from '../products/products.router';
 import { ResidentModel } from '../residents/resident.model';
+import { StaffModel } from '../staff/staff.model';
 import { TaskEventModel } from '../tasks/tasks.model';
 import { OrderEventModel, OrderModel } from './orders.model';
 import { ordersRouter } from './orders.router';
@@ -404,5 +405,31 @@ describe('the API description', () => {
     const paths = (await request(app).get('/openapi.json')).body.paths;
     expect(Object.keys(paths).filter((path) => path.startsWith('/orders')).sort()).toEqual(['/orders', '/orders/me', '/orders/webhook']);
     expect(paths['/orders/webhook'].post.responses['401']).toBeDefined();
+  });
+});
+
+// Last in the file: the task it creates would add its reward to the balances the tests above check.
+describe('a refunded first order and the first-order task', () => {
+  it('takes the task reward back once, and a later order does not pay it again', async () => {
+    const admin = (await StaffModel.findOne({ role: 'admin' }).lean())!;
+    const task = await services.tasks.createDefinition({ id: admin._id, name: admin.name, role: 'admin', storeId: null, cityId: null }, {
+      kind: 'special', eventType: 'first_order', target: 1, period: { kind: 'once' }, rewardPoints: 100, newbieWindowDays: null, storeId: null, cityId: null,
+      audienceId: null, active: true, displayOrder: 0, title: '首单礼', description: '', nextStep: '去下单',
+    });
+    const { id, objectId } = await resident('first-order-refunder');
+    await delivered(statusEvent('FOT-1', 'completed', new Date(Date.now() - 3 * HOUR), { residentId: id }));
+    // 27 points for the order, 100 for the task.
+    expect(await balance(objectId)).toMatchObject({ available: 127 });
+
+    const refund = statusEvent('FOT-1', 'refunded', new Date(Date.now() - 2 * HOUR), { residentId: id });
+    await delivered(refund);
+    await delivered(refund);
+    expect(await balance(objectId)).toMatchObject({ available: 0 });
+    const clawbacks = await PointEntryModel.find({ residentId: objectId, reasonCode: 'points_clawed_back' }).lean();
+    expect(clawbacks.map((entry) => entry.note).sort()).toEqual(['订单退款，积分已扣回', '首单已退款，首单任务奖励已收回']);
+
+    await delivered(statusEvent('FOT-2', 'completed', new Date(Date.now() - HOUR), { residentId: id }));
+    expect(await balance(objectId)).toMatchObject({ available: 27 });
+    expect((await services.tasks.listForResident(objectId)).special.find((entry) => entry.taskId === task.id)).toMatchObject({ state: 'completed' });
   });
 });

@@ -125,15 +125,16 @@ export class PointsService {
   async clawback(source: PointSource, sourceId: string, note: string, now = new Date()): Promise<PointEntryRecord[]> {
     const earned = await PointEntryModel.find({ source, sourceId, 'intent.kind': { $in: ['earn', 'hold'] } }).lean<PointEntryRecord[]>();
     const results: PointEntryRecord[] = [];
-    for (const entry of earned) {
-      results.push(
-        await this.submit(
-          { residentId: entry.residentId, reasonCode: 'points_clawed_back', note, source: 'reversal', sourceId: String(entry._id), idempotencyKey: `clawback:${entry._id}`, now },
-          { kind: 'clawback', targetId: String(entry._id) },
-        ),
-      );
-    }
+    for (const entry of earned) results.push(await this.clawbackEntry(entry, note, now));
     return results;
+  }
+
+  /** Claws back one earn or hold entry (once, by its key), e.g. one resident's task reward. */
+  async clawbackEntry(entry: Pick<PointEntryRecord, '_id' | 'residentId'>, note: string, now = new Date()): Promise<PointEntryRecord> {
+    return this.submit(
+      { residentId: entry.residentId, reasonCode: 'points_clawed_back', note, source: 'reversal', sourceId: String(entry._id), idempotencyKey: `clawback:${entry._id}`, now },
+      { kind: 'clawback', targetId: String(entry._id) },
+    );
   }
 
   /** Writes one expiry entry per resident whose lots have passed their date (at most one per resident per day). */

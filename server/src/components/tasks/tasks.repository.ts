@@ -151,6 +151,14 @@ export class TaskRepository {
     return counts;
   }
 
+  /** The resident's rewarded completions of tasks that count this event type. */
+  async rewardedCompletions(residentId: Types.ObjectId, eventType: TaskEventType): Promise<{ pointEntryId: Types.ObjectId }[]> {
+    const tasks = await TaskDefinitionModel.find({ eventType }, { _id: 1 }).lean();
+    if (tasks.length === 0) return [];
+    const completions = await TaskCompletionModel.find({ residentId, taskId: { $in: tasks.map((task) => task._id) } }, { pointEntryId: 1 }).lean();
+    return completions.flatMap((completion) => (completion.pointEntryId ? [{ pointEntryId: completion.pointEntryId }] : []));
+  }
+
   async completionExists(taskId: Types.ObjectId, residentId: Types.ObjectId, periodKey: string): Promise<boolean> {
     return Boolean(await TaskCompletionModel.exists({ taskId, residentId, periodKey }));
   }

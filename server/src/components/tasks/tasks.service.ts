@@ -202,6 +202,17 @@ export class TaskService {
    * An event the mini-program reports. Only client-reportable types are accepted, the server's clock
    * dates it, and the client's key is namespaced by resident so residents cannot collide.
    */
+  /**
+   * Takes back the rewards of the resident's completed tasks that count this event type (a
+   * refunded first order). Each reward is clawed back once, however often this runs; the
+   * completion stays, so the same task does not pay again for a later event.
+   */
+  async reverseRewards(residentId: Types.ObjectId, eventType: TaskEventType, note: string, now = new Date()): Promise<{ reversed: number }> {
+    const completions = await this.repository.rewardedCompletions(residentId, eventType);
+    for (const completion of completions) await this.points.clawbackEntry({ _id: completion.pointEntryId, residentId }, note, now);
+    return { reversed: completions.length };
+  }
+
   async reportFromMiniprogram(residentId: Types.ObjectId, report: { type: TaskEventType; idempotencyKey: string; meta?: Record<string, unknown> }, now = new Date()): Promise<TaskEventResult> {
     if (!CLIENT_REPORTABLE_EVENT_TYPES.includes(report.type)) {
       throw new AppError(
