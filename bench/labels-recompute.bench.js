@@ -1,0 +1,67 @@
+// Label recompute on a large synthetic chain: loads the interest benchmark's chain into the
+// embedded FerretDB, builds the interest label, then times the nightly label recompute twice
+// (first run, and a rerun over existing labels), with peak memory, and one resident's refresh
+// after an event (a point operation: on FerretDB each of its queries scans a collection).
+//
+// Usage: npm run bench -- labels-recompute   (RESIDENTS=100000 ORDERS=500000 DAYS=120 to change the size)
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const path = require('node:path');
+const dist = path.join(__dirname, '..', 'server', 'dist');
+const mongoose = require('mongoose');
+const { startEmbeddedDatabase } = require(path.join(dist, 'db/embedded-database.js'));
+const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
+const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/index.js'));
+const { LabelService, seedLabelCatalogue } = require(path.join(dist, 'components/labels/index.js'));
+const { DEFAULT_SYNTHETIC_OPTIONS } = require(path.join(dist, 'components/interest/synthetic-chain.js'));
+const { loadChain, sampleMemory } = require('./synthetic-chain-loader');
+
+const RESIDENTS = Number(process.env.RESIDENTS ?? 100000);
+const ORDERS = Number(process.env.ORDERS ?? 500000);
+const DAYS = Number(process.env.DAYS ?? 120);
+const MB = 1024 * 1024;
+const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function timed(work) {
+  const stop = sampleMemory();
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return { result, seconds: seconds(started), peak: stop() };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-labels-'));
+  const database = await startEmbeddedDatabase({ dataDir, onLog: () => {} });
+  try {
+    await connectDatabase(database.uri, 'bench_labels', 10_000);
+    const options = { ...DEFAULT_SYNTHETIC_OPTIONS, residents: RESIDENTS, orders: ORDERS, days: DAYS };
+    let started = process.hrtime.bigint();
+    await loadChain(options);
+    const now = new Date(options.startAt + DAYS * 24 * 3600_000);
+    await new InterestService(interestParameters()).rebuild(now);
+    await seedLabelCatalogue();
+    const prepareSeconds = seconds(started);
+
+    const labels = new LabelService({ logger: quiet });
+    const first = await timed(() => labels.recomputeAll(now));
+    const rerun = await timed(() => labels.recomputeAll(new Date(now.getTime() + 60_000)));
+    const one = await mongoose.connection.collection('residents').findOne({}, { projection: { _id: 1 } });
+    const refresh = await timed(() => labels.refreshResident(one._id, now));
+
+    console.log(`labels: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, embedded FerretDB (load and interest label ${prepareSeconds.toFixed(1)} s)`);
+    for (const [name, run] of [['first recompute', first], ['rerun over existing labels', rerun]]) {
+      console.log(`  ${name}: ${run.seconds.toFixed(1)} s for ${run.result.residents} residents (${run.result.written} written, ${run.result.removed} removed), peak rss ${(run.peak.rss / MB).toFixed(0)} MB, heapUsed ${(run.peak.heapUsed / MB).toFixed(0)} MB`);
+    }
+    console.log(`  one resident's refresh after an event: ${(refresh.seconds * 1000).toFixed(0)} ms`);
+  } finally {
+    await mongoose.disconnect().catch(() => {});
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
