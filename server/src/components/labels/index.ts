@@ -34,6 +34,7 @@ export interface LabelsComponent {
 export function createLabelsComponent({ guards, logger, activityTypes, refreshConcurrency }: LabelsDependencies): LabelsComponent {
   const labels = new LabelService({ logger, activityTypes });
   const refresher = new LabelRefresher((residentId) => labels.refreshResident(residentId), logger, refreshConcurrency);
+  labels.scheduleRefresh = (residentId) => refresher.schedule(residentId);
   return { labels, refresher, routers: [labelsRouter(guards, labels)], jobs: labelsJobs(labels) };
 }
 

@@ -41,6 +41,8 @@ export class LabelService {
   readonly catalogue = new LabelCatalogue();
   /** While a recompute runs: the residents refreshed meanwhile, to refresh again after its swap. */
   private touchedDuringRecompute: Map<string, Types.ObjectId> | null = null;
+  /** Queues a refresh off the caller's path (the component sets it to its refresher). */
+  scheduleRefresh: ((residentId: Types.ObjectId) => void) | null = null;
   private readonly activityTypes: readonly string[];
 
   constructor(private readonly options: LabelServiceOptions) {
@@ -85,7 +87,12 @@ export class LabelService {
       const result = await this.runRecompute(now);
       const touched = [...this.touchedDuringRecompute.values()];
       this.touchedDuringRecompute = null;
-      for (const residentId of touched) await this.refreshResident(residentId);
+      // Handed to the refresher when there is one: on the embedded database at scale each refresh
+      // takes a minute, and the job should not hold its lease for them.
+      for (const residentId of touched) {
+        if (this.scheduleRefresh) this.scheduleRefresh(residentId);
+        else await this.refreshResident(residentId);
+      }
       this.options.logger.info({ ...result, refreshedAfter: touched.length }, 'labels recomputed');
       return result;
     } finally {

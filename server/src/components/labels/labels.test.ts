@@ -16,6 +16,7 @@ import { TaskEventModel } from '../tasks/tasks.model';
 import { seedDemoTasks } from '../tasks/tasks.seed';
 import { createLabelsComponent, refreshLabelsOnChanges, seedLabelCatalogue } from '.';
 import { ResidentLabelsModel } from './labels.model';
+import { LabelService } from './labels.service';
 
 useTestDatabase();
 jest.setTimeout(600_000);
@@ -291,6 +292,24 @@ describe('nightly recompute', () => {
 const condition = { any: [{ label: 'recency', op: 'in', values: ['r3', 'r4'] }, { label: 'interest_category', op: 'eq', value: '水果' }] };
 /** The same audience written as a plain filter over the generated rows. */
 const expectedMember = (row: Generated) => ['r3', 'r4'].includes(expectedRecency(row)) || row.categories.slice(0, 3).includes('水果');
+
+describe('a refresh while the nightly recompute runs', () => {
+  it('is queued again after the swap, so the recompute does not overwrite it with older facts; recomputes do not overlap', async () => {
+    const service = new LabelService({ logger: services.logger });
+    const queued: string[] = [];
+    service.scheduleRefresh = (residentId) => queued.push(String(residentId));
+    const row = generated[0];
+    const running = service.recomputeAll(NOW);
+    await expect(service.recomputeAll(NOW)).rejects.toMatchObject({ status: 409 });
+    await service.refreshResident(row._id, NOW);
+    expect(queued).toEqual([]);
+    await running;
+    expect(queued).toEqual([String(row._id)]);
+    // Once it has finished, refreshes are not queued again.
+    await service.refreshResident(row._id, NOW);
+    expect(queued).toHaveLength(1);
+  });
+});
 
 describe('audiences', () => {
 
