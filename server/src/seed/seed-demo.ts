@@ -1,6 +1,7 @@
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { addDays } from '@o2o/shared/rules/metrics';
 import { seedDemoOrders } from '../components/orders/orders.seed';
+import { seedDemoInterest } from '../components/interest';
 import { seedLabelCatalogue } from '../components/labels';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
@@ -28,7 +29,7 @@ export async function seedDemo(options: { services?: Services; orderMonths?: num
     const today = chinaDateKey(now);
     await options.services.metrics.rollupRange(addDays(today, -(months * 30 + 1)), addDays(today, -1));
     // The interest label and the rule labels over the seeded history, so audiences and "猜你喜欢" have data at once.
-    await options.services.interest.rebuild(now);
+    await seedDemoInterest(options.services, now);
     await options.services.labels.recomputeAll(now);
   }
   return { created };
