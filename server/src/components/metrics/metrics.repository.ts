@@ -7,6 +7,8 @@ import { MetricRollupModel, type MetricRollupRecord } from './metrics.model';
 
 /** How many ids go into one `$in` query, and how many writes into one bulk write. */
 export const BATCH_SIZE = 1000;
+/** Above this many ids, one pass over the collection replaces the `$in` batches. */
+const ONE_PASS_ABOVE = BATCH_SIZE;
 
 /** What the metrics need of an order (the `orders` collection of the orders component). */
 export interface OrderFact {
@@ -266,14 +268,20 @@ export class MetricsRepository {
     return { residentIds: [...ids.values()], completedAt };
   }
 
-  /** Each resident's earliest completed order (still completed). */
+  /**
+   * Each resident's earliest completed order (still completed). Many residents are read in one
+   * pass over the completed orders instead of `$in` batches: the embedded database scans the
+   * collection for each batch.
+   */
   async firstCompletedAt(residentIds: readonly Types.ObjectId[]): Promise<Map<string, Date>> {
     const first = new Map<string, Date>();
-    for (const batch of chunks(residentIds)) {
-      const filter = { residentId: { $in: batch }, state: 'completed' };
+    const wanted = residentIds.length > ONE_PASS_ABOVE ? new Set(residentIds.map(String)) : null;
+    const filters = wanted ? [{ state: 'completed' }] : chunks(residentIds).map((batch) => ({ residentId: { $in: batch }, state: 'completed' }));
+    for (const filter of filters) {
       for await (const order of this.orders.find(filter, { projection: { residentId: 1, completedAt: 1 }, batchSize: BATCH_SIZE })) {
         if (!order.residentId || !order.completedAt) continue;
         const key = String(order.residentId);
+        if (wanted && !wanted.has(key)) continue;
         const known = first.get(key);
         if (!known || order.completedAt < known) first.set(key, order.completedAt);
       }
@@ -281,11 +289,14 @@ export class MetricsRepository {
     return first;
   }
 
+  /** Residents by id; many are read in one pass over the residents, like `firstCompletedAt`. */
   async residentsByIds(ids: readonly Types.ObjectId[]): Promise<Map<string, ResidentFact>> {
     const residents = new Map<string, ResidentFact>();
-    for (const batch of chunks(ids)) {
-      for await (const resident of ResidentModel.collection.find<ResidentFact>({ _id: { $in: batch } }, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
-        residents.set(String(resident._id), resident);
+    const wanted = ids.length > ONE_PASS_ABOVE ? new Set(ids.map(String)) : null;
+    const filters = wanted ? [{}] : chunks(ids).map((batch) => ({ _id: { $in: batch } }));
+    for (const filter of filters) {
+      for await (const resident of ResidentModel.collection.find<ResidentFact>(filter, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
+        if (!wanted || wanted.has(String(resident._id))) residents.set(String(resident._id), resident);
       }
     }
     return residents;
