@@ -1,6 +1,7 @@
 // Growth-metrics rollups on a synthetic chain: how long the daily rollup takes, and a month-range
 // first-order conversion and repurchase answered from the rollups versus computed from raw
-// residents and orders, on the same embedded database in the same run.
+// residents and orders, on the same embedded database in the same run; and the drill-down's lists
+// of who is behind those counts (first page, checked against the count).
 //
 // Usage: npm run bench -- metrics-rollup   (RESIDENTS=100000 ORDERS=500000 DAYS=60 to change the size)
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -79,6 +80,7 @@ async function main() {
     // The indexes the orders component declares for the collection.
     await orders.createIndexes([{ key: { residentId: 1, completedAt: 1 } }, { key: { state: 1, completedAt: 1 } }, { key: { refundedAt: 1 } }, { key: { cancelledAt: 1 } }]);
     const loadSeconds = seconds(started);
+    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, embedded FerretDB (load ${loadSeconds.toFixed(1)} s)`);
 
     const lastDay = addDays(FIRST_DAY, DAYS - 1);
     const metrics = new MetricsService({ now: () => new Date(chinaDayStart(addDays(lastDay, 1)).getTime() + 12 * 3600_000) });
@@ -117,12 +119,33 @@ async function main() {
       throw new Error(`rollups disagree with raw data: ${JSON.stringify({ registrations, converted, fromRollups: [fromRollups.registrations, fromRollups.converted] })}`);
     }
 
-    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, embedded FerretDB (load ${loadSeconds.toFixed(1)} s)`);
     console.log(`  backfill rollup of ${DAYS} days (+ ${summary.repurchaseMonths.length} repurchase months, ${summary.weeks.length} weeks, consumer totals; ${summary.documents} documents): ${rollupSeconds.toFixed(1)} s`);
     console.log(`  one nightly run (4 days, 31 cohort days, touched months and weeks): ${nightlySeconds.toFixed(1)} s`);
     console.log(`  January conversion + repurchase from rollups: ${(rollupQuerySeconds * 1000).toFixed(1)} ms (conversion ${fromRollups.converted}/${fromRollups.registrations}, repurchase ${repurchaseFromRollup.all.count}/${repurchaseFromRollup.all.base})`);
     console.log(`  January conversion computed from raw residents + orders: ${(rawConversionSeconds * 1000).toFixed(1)} ms (same answer)`);
     console.log(`  ratio raw / rollups: ${(rawConversionSeconds / rollupQuerySeconds).toFixed(1)}x`);
+
+    // The drill-down: who is behind January's counts, first page, and whether the list has as many as the count.
+    const admin = { id: new mongoose.Types.ObjectId(), name: 'bench', role: 'admin', storeId: null, cityId: null };
+    const drill = async (query) => {
+      const at = process.hrtime.bigint();
+      const answer = await metrics.drillDown(admin, { dimension: 'all', windowDays: 7, segment: 'all', limit: 50, offset: 0, ...query });
+      return { total: answer.total, ms: seconds(at) * 1000 };
+    };
+    const activeDay = '2026-01-15';
+    const activeCount = (await metrics.active(admin, { from: activeDay, to: activeDay, dimension: 'all' })).days[0].active;
+    const cases = [
+      ['registered in January', { metric: 'registered', from: '2026-01-01', to: '2026-01-31' }, fromRollups.registrations],
+      ['converted within 7 days (same data, read again from memory)', { metric: 'converted', from: '2026-01-01', to: '2026-01-31' }, fromRollups.converted],
+      ['repurchased, January', { metric: 'repurchased', month: '2026-01' }, repurchaseFromRollup.all.count],
+      [`active on ${activeDay}`, { metric: 'active', day: activeDay }, activeCount],
+      ['consumers so far', { metric: 'consumers' }, null],
+    ];
+    for (const [name, query, count] of cases) {
+      const result = await drill(query);
+      if (count !== null && result.total !== count) throw new Error(`drill-down of ${name} lists ${result.total}, the count is ${count}`);
+      console.log(`  drill-down, ${name}: ${result.total} residents${count !== null ? ' (= the count)' : ''}, first page in ${result.ms.toFixed(0)} ms`);
+    }
   } finally {
     await mongoose.disconnect().catch(() => {});
     await database.stop();

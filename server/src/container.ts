@@ -82,6 +82,7 @@ export function createServices(deps: AppDependencies): Services {
     },
   }, logger);
   const tasks = new TaskService(points);
+  invites.useSuccessEvents(tasks);
   const orders = new OrderService({ points, invites, tasks, config, logger });
   const residents = new ResidentService(acquisition, [
     // Orders that arrived before the resident registered are attached now (a repair job retries).

@@ -44,6 +44,9 @@ describe('loadConfig: the active-resident definition', () => {
     expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: '{"weeklyActiveDays":9}' })).toThrow(/METRICS_ACTIVE_DEFINITION: weeklyActiveDays/);
     expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: '{"activeDays":2}' })).toThrow(/METRICS_ACTIVE_DEFINITION/);
     expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: 'two' })).toThrow(/METRICS_ACTIVE_DEFINITION: must be a JSON object/);
+    // A misspelt event type would silently count nothing: it stops the process instead.
+    expect(() => loadConfig({ METRICS_ACTIVE_DEFINITION: '{"eventTypes":["group_chekin"]}' })).toThrow(/METRICS_ACTIVE_DEFINITION: eventTypes\.0/);
+    expect(loadConfig({ METRICS_ACTIVE_DEFINITION: '{"eventTypes":["group_checkin","store_visited"]}' }).METRICS_ACTIVE_DEFINITION.eventTypes).toEqual(['group_checkin', 'store_visited']);
   });
 });
 

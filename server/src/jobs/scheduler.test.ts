@@ -100,3 +100,46 @@ describe('admin job endpoints', () => {
     expect((await request(app).post('/jobs/nope/run').set(bearer(admin))).status).toBe(404);
   });
 });
+
+describe('catching up at start', () => {
+  it('runs the missed periods one job after another, and retries a failed catch-up until it succeeds', async () => {
+    await seedDemoData();
+    const app = createTestApp();
+    const admin = await login(app, DEMO_LOGINS.admin);
+    let sequence = 0;
+    const runs: { name: string; start: number; end: number }[] = [];
+    let failuresLeft = 1;
+    let succeededOnRetry!: () => void;
+    const retried = new Promise<void>((resolve) => (succeededOnRetry = resolve));
+    const job = (name: string, failFirst = false): JobDefinition => ({
+      name, title: name, schedule: { kind: 'daily', at: '03:00' },
+      run: async () => {
+        const start = (sequence += 1);
+        await JobRunModel.exists({ job: name });
+        runs.push({ name, start, end: (sequence += 1) });
+        if (failFirst && failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new Error('E11000 duplicate key error collection: metric_rollups');
+        }
+        if (failFirst) succeededOnRetry();
+        return { ran: 1 };
+      },
+    });
+    const scheduler = new Scheduler([job('catch-up-first', true), job('catch-up-second'), job('catch-up-third')], logger, { retryDelaysMs: [50] });
+    scheduler.start();
+    await retried;
+    await scheduler.stop();
+
+    // The first pass: in definition order, never two at once.
+    const firstRuns = ['catch-up-first', 'catch-up-second', 'catch-up-third'].map((name) => runs.find((run) => run.name === name)!);
+    expect(firstRuns[0].end).toBeLessThan(firstRuns[1].start);
+    expect(firstRuns[1].end).toBeLessThan(firstRuns[2].start);
+    expect(runs.filter((run) => run.name === 'catch-up-first')).toHaveLength(2);
+
+    const history = await request(app).get('/jobs/runs').query({ job: 'catch-up-first' }).set(bearer(admin));
+    expect(history.status).toBe(200);
+    expect(history.body.map((run: { trigger: string; status: string }) => [run.trigger, run.status])).toEqual([['catch_up', 'succeeded'], ['catch_up', 'failed']]);
+    expect(history.body[1].error).toMatch(/E11000/);
+    expect(history.body[0].periodKey).toBe(history.body[1].periodKey);
+  });
+});

@@ -19,23 +19,36 @@ export interface JobDefinition {
 export type Trigger = 'schedule' | 'catch_up' | 'manual';
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
+/** A failed scheduled or caught-up run is tried again after these delays, then waits for its next period. */
+const DEFAULT_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000];
+
+export interface SchedulerOptions {
+  retryDelaysMs?: readonly number[];
+}
 
 /**
  * Runs scheduled jobs with node-cron (Asia/Shanghai). Several instances may run the scheduler: a
  * run first takes the job's next lease by a unique insert, so one job never runs twice at once;
  * the lease is renewed while the job runs and expires if its holder dies. Each run is recorded;
- * a period with no successful run is caught up at start.
+ * a period with no successful run is caught up at start, one job after another in definition
+ * order (so a job that reads another's output runs after it, and start-up is not a stampede), and a
+ * failed run is retried after `retryDelaysMs`.
  */
 export class Scheduler {
   readonly holder = `${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retryDelaysMs: readonly number[];
   private stopped = false;
 
   constructor(
     readonly jobs: JobDefinition[],
     private readonly logger: Logger,
-  ) {}
+    options: SchedulerOptions = {},
+  ) {
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  }
 
   get(name: string): JobDefinition | undefined {
     return this.jobs.find((job) => job.name === name);
@@ -45,15 +58,40 @@ export class Scheduler {
   start(): void {
     for (const job of this.jobs) {
       this.tasks.push(
-        cron.schedule(cronExpression(job.schedule), () => void this.track(this.tick(job, 'schedule')), { timezone: 'Asia/Shanghai', name: job.name }),
+        cron.schedule(cronExpression(job.schedule), () => void this.track(this.runWithRetry(job, 'schedule')), { timezone: 'Asia/Shanghai', name: job.name }),
       );
-      void this.track(this.tick(job, 'catch_up'));
+    }
+    void this.track(this.catchUp());
+  }
+
+  /** Each job's missed period, one job at a time. */
+  private async catchUp(): Promise<void> {
+    for (const job of this.jobs) {
+      if (this.stopped) return;
+      await this.track(this.runWithRetry(job, 'catch_up'));
     }
   }
 
-  /** Stops scheduling and waits for runs in progress. */
+  /** Runs the job if due; when the run fails, tries again later (as a catch-up of whatever period is then due). */
+  private async runWithRetry(job: JobDefinition, trigger: Trigger, attempt = 0): Promise<JobRunRecord | null> {
+    const run = await this.tick(job, trigger);
+    if (run?.status !== 'failed' || this.stopped || attempt >= this.retryDelaysMs.length) return run;
+    const delay = this.retryDelaysMs[attempt];
+    this.logger.warn({ job: job.name, attempt: attempt + 1, delayMs: delay }, 'job failed; retrying');
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      void this.track(this.runWithRetry(job, 'catch_up', attempt + 1));
+    }, delay);
+    timer.unref();
+    this.retries.add(timer);
+    return run;
+  }
+
+  /** Stops scheduling and retries, and waits for runs in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all(this.tasks.map((task) => task.stop()));
     await Promise.allSettled([...this.running]);
   }

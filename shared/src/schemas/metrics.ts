@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { addDays, daysBetween, isDayKey, isMonthKey, METRIC_DIMENSIONS } from '../rules/metrics';
+import { addDays, daysBetween, isDayKey, isMonthKey, METRIC_DIMENSIONS, weekStart } from '../rules/metrics';
 import { objectIdSchema } from './common';
+import { TASK_EVENT_TYPES } from './tasks';
 
 export const dayKeySchema = z.string().refine(isDayKey, 'a China-time day, YYYY-MM-DD');
 export const monthKeySchema = z.string().refine(isMonthKey, 'a China-time month, YYYY-MM');
@@ -93,7 +94,7 @@ export const activeDefinitionSchema = z.object({
 /** `METRICS_ACTIVE_DEFINITION`: JSON overriding any of the default definition's fields, e.g. `{"minEventsPerDay":2}`. */
 export const activeDefinitionOverrideSchema = z
   .object({
-    eventTypes: z.array(z.string().regex(/^[a-z_]{1,40}$/, 'an event type such as group_checkin')).min(1).max(50),
+    eventTypes: z.array(z.enum(TASK_EVENT_TYPES)).min(1).max(50),
     countOrders: z.boolean(),
     minEventsPerDay: z.number().int().min(1).max(100),
     weeklyActiveDays: z.number().int().min(1).max(7),
@@ -182,6 +183,89 @@ export const reviewSchema = z.object({
 export type Review = z.infer<typeof reviewSchema>;
 
 export const reviewSummarySchema = reviewSchema.pick({ id: true, from: true, to: true, createdAt: true });
+
+// ---- drill-down: the residents behind a count ------------------------------------------------
+
+/**
+ * Each drill-down metric and the count it lists, field for field:
+ * `registered` / `converted` (from, to, windowDays): `/metrics/conversion` registrations / converted;
+ * `repurchase_base`, `repurchased`, `new_repurchase_base`, `new_repurchased` (month): `/metrics/repurchase`
+ * all.base, all.count, newResidents.base, newResidents.count;
+ * `active` (day, segment all | new | old): a day of `/metrics/active` (active, newActive, oldActive);
+ * `weekly_active` (week, its Monday) and `monthly_active` (month): its weeks and months;
+ * `registered_total` and `consumers` (as of now): `/metrics/penetration` registered / consumers of a
+ * community, and an advisor's consumers in `/metrics/advisors/progress`.
+ */
+export const DRILL_DOWN_METRICS = [
+  'registered', 'converted',
+  'repurchase_base', 'repurchased', 'new_repurchase_base', 'new_repurchased',
+  'active', 'weekly_active', 'monthly_active',
+  'registered_total', 'consumers',
+] as const;
+export type DrillDownMetric = (typeof DRILL_DOWN_METRICS)[number];
+
+const RANGE_METRICS: readonly DrillDownMetric[] = ['registered', 'converted'];
+const MONTH_METRICS: readonly DrillDownMetric[] = ['repurchase_base', 'repurchased', 'new_repurchase_base', 'new_repurchased', 'monthly_active'];
+
+export const drillDownQuerySchema = z
+  .object({
+    metric: z.enum(DRILL_DOWN_METRICS),
+    ...dimensionFields,
+    from: dayKeySchema.optional(),
+    to: dayKeySchema.optional(),
+    windowDays: z.enum(['7', '30']).default('7').transform(Number),
+    month: monthKeySchema.optional(),
+    day: dayKeySchema.optional(),
+    week: dayKeySchema.refine((day) => weekStart(day) === day, '请填写一周的星期一（YYYY-MM-DD）').optional(),
+    segment: z.enum(['all', 'new', 'old']).default('all'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  })
+  .refine(withDimension, dimensionIssue)
+  .superRefine((query, context) => {
+    const need = (field: 'from' | 'to' | 'month' | 'day' | 'week', message: string) => {
+      if (!query[field]) context.addIssue({ code: 'custom', path: [field], message });
+    };
+    if (RANGE_METRICS.includes(query.metric)) {
+      need('from', '这个指标需要起始日期 from（YYYY-MM-DD）');
+      need('to', '这个指标需要结束日期 to（YYYY-MM-DD）');
+      if (query.from && query.to && !validRange({ from: query.from, to: query.to })) context.addIssue({ code: 'custom', ...rangeIssue });
+    }
+    if (MONTH_METRICS.includes(query.metric)) need('month', '这个指标需要月份 month（YYYY-MM）');
+    if (query.metric === 'active') need('day', '这个指标需要日期 day（YYYY-MM-DD）');
+    if (query.metric === 'weekly_active') need('week', '这个指标需要一周的星期一 week（YYYY-MM-DD）');
+  });
+export type DrillDownQuery = z.output<typeof drillDownQuerySchema>;
+
+export const drillDownResidentSchema = z.object({
+  id: objectIdSchema,
+  nickname: z.string().nullable(),
+  registeredAt: z.string(),
+  storeId: objectIdSchema.nullable(),
+  communityId: objectIdSchema.nullable(),
+  /** The first touch: advisor credited, code type, channel, campaign and placement. */
+  advisorId: objectIdSchema.nullable(),
+  codeType: z.string().nullable(),
+  channelId: objectIdSchema.nullable(),
+  campaignId: objectIdSchema.nullable(),
+  placementId: objectIdSchema.nullable(),
+  /** The resident's earliest completed order that still stands, when the list's data includes it. */
+  firstCompletedAt: z.string().nullable(),
+});
+
+export const drillDownSchema = z.object({
+  metric: z.enum(DRILL_DOWN_METRICS),
+  dimension: metricDimensionSchema,
+  value: z.string(),
+  /** How many residents the list has in all (the count it explains); `items` is one page of them, newest registration first. */
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  /** When the list was computed from the raw data (lists are reused for a few minutes while paging). */
+  asOf: z.string(),
+  items: z.array(drillDownResidentSchema),
+});
+export type DrillDown = z.infer<typeof drillDownSchema>;
 
 /** Convenience for callers: the 30 days up to a day. */
 export function lastDays(to: string, days: number): { from: string; to: string } {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
   campaignInputSchema,
@@ -45,7 +46,7 @@ function touchView(touch: TouchRecord) {
 }
 
 export function acquisitionRouter(services: Services): ApiRouter {
-  const { guards, acquisition, sessions, config, signer, wechat } = services;
+  const { guards, acquisition, sessions, config, signer, wechat, tasks } = services;
   const codes = new QrCodeService(config, signer, wechat);
   const tags = ['acquisition'];
   const managers = guards.staff('store_manager', 'city_ops', 'admin');
@@ -159,6 +160,14 @@ export function acquisitionRouter(services: Services): ApiRouter {
           kind: 'offline', residentId: resident._id, status: 'offline', offlineKind: body.kind,
           staffId: staff.id, storeId: staff.storeId ?? resident.storeId ?? null, note: body.note ?? null, at,
         });
+        // A store visit is the resident's activity that day (the active definition's `store_visited`):
+        // once per resident and China-time day, so a visit entered twice counts once.
+        if (body.kind === 'store_visit') {
+          await tasks.recordEvent({
+            residentId: resident._id, type: 'store_visited', idempotencyKey: `store_visited:${resident._id}:${chinaDateKey(at)}`,
+            occurredAt: at, source: 'server', meta: { touchId: String(touch._id), staffId: String(staff.id) },
+          });
+        }
         return touchView(touch.toObject() as TouchRecord);
       },
     })

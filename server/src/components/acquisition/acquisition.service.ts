@@ -25,6 +25,8 @@ export interface ScanResolution {
   inviterResidentId: Types.ObjectId | null;
 }
 
+const credits = (resolution: ScanResolution): boolean => resolution.status === 'attributable' || resolution.status === 'invite';
+
 /** The anonymous touches of a device are linked to the resident who logs in from it within this window. */
 const DEVICE_TOUCH_WINDOW_MS = 7 * 24 * 3600_000;
 
@@ -109,19 +111,39 @@ export class AcquisitionService {
     return { ...empty, source: 'organic' };
   }
 
-  /** The earliest attributable anonymous scan from this device, if the resident scanned before logging in. */
-  async earliestDeviceScan(deviceId: string, now: Date) {
-    const touch = await TouchModel.findOne({
-      deviceId,
-      residentId: null,
-      kind: 'scan',
-      status: { $in: ['attributable', 'invite'] },
-      at: { $gte: new Date(now.getTime() - DEVICE_TOUCH_WINDOW_MS) },
-    })
-      .sort({ at: 1 })
-      .lean();
-    if (!touch?.scene) return null;
-    return { touchId: touch._id, resolution: await this.resolveScene(touch.scene, touch.at) };
+  /**
+   * The first touch of a new resident, decided here and nowhere else: the EARLIEST touch that credits
+   * someone (a code that was attributable when scanned, or a valid invite) among the login's own
+   * scan and the device's anonymous scans of the 7 days before. Touches that credit nobody (a
+   * disabled, expired or forged code) never win; with none left, the resident is organic.
+   * Example: code A scanned at 10:00 before login, code B's scene at login at 10:05: A is first.
+   */
+  async firstTouch(input: { scan: { touch: { _id: Types.ObjectId; at: Date }; resolution: ScanResolution } | null; deviceId?: string; now: Date }): Promise<{ touchId: Types.ObjectId; resolution: ScanResolution } | null> {
+    const candidates: { touchId: Types.ObjectId; at: Date; resolution: ScanResolution }[] = [];
+    if (input.scan && credits(input.scan.resolution)) candidates.push({ touchId: input.scan.touch._id, at: input.scan.touch.at, resolution: input.scan.resolution });
+    if (input.deviceId) {
+      const earlier = await TouchModel.find({
+        deviceId: input.deviceId,
+        residentId: null,
+        kind: 'scan',
+        status: { $in: ['attributable', 'invite'] },
+        at: { $gte: new Date(input.now.getTime() - DEVICE_TOUCH_WINDOW_MS), $lte: input.now },
+      })
+        .sort({ at: 1, _id: 1 })
+        .limit(20)
+        .lean();
+      for (const touch of earlier) {
+        if (!touch.scene || input.scan?.touch._id.equals(touch._id)) continue;
+        // Re-resolved as of the scan: a code disabled since then credits nobody.
+        const resolution = await this.resolveScene(touch.scene, touch.at);
+        if (credits(resolution)) {
+          candidates.push({ touchId: touch._id, at: touch.at, resolution });
+          break;
+        }
+      }
+    }
+    candidates.sort((a, b) => a.at.getTime() - b.at.getTime() || (String(a.touchId) < String(b.touchId) ? -1 : 1));
+    return candidates[0] ?? null;
   }
 
   async linkDeviceTouches(deviceId: string, residentId: Types.ObjectId): Promise<void> {

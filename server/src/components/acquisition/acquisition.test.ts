@@ -98,6 +98,50 @@ describe('first-touch attribution for each code type', () => {
   });
 });
 
+describe('the first touch is the earliest touch that credits someone', () => {
+  it("when code A was scanned before logging in through code B's scene, then A is the first touch and gets the credit", async () => {
+    const otherManager = await login(app, DEMO_LOGINS.managers[1]);
+    const codeA = ((await request(app).get('/codes').set(bearer(otherManager))).body as QrCode[]).find((code) => code.type === 'store_activity' && code.enabled)!;
+    const codeB = advisorCodes.find((code) => code.type === 'advisor_activity')!;
+    expect(codeA.storeId).not.toBe(codeB.storeId);
+    const scanA = await request(app).post('/scans').send({ scene: codeA.scene, deviceId: 'device-order-0001' });
+    expect(scanA.body.status).toBe('attributable');
+    const session = await login(app, 'dev:scanned-a-then-b', { scene: codeB.scene, deviceId: 'device-order-0001' });
+    expect(session.scan?.status).toBe('attributable');
+
+    const me = (await request(app).get('/residents/me').set(bearer(session))).body;
+    expect(me.attribution).toMatchObject({ source: 'code', touchId: scanA.body.touchId, codeId: codeA.id, storeId: codeA.storeId, advisorId: null, channelId: codeA.channelId });
+    expect(me.storeId).toBe(codeA.storeId);
+    const touches = (await request(app).get(`/residents/${session.residentId}/touches`).set(bearer(session))).body;
+    expect(touches.map((touch: { codeId: string; isFirstTouch: boolean }) => [touch.codeId, touch.isFirstTouch])).toEqual([
+      [codeA.id, true],
+      [codeB.id, false],
+    ]);
+  });
+
+  it('when the earlier scan credits nobody (a disabled code), then the later attributable one is the first touch', async () => {
+    const disabled = managerCodes.find((code) => code.type === 'brand' && code.enabled)!;
+    const later = codeOfType('store_activity');
+    await request(app).post('/scans').send({ scene: disabled.scene, deviceId: 'device-order-0002' }).expect(200);
+    await request(app).patch(`/codes/${disabled.id}`).set(bearer(manager)).send({ enabled: false }).expect(200);
+    const session = await login(app, 'dev:disabled-then-valid', { scene: later.scene, deviceId: 'device-order-0002' });
+    const me = (await request(app).get('/residents/me').set(bearer(session))).body;
+    expect(me.attribution).toMatchObject({ source: 'code', codeId: later.id });
+    const first = await TouchModel.find({ residentId: me.id, isFirstTouch: true }).lean();
+    expect(first.map((touch) => String(touch.codeId))).toEqual([later.id]);
+    await request(app).patch(`/codes/${disabled.id}`).set(bearer(manager)).send({ enabled: true }).expect(200);
+  });
+
+  it("when a neighbour's invite was opened before a store code, then the invite is the first touch", async () => {
+    const inviter = await login(app, 'dev:early-inviter');
+    const scene = (await request(app).get('/invites/me').set(bearer(inviter))).body.scene;
+    await request(app).post('/scans').send({ scene, deviceId: 'device-order-0003' }).expect(200);
+    const session = await login(app, 'dev:invite-then-code', { scene: codeOfType('brand').scene, deviceId: 'device-order-0003' });
+    const me = (await request(app).get('/residents/me').set(bearer(session))).body;
+    expect(me.attribution).toMatchObject({ source: 'invite', inviterResidentId: inviter.residentId, codeId: null });
+  });
+});
+
 describe('scenes that must not credit anyone', () => {
   it('rejects a forged signature and a tampered code id, but still lets the resident in', async () => {
     const code = codeOfType('brand');

@@ -19,6 +19,9 @@ const ISSUE_ATTEMPTS = 20;
  * their WeChat identity to their account. A code is used once: its use is a unique insert.
  */
 export class BindCodeService {
+  /** `onResidentBound` learns who a WeChat id is once a resident binds it (the groups count their join). */
+  constructor(private readonly onResidentBound: ((wxid: string, residentId: Types.ObjectId, now: Date) => Promise<void>) | null = null) {}
+
   async issueGroupCode(staff: StaffPrincipal, storeId: Types.ObjectId, now = new Date()): Promise<BindCodeIssued> {
     if (staff.role === 'advisor') throw AppError.forbidden('Only store managers, city ops and admins bind groups');
     await assertStoreAccess(staff, storeId);
@@ -59,6 +62,7 @@ export class BindCodeService {
       return { kind: 'staff', message: `已识别你是工作人员「${staff?.name ?? ''}」，可以在群里使用管理指令了（发送“指令”查看）。`, groupId: null };
     }
     await this.bindIdentity(input.wxid, { residentId: code.residentId! }, input.name, now);
+    await this.onResidentBound?.(input.wxid, code.residentId!, now);
     return { kind: 'resident', message: '绑定成功！以后在群里发“签到”可领积分，私聊我发“积分”或“订单”可查询自己的信息。', groupId: null };
   }
 

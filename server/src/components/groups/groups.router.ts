@@ -61,7 +61,8 @@ export function createGroupServices(services: Pick<Services, 'points' | 'tasks' 
   const deliveries = new DeliveryService(services.audiences ?? null);
   const groups = new GroupsService(services, deliveries);
   const moderation = new ModerationService();
-  return { groups, deliveries, moderation, bindCodes: new BindCodeService(), events: new BotEventService(groups, deliveries, moderation) };
+  const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
+  return { groups, deliveries, moderation, bindCodes, events: new BotEventService(groups, deliveries, moderation) };
 }
 
 /**

@@ -218,6 +218,7 @@ export class GroupsService {
 
     const present = input.complete ? input.members : [];
     const arrivals = [...input.joined, ...present.filter((member) => !joinedIds.has(member.wxid))];
+    const residents = await this.residentsByWxid(arrivals.filter((member) => !known.get(member.wxid) || known.get(member.wxid)!.leftAt).map((member) => member.wxid));
     const seen = new Set<string>();
     for (const member of arrivals) {
       if (seen.has(member.wxid)) continue;
@@ -225,6 +226,8 @@ export class GroupsService {
       const existing = known.get(member.wxid);
       if (existing && !existing.leftAt) continue;
       const day = chinaDateKey(now);
+      const residentId = residents.get(member.wxid);
+      if (residentId) await this.recordJoinedGroup(group, residentId, now);
       if (existing) {
         await GroupMemberModel.updateOne({ _id: existing._id }, { $set: { leftAt: null, joinedAt: now, name: member.name } });
         if (await insertOnce(GroupMemberEventModel, { _id: `join:${group._id}:${member.wxid}:${existing.leftAt!.getTime()}`, groupId: group._id, wxid: member.wxid, kind: 'join', day, at: now })) result.joined += 1;
@@ -244,6 +247,41 @@ export class GroupsService {
       if (await insertOnce(GroupMemberEventModel, { _id: `leave:${group._id}:${wxid}:${existing.joinedAt.getTime()}`, groupId: group._id, wxid, kind: 'leave', day: chinaDateKey(now), at: now })) result.left += 1;
     }
     return result;
+  }
+
+  /** The residents bound to these WeChat ids (an identity bound to staff is not a resident). */
+  private async residentsByWxid(wxids: string[]): Promise<Map<string, Types.ObjectId>> {
+    if (wxids.length === 0) return new Map();
+    const identities = await GroupIdentityModel.find({ _id: { $in: [...new Set(wxids)] }, residentId: { $ne: null } }, { residentId: 1 }).lean();
+    return new Map(identities.map((identity) => [String(identity._id), identity.residentId!]));
+  }
+
+  /**
+   * The active definition's `joined_group`: a resident in a store's group. Once per resident and
+   * group (the key), so leaving and joining again does not count again.
+   */
+  private async recordJoinedGroup(group: GroupRecord, residentId: Types.ObjectId, at: Date): Promise<void> {
+    await this.deps.tasks.recordEvent({
+      residentId,
+      type: 'joined_group',
+      idempotencyKey: `joined_group:${group._id}:${residentId}`,
+      occurredAt: at,
+      source: 'bot',
+      meta: { groupId: String(group._id) },
+    });
+  }
+
+  /**
+   * A member bound their WeChat identity to a resident (the bot heard their identity code): the
+   * groups they are in now count as joined, on the day of the binding, since only now is it known
+   * who joined. A join the bot sees after the binding counts when it happens (`syncMembers`).
+   */
+  async onResidentIdentityBound(wxid: string, residentId: Types.ObjectId, now: Date): Promise<void> {
+    const memberships = await GroupMemberModel.find({ wxid, leftAt: null }, { groupId: 1 }).lean<GroupMemberRecord[]>();
+    for (const membership of memberships) {
+      const group = await GroupModel.findById(membership.groupId).lean<GroupRecord>();
+      if (group) await this.recordJoinedGroup(group, residentId, now);
+    }
   }
 
   /**

@@ -55,13 +55,36 @@ function maskName(nickname: string | null | undefined): string {
  * released only when the invitee completes a qualifying action within the window (else it
  * lapses); inviters flagged by the fraud rules keep their rewards held until city ops decide.
  */
+/** Where a successful invite is recorded as the inviter's `invite_succeeded` event (the task service). */
+export interface InviteSuccessEvents {
+  recordEvent(input: { residentId: Types.ObjectId; type: 'invite_succeeded'; idempotencyKey: string; occurredAt: Date; source: 'server'; meta?: Record<string, unknown> }): Promise<unknown>;
+}
+
 export class InviteService {
+  private successEvents: InviteSuccessEvents | null = null;
+
   constructor(
     private readonly points: PointsService,
     private readonly settings: InviteSettings,
     private readonly logger: Logger,
     private readonly activity: InviteeActivitySource = taskEventActivity,
   ) {}
+
+  /**
+   * An invite succeeds when its invitee makes the qualifying first order in time and the reward is
+   * not held for review: the inviter's `invite_succeeded` event (activity that day, and the invite
+   * task "邀请 3 位邻居注册并完成首单") is recorded then, once per invitee.
+   */
+  useSuccessEvents(events: InviteSuccessEvents): void {
+    this.successEvents = events;
+  }
+
+  private async recordSuccess(invite: InviteRecord, at: Date): Promise<void> {
+    await this.successEvents?.recordEvent({
+      residentId: invite.inviterId, type: 'invite_succeeded', idempotencyKey: `invite_succeeded:${invite._id}`, occurredAt: at, source: 'server',
+      meta: { inviteeId: String(invite._id) },
+    });
+  }
 
   /** Called when a resident is created; only invite arrivals matter. Safe to call again. */
   async onRegistered(invitee: Pick<ResidentRecord, '_id' | 'attribution' | 'registeredAt'>): Promise<InviteRecord | null> {
@@ -99,8 +122,11 @@ export class InviteService {
   async onQualifyingAction(inviteeId: Types.ObjectId, at: Date): Promise<InviteRecord | null> {
     const invite = await InviteModel.findById(inviteeId).lean<InviteRecord>();
     if (!invite || invite.qualifiedAt || at > invite.qualifyBy || invite.state === 'lapsed' || invite.state === 'cancelled') return invite;
+    const flagged = await this.hasOpenFlag(invite.inviterId);
+    // Before `qualifiedAt`, which makes a repeat return early: a crash in between records it on the repeat.
+    if (!flagged) await this.recordSuccess(invite, at);
     await InviteModel.updateOne({ _id: inviteeId, qualifiedAt: null }, { $set: { qualifiedAt: at } });
-    if (await this.hasOpenFlag(invite.inviterId)) {
+    if (flagged) {
       await InviteModel.updateOne({ _id: inviteeId }, { $set: { state: 'held_for_review' } });
     } else {
       await this.releaseReward(invite);
@@ -181,7 +207,10 @@ export class InviteService {
       if (decision === 'cancel') {
         await this.cancelReward(invite, `风控审核未通过：${note}`, 'cancelled');
       } else if (!stillFlagged) {
-        if (invite.qualifiedAt) await this.releaseReward(invite);
+        if (invite.qualifiedAt) {
+          await this.recordSuccess(invite, invite.qualifiedAt);
+          await this.releaseReward(invite);
+        }
         else await InviteModel.updateOne({ _id: invite._id }, { $set: { state: 'pending' } });
       }
     }

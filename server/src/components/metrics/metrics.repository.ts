@@ -1,13 +1,14 @@
 import mongoose, { type Types } from 'mongoose';
-import type { MetricDimension } from '@o2o/shared/rules/metrics';
+import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { dayRange, dayRangeInstants, type MetricDimension } from '@o2o/shared/rules/metrics';
 import { ResidentModel } from '../residents/resident.model';
 import { TaskEventModel } from '../tasks/tasks.model';
-import { chinaDateKey } from '@o2o/shared/rules/china-time';
-import { dayRangeInstants } from '@o2o/shared/rules/metrics';
 import { MetricRollupModel, type MetricRollupRecord } from './metrics.model';
 
 /** How many ids go into one `$in` query, and how many writes into one bulk write. */
 export const BATCH_SIZE = 1000;
+/** Above this many ids, one pass over the collection replaces the `$in` batches. */
+const ONE_PASS_ABOVE = BATCH_SIZE;
 
 /** What the metrics need of an order (the `orders` collection of the orders component). */
 export interface OrderFact {
@@ -53,6 +54,14 @@ export function dimensionsOf(resident: ResidentFact | null | undefined): [Metric
   add('campaign', resident.attribution?.campaignId);
   add('placement', resident.attribution?.placementId);
   return dimensions;
+}
+
+/** The batch indexes of a bulk write that failed only on duplicate keys (a concurrent upsert), or null for any other failure. */
+function duplicateKeyFailures(error: unknown): number[] | null {
+  const bulk = error as { code?: number; writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } };
+  const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
+  if (writeErrors.length === 0 || writeErrors.some((entry) => entry.code !== 11000 || entry.index === undefined)) return null;
+  return writeErrors.map((entry) => entry.index!);
 }
 
 function chunks<T>(items: readonly T[], size = BATCH_SIZE): T[][] {
@@ -153,21 +162,91 @@ export class MetricsRepository {
 
   /** One day's facts with filtered queries, and the residents and first orders they mention. */
   async loadLive(dayKey: string, eventTypes: readonly string[]): Promise<MetricsSnapshot> {
-    const { start, end } = dayRangeInstants(dayKey, dayKey);
-    const day = emptyDay();
-    const registered: ResidentFact[] = [];
-    for await (const resident of ResidentModel.collection.find<ResidentFact>({ registeredAt: { $gte: start, $lt: end } }, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
-      registered.push(resident);
+    return this.loadRange(dayKey, dayKey, eventTypes);
+  }
+
+  /**
+   * The facts of the days `from`..`to` with filtered queries (indexed on MongoDB): registrations,
+   * completed orders and events of those days (each part only when asked for), who ordered in each
+   * month the days cover, and the residents and first completed orders they mention. Enough for
+   * the cohort, activity, repurchase and active-period tables of those days and months.
+   */
+  async loadRange(
+    from: string,
+    to: string,
+    eventTypes: readonly string[],
+    parts: { registrations?: boolean; orders?: boolean; events?: boolean } = { registrations: true, orders: true, events: true },
+  ): Promise<MetricsSnapshot> {
+    const { start, end } = dayRangeInstants(from, to);
+    const snapshot: MetricsSnapshot = { residents: new Map(), registered: new Map(), firstCompleted: new Map(), days: new Map(), months: new Map() };
+    const dayOf = (key: string): DayFacts => {
+      let day = snapshot.days.get(key);
+      if (!day) snapshot.days.set(key, (day = emptyDay()));
+      return day;
+    };
+    for (const key of dayRange(from, to)) {
+      dayOf(key);
+      if (!snapshot.months.has(key.slice(0, 7))) snapshot.months.set(key.slice(0, 7), new Set());
     }
-    const cursor = this.orders.find({ state: 'completed', completedAt: { $gte: start, $lt: end } }, { projection: { residentId: 1, completedAt: 1, totalCents: 1 }, batchSize: BATCH_SIZE });
-    for await (const order of cursor) if (order.residentId && order.completedAt) addOrder(day, order);
-    for await (const event of this.taskEvents(start, end, eventTypes)) addEvent(day, event.residentId);
     const mentioned = new Map<string, Types.ObjectId>();
-    for (const resident of registered) mentioned.set(String(resident._id), resident._id);
-    for (const [key, entry] of [...day.orders, ...day.events]) mentioned.set(key, entry.id);
+    if (parts.registrations) {
+      for await (const resident of ResidentModel.collection.find<ResidentFact>({ registeredAt: { $gte: start, $lt: end } }, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
+        const key = chinaDateKey(resident.registeredAt);
+        const cohort = snapshot.registered.get(key);
+        if (cohort) cohort.push(resident);
+        else snapshot.registered.set(key, [resident]);
+        snapshot.residents.set(String(resident._id), resident);
+        mentioned.set(String(resident._id), resident._id);
+      }
+    }
+    if (parts.orders) {
+      const cursor = this.orders.find({ state: 'completed', completedAt: { $gte: start, $lt: end } }, { projection: { residentId: 1, completedAt: 1, totalCents: 1 }, batchSize: BATCH_SIZE });
+      for await (const order of cursor) {
+        if (!order.residentId || !order.completedAt) continue;
+        const key = chinaDateKey(order.completedAt);
+        addOrder(dayOf(key), order);
+        snapshot.months.get(key.slice(0, 7))?.add(String(order.residentId));
+        mentioned.set(String(order.residentId), order.residentId);
+      }
+    }
+    if (parts.events) {
+      for await (const event of this.taskEvents(start, end, eventTypes)) {
+        addEvent(dayOf(chinaDateKey(event.occurredAt)), event.residentId);
+        mentioned.set(String(event.residentId), event.residentId);
+      }
+    }
     const ids = [...mentioned.values()];
-    const [firstCompleted, residents] = await Promise.all([this.firstCompletedAt(ids), this.residentsByIds(ids)]);
-    return { residents, registered: new Map([[dayKey, registered]]), firstCompleted, days: new Map([[dayKey, day]]), months: new Map() };
+    const missing = ids.filter((id) => !snapshot.residents.has(String(id)));
+    const [firstCompleted, residents] = await Promise.all([this.firstCompletedAt(ids), this.residentsByIds(missing)]);
+    for (const [key, resident] of residents) snapshot.residents.set(key, resident);
+    snapshot.firstCompleted = firstCompleted;
+    return snapshot;
+  }
+
+  /**
+   * Days (China time) before `before` that task events recorded in [start, end) happened on: a
+   * store visit entered days later, a check-in the bot's outbox delivered late. The nightly job
+   * re-rolls those days.
+   */
+  async lateEventDays(start: Date, end: Date, before: Date, types: readonly string[]): Promise<string[]> {
+    const days = new Set<string>();
+    const cursor = TaskEventModel.collection.find<{ occurredAt: Date }>(
+      { recordedAt: { $gte: start, $lt: end }, occurredAt: { $lt: before }, type: { $in: [...types] } },
+      { projection: { occurredAt: 1 }, batchSize: BATCH_SIZE },
+    );
+    for await (const event of cursor) days.add(chinaDateKey(event.occurredAt));
+    return [...days].sort();
+  }
+
+  /** Nicknames of residents, for a page of a drill-down list. */
+  async nicknames(ids: readonly Types.ObjectId[]): Promise<Map<string, string | null>> {
+    const names = new Map<string, string | null>();
+    for (const batch of chunks(ids)) {
+      for await (const resident of ResidentModel.collection.find<{ _id: Types.ObjectId; nickname?: string | null }>({ _id: { $in: batch } }, { projection: { nickname: 1 } })) {
+        names.set(String(resident._id), resident.nickname ?? null);
+      }
+    }
+    return names;
   }
 
   /**
@@ -189,14 +268,20 @@ export class MetricsRepository {
     return { residentIds: [...ids.values()], completedAt };
   }
 
-  /** Each resident's earliest completed order (still completed). */
+  /**
+   * Each resident's earliest completed order (still completed). Many residents are read in one
+   * pass over the completed orders instead of `$in` batches: the embedded database scans the
+   * collection for each batch.
+   */
   async firstCompletedAt(residentIds: readonly Types.ObjectId[]): Promise<Map<string, Date>> {
     const first = new Map<string, Date>();
-    for (const batch of chunks(residentIds)) {
-      const filter = { residentId: { $in: batch }, state: 'completed' };
+    const wanted = residentIds.length > ONE_PASS_ABOVE ? new Set(residentIds.map(String)) : null;
+    const filters = wanted ? [{ state: 'completed' }] : chunks(residentIds).map((batch) => ({ residentId: { $in: batch }, state: 'completed' }));
+    for (const filter of filters) {
       for await (const order of this.orders.find(filter, { projection: { residentId: 1, completedAt: 1 }, batchSize: BATCH_SIZE })) {
         if (!order.residentId || !order.completedAt) continue;
         const key = String(order.residentId);
+        if (wanted && !wanted.has(key)) continue;
         const known = first.get(key);
         if (!known || order.completedAt < known) first.set(key, order.completedAt);
       }
@@ -204,11 +289,14 @@ export class MetricsRepository {
     return first;
   }
 
+  /** Residents by id; many are read in one pass over the residents, like `firstCompletedAt`. */
   async residentsByIds(ids: readonly Types.ObjectId[]): Promise<Map<string, ResidentFact>> {
     const residents = new Map<string, ResidentFact>();
-    for (const batch of chunks(ids)) {
-      for await (const resident of ResidentModel.collection.find<ResidentFact>({ _id: { $in: batch } }, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
-        residents.set(String(resident._id), resident);
+    const wanted = ids.length > ONE_PASS_ABOVE ? new Set(ids.map(String)) : null;
+    const filters = wanted ? [{}] : chunks(ids).map((batch) => ({ _id: { $in: batch } }));
+    for (const filter of filters) {
+      for await (const resident of ResidentModel.collection.find<ResidentFact>(filter, { projection: RESIDENT_PROJECTION, batchSize: BATCH_SIZE })) {
+        if (!wanted || wanted.has(String(resident._id))) residents.set(String(resident._id), resident);
       }
     }
     return residents;
@@ -221,13 +309,28 @@ export class MetricsRepository {
     );
   }
 
-  /** Replaces the rollup documents whole (one atomic write each), in unordered batches. */
+  /**
+   * Replaces the rollup documents whole (one atomic write each), in unordered batches. Idempotent
+   * under concurrency: when two writers upsert the same new document at once, the embedded database
+   * (unlike MongoDB, which retries such upserts itself) fails the slower insert with E11000; the
+   * document exists by then, so the replacement is simply written again.
+   */
   async writeRollups(documents: readonly MetricRollupRecord[]): Promise<void> {
     for (const batch of chunks(documents, 100)) {
-      await MetricRollupModel.collection.bulkWrite(
-        batch.map((document) => ({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } })) as never,
-        { ordered: false },
-      );
+      let pending = batch;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        try {
+          await MetricRollupModel.collection.bulkWrite(
+            pending.map((document) => ({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } })) as never,
+            { ordered: false },
+          );
+          pending = [];
+        } catch (error) {
+          const failed = duplicateKeyFailures(error);
+          if (!failed || attempt >= 4) throw error;
+          pending = failed.map((index) => pending[index]);
+        }
+      }
     }
   }
 

@@ -6,6 +6,8 @@ import {
   advisorProgressSchema,
   conversionQuerySchema,
   conversionSchema,
+  drillDownQuerySchema,
+  drillDownSchema,
   penetrationQuerySchema,
   penetrationSchema,
   repurchaseQuerySchema,
@@ -67,6 +69,12 @@ export function metricsRouter(services: Services & { metrics: MetricsService }):
       summary: 'My progress to my goal of consumer users, my new sign-ups and their 7-day first-order conversion',
       guards: guards.staff('advisor'), authenticated: true, query: advisorProgressQuerySchema, response: advisorProgressSchema,
       handler: async ({ query, req }) => metrics.myProgress(staffOf(req), query),
+    })
+    .route({
+      method: 'get', path: '/residents', tags, errors: [403],
+      summary: 'Drill-down: the residents behind one count (registered, converted within 7/30 days, repurchase base and repurchased, active on a day, week or month, registered and consumers so far) under a dimension, scoped like the count, paged',
+      guards: staff, authenticated: true, query: drillDownQuerySchema, response: drillDownSchema,
+      handler: async ({ query, req }) => metrics.drillDown(staffOf(req), query),
     })
     .route({
       method: 'get', path: '/reviews', tags, summary: 'Biweekly reviews, newest first',

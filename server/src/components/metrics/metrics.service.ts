@@ -30,11 +30,13 @@ import type {
   AdvisorProgressView,
   CommunityPenetration,
   Conversion,
+  DrillDown,
+  DrillDownQuery,
   Repurchase,
   Review,
 } from '@o2o/shared/schemas/metrics';
 import { AppError } from '../../lib/app-error';
-import { toObjectId } from '../../lib/ids';
+import { idString, isoString, toObjectId } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { communitiesServedBy } from '../organisation/organisation.service';
 import { CommunityModel, StoreModel, type CommunityRecord, type StoreRecord } from '../organisation/organisation.model';
@@ -62,8 +64,39 @@ function storedView(document: MetricRollupRecord, fields: readonly string[]): Co
   return { get: (dimension, value) => document.rows[rollupRowKey(dimension, value)] ?? Object.fromEntries(fields.map((field) => [field, 0])) };
 }
 
+/** Where a metric's definition puts each resident it counts (see the `fill…` functions of `MetricsService`). */
+interface CountSink {
+  add(resident: ResidentFact | null | undefined, field: string, amount?: number): void;
+}
+
+function filled<T extends CountSink>(sink: T, fill: (sink: T) => void): T {
+  fill(sink);
+  return sink;
+}
+
+/**
+ * The residents one count adds up: the residents a `fill…` function counts in one field, under the
+ * values of one scope, exactly as a `CountTable` would sum them (a resident is counted at most once).
+ */
+class MemberList implements CountSink {
+  readonly members = new Map<string, ResidentFact>();
+  private readonly values: Set<string>;
+
+  constructor(
+    private readonly field: string,
+    private readonly scope: MetricScope,
+  ) {
+    this.values = new Set(scope.values);
+  }
+
+  add(resident: ResidentFact | null | undefined, field: string, amount = 1): void {
+    if (field !== this.field || !resident || amount === 0) return;
+    if (dimensionsOf(resident).some(([dimension, value]) => dimension === this.scope.dimension && this.values.has(value))) this.members.set(String(resident._id), resident);
+  }
+}
+
 /** Counts per dimension value of one period and metric, built in memory from raw data. */
-class CountTable implements CountsView {
+class CountTable implements CountsView, CountSink {
   private readonly rows = new Map<string, Counts>();
 
   constructor(private readonly fields: readonly string[]) {
@@ -111,6 +144,10 @@ export interface MetricsOptions {
   liveCacheMs?: number;
   /** How old the `metrics-today` job's rollup of today may be to answer instead of raw data (default 15 min). */
   todayMaxAgeMs?: number;
+  /** How long a result computed on demand for a missing or stale rollup is reused (default 10 min). */
+  onDemandCacheMs?: number;
+  /** How long the raw data read for a drill-down is kept for paging and other dimensions (default 5 min). */
+  drillDownCacheMs?: number;
 }
 
 /** What one rollup pass writes: daily documents, cohort refreshes, monthly repurchase, active periods, the consumer totals. */
@@ -146,6 +183,15 @@ export interface RollupSummary {
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)].sort();
 
+/** The raw data a drill-down reads (shared by every dimension and field asked of it), and when it was read. */
+interface DrillDownData {
+  snapshot: MetricsSnapshot;
+  asOf: Date;
+}
+
+/** Keeps at most this many drill-down snapshots in memory (each can hold every resident). */
+const DRILL_DOWN_SNAPSHOTS = 4;
+
 /**
  * Growth metrics: rollups from raw data (residents, orders, task events), range answers from the
  * rollups plus raw data for today, and the biweekly review.
@@ -166,13 +212,19 @@ export class MetricsService {
   private readonly now: () => Date;
   private readonly liveCacheMs: number;
   private readonly todayMaxAgeMs: number;
+  private readonly onDemandCacheMs: number;
+  private readonly drillDownCacheMs: number;
   private readonly live = new Map<string, { at: number; tables: Promise<{ cohort: CountTable; activity: CountTable }> }>();
+  private readonly onDemandResults = new Map<string, { at: number; result: Promise<unknown> }>();
+  private readonly drillDownData = new Map<string, { at: number; data: Promise<DrillDownData> }>();
 
   constructor(options: MetricsOptions = {}) {
     this.activeDefinition = options.active ?? DEFAULT_ACTIVE_DEFINITION;
     this.now = options.now ?? (() => new Date());
     this.liveCacheMs = options.liveCacheMs ?? 60_000;
     this.todayMaxAgeMs = options.todayMaxAgeMs ?? 15 * 60_000;
+    this.onDemandCacheMs = options.onDemandCacheMs ?? 10 * 60_000;
+    this.drillDownCacheMs = options.drillDownCacheMs ?? 5 * 60_000;
   }
 
   today(): string {
@@ -180,17 +232,23 @@ export class MetricsService {
   }
 
   // ---- tables from a snapshot of raw data -----------------------------------------------------
+  //
+  // Each `fill…` function is the one definition of a metric's counts: it hands every resident it
+  // counts, field by field, to a sink. A `CountTable` sink gives the counts (rollups, live numbers),
+  // a `MemberList` sink the residents behind one count (the drill-down), so the two cannot disagree.
 
   /** The registration cohort of a day: its size and how many converted within 7 and 30 days (as of the snapshot). */
-  private cohortTable(day: string, snapshot: MetricsSnapshot): CountTable {
-    const table = new CountTable(COHORT_FIELDS);
+  private fillCohort(day: string, snapshot: MetricsSnapshot, sink: CountSink): void {
     for (const resident of snapshot.registered.get(day) ?? []) {
       const firstAt = snapshot.firstCompleted.get(String(resident._id)) ?? null;
-      table.add(resident, 'registrations');
-      if (convertedWithin(resident.registeredAt, firstAt, 7)) table.add(resident, 'converted7');
-      if (convertedWithin(resident.registeredAt, firstAt, 30)) table.add(resident, 'converted30');
+      sink.add(resident, 'registrations');
+      if (convertedWithin(resident.registeredAt, firstAt, 7)) sink.add(resident, 'converted7');
+      if (convertedWithin(resident.registeredAt, firstAt, 30)) sink.add(resident, 'converted30');
     }
-    return table;
+  }
+
+  private cohortTable(day: string, snapshot: MetricsSnapshot): CountTable {
+    return filled(new CountTable(COHORT_FIELDS), (table) => this.fillCohort(day, snapshot, table));
   }
 
   /** Each resident's active-event count on a day: task events of the definition's types, plus completed orders if they count. */
@@ -204,66 +262,74 @@ export class MetricsService {
   }
 
   /** Completed orders, first orders, revenue and active residents (new and old) of a day. */
-  private activityTable(day: string, snapshot: MetricsSnapshot): CountTable {
-    const table = new CountTable(ACTIVITY_FIELDS);
+  private fillActivity(day: string, snapshot: MetricsSnapshot, sink: CountSink): void {
     const { start } = dayRangeInstants(day, day);
     for (const [key, entry] of snapshot.days.get(day)?.orders ?? []) {
       const resident = snapshot.residents.get(key) ?? null;
-      table.add(resident, 'completedOrders', entry.orders);
-      table.add(resident, 'revenueCents', entry.cents);
-      table.add(resident, 'orderingResidents');
+      sink.add(resident, 'completedOrders', entry.orders);
+      sink.add(resident, 'revenueCents', entry.cents);
+      sink.add(resident, 'orderingResidents');
       // Their earliest completed order is on or after this day's start, and they ordered today: today's is the first.
-      if (snapshot.firstCompleted.get(key)! >= start) table.add(resident, 'firstOrders');
+      if (snapshot.firstCompleted.get(key)! >= start) sink.add(resident, 'firstOrders');
     }
     for (const [key, count] of this.eventCounts(day, snapshot)) {
       if (!isActiveDay(count, this.activeDefinition)) continue;
       const resident = snapshot.residents.get(key) ?? null;
-      table.add(resident, 'activeResidents');
-      table.add(resident, resident && isNewResidentOn(resident.registeredAt, day, this.activeDefinition) ? 'activeNew' : 'activeOld');
+      sink.add(resident, 'activeResidents');
+      sink.add(resident, resident && isNewResidentOn(resident.registeredAt, day, this.activeDefinition) ? 'activeNew' : 'activeOld');
     }
-    return table;
+  }
+
+  private activityTable(day: string, snapshot: MetricsSnapshot): CountTable {
+    return filled(new CountTable(ACTIVITY_FIELDS), (table) => this.fillActivity(day, snapshot, table));
   }
 
   /** Of the residents who completed an order in `month`, who did again in the next month; "new" ones had none before it. */
-  private repurchaseTable(month: string, snapshot: MetricsSnapshot): CountTable {
-    const table = new CountTable(REPURCHASE_FIELDS);
+  private fillRepurchase(month: string, snapshot: MetricsSnapshot, sink: CountSink): void {
     const start = chinaDayStart(`${month}-01`);
     const next = snapshot.months.get(addMonths(month, 1)) ?? new Set<string>();
     for (const key of snapshot.months.get(month) ?? []) {
       const resident = snapshot.residents.get(key) ?? null;
       const isNew = snapshot.firstCompleted.get(key)! >= start;
       const repurchased = next.has(key);
-      table.add(resident, 'base');
-      if (repurchased) table.add(resident, 'repurchased');
-      if (isNew) table.add(resident, 'newBase');
-      if (isNew && repurchased) table.add(resident, 'newRepurchased');
+      sink.add(resident, 'base');
+      if (repurchased) sink.add(resident, 'repurchased');
+      if (isNew) sink.add(resident, 'newBase');
+      if (isNew && repurchased) sink.add(resident, 'newRepurchased');
     }
-    return table;
+  }
+
+  private repurchaseTable(month: string, snapshot: MetricsSnapshot): CountTable {
+    return filled(new CountTable(REPURCHASE_FIELDS), (table) => this.fillRepurchase(month, snapshot, table));
   }
 
   /** Residents with at least the definition's active days in a week (Monday-Sunday) or month. */
-  private activePeriodTable(kind: 'week' | 'month', key: string, snapshot: MetricsSnapshot): CountTable {
+  private fillActivePeriod(kind: 'week' | 'month', key: string, snapshot: MetricsSnapshot, sink: CountSink): void {
     const activeDays = new Map<string, number>();
     for (const day of periodDays(kind, key)) {
       for (const [resident, count] of this.eventCounts(day, snapshot)) {
         if (isActiveDay(count, this.activeDefinition)) activeDays.set(resident, (activeDays.get(resident) ?? 0) + 1);
       }
     }
-    const table = new CountTable(['active']);
-    for (const [resident, days] of activeDays) if (isActiveInPeriod(days, kind, this.activeDefinition)) table.add(snapshot.residents.get(resident) ?? null, 'active');
-    return table;
+    for (const [resident, days] of activeDays) if (isActiveInPeriod(days, kind, this.activeDefinition)) sink.add(snapshot.residents.get(resident) ?? null, 'active');
+  }
+
+  private activePeriodTable(kind: 'week' | 'month', key: string, snapshot: MetricsSnapshot): CountTable {
+    return filled(new CountTable(['active']), (table) => this.fillActivePeriod(kind, key, snapshot, table));
   }
 
   /** Registered and consumer residents (a completed order that still stands) at the end of a day, cumulative. */
-  private consumersTable(day: string, snapshot: MetricsSnapshot): CountTable {
+  private fillConsumers(day: string, snapshot: MetricsSnapshot, sink: CountSink): void {
     const { end } = dayRangeInstants(day, day);
-    const table = new CountTable(CONSUMER_FIELDS);
     for (const [key, resident] of snapshot.residents) {
-      if (resident.registeredAt < end) table.add(resident, 'registered');
+      if (resident.registeredAt < end) sink.add(resident, 'registered');
       const first = snapshot.firstCompleted.get(key);
-      if (first && first < end) table.add(resident, 'consumers');
+      if (first && first < end) sink.add(resident, 'consumers');
     }
-    return table;
+  }
+
+  private consumersTable(day: string, snapshot: MetricsSnapshot): CountTable {
+    return filled(new CountTable(CONSUMER_FIELDS), (table) => this.fillConsumers(day, snapshot, table));
   }
 
   // ---- rollups ---------------------------------------------------------------------------
@@ -332,15 +398,18 @@ export class MetricsService {
   /**
    * The nightly job, one pass over the raw data: yesterday and the 3 days before it (late
    * orders); any older day an order changed since then was completed on (late deliveries,
-   * refunds); the cohorts of the 31 days before the window (conversion keeps rising for 30 days)
+   * refunds) or a task event recorded since then happened on (a store visit entered late, a bot
+   * check-in delivered late); the cohorts of the 31 days before the window (conversion keeps rising for 30 days)
    * and of the changed orders' residents; the repurchase months, weeks and months those days
    * touch; and the consumer totals at the end of yesterday.
    */
   async nightly(now: Date): Promise<Record<string, unknown>> {
     const yesterday = chinaDateKey(new Date(now.getTime() - DAY_MS));
     const from = addDays(yesterday, -3);
-    const changed = await this.repository.ordersChanged(chinaDayStart(from), now);
-    const lateDays = unique(changed.completedAt.map(chinaDateKey)).filter((day) => day < from);
+    const windowStart = chinaDayStart(from);
+    const changed = await this.repository.ordersChanged(windowStart, now);
+    const lateEventDays = await this.repository.lateEventDays(windowStart, now, windowStart, this.activeDefinition.eventTypes);
+    const lateDays = unique([...changed.completedAt.map(chinaDateKey), ...lateEventDays]).filter((day) => day < from);
     const touchedDays = [...lateDays, ...dayRange(from, yesterday)];
     const touchedMonths = unique(touchedDays.map((day) => day.slice(0, 7)));
     const summary = await this.rollup({
@@ -356,6 +425,7 @@ export class MetricsService {
       days: summary.days.map((day) => day.day),
       completedOrders: summary.days.reduce((sum, day) => sum + day.completedOrders, 0),
       registrations: summary.days.reduce((sum, day) => sum + day.registrations, 0),
+      lateDays,
       cohortDaysRefreshed: summary.cohortDays.length,
       changedResidents: changed.residentIds.length,
       repurchaseMonths: summary.repurchaseMonths,
@@ -459,24 +529,47 @@ export class MetricsService {
     return this.repurchaseFor(scope, query.month);
   }
 
-  /** From the monthly rollup; a month never rolled up (the job had not reached it) is computed and stored on demand. */
+  /**
+   * From the monthly rollup. `complete` is the calendar's: true once `nextMonth` has ended (China
+   * time). A month the nightly job has not stored, or stored before its next month ended (it misses
+   * the last days' orders), is computed from raw data here, kept in memory for a few minutes and
+   * never written: the rollup documents belong to the nightly job.
+   */
   async repurchaseFor(scope: MetricScope, month: string): Promise<Repurchase> {
     const nextMonth = addMonths(month, 1);
-    if (monthDays(month).from > this.today()) throw AppError.badRequest('That month has not started', [{ path: 'query.month', message: 'in the future' }]);
+    const today = this.today();
+    if (monthDays(month).from > today) throw AppError.badRequest('该月份还没有开始，没有复购数据', [{ path: 'query.month', message: '不能是未来的月份' }]);
+    const complete = today > monthDays(nextMonth).to;
     const id = rollupId(month, 'repurchase');
-    let document = (await this.repository.rollupsByIds([id])).get(id);
-    if (!document) {
-      await this.rollupRepurchase(month);
-      document = (await this.repository.rollupsByIds([id])).get(id)!;
-    }
-    const total = sumCounts(scope.values.map((value) => document.rows[rollupRowKey(scope.dimension, value)]), REPURCHASE_FIELDS);
+    const stored = (await this.repository.rollupsByIds([id])).get(id);
+    const current = stored && (!complete || chinaDateKey(stored.computedAt) > monthDays(nextMonth).to);
+    const source = current
+      ? { view: storedView(stored, REPURCHASE_FIELDS), computedAt: stored.computedAt }
+      : await this.onDemand(`repurchase|${month}`, async () => {
+          const snapshot = await this.repository.loadRange(monthDays(month).from, monthDays(nextMonth).to, [], { orders: true });
+          return { view: this.repurchaseTable(month, snapshot), computedAt: this.now() };
+        });
+    const total = sumCounts(scope.values.map((value) => source.view.get(scope.dimension, value)), REPURCHASE_FIELDS);
     return {
       month, nextMonth, dimension: scope.dimension, value: scope.label,
       all: share(total.repurchased, total.base),
       newResidents: share(total.newRepurchased, total.newBase),
-      complete: chinaDateKey(document.computedAt) > monthDays(nextMonth).to,
-      computedAt: document.computedAt.toISOString(),
+      complete,
+      computedAt: source.computedAt.toISOString(),
     };
+  }
+
+  /**
+   * A result computed from raw data on demand because its rollup is missing or stale: shared by
+   * concurrent callers and kept for `onDemandCacheMs`, in this process only (nothing is written).
+   */
+  private onDemand<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const cached = this.onDemandResults.get(key);
+    if (cached && Date.now() - cached.at < this.onDemandCacheMs) return cached.result as Promise<T>;
+    const result = compute();
+    this.onDemandResults.set(key, { at: Date.now(), result });
+    result.catch(() => this.onDemandResults.delete(key));
+    return result;
   }
 
   async active(staff: StaffPrincipal, query: { from: string; to: string; dimension: MetricDimension; value?: string }): Promise<ActiveResidents> {
@@ -496,6 +589,121 @@ export class MetricsService {
       weeks: weeks.map((week) => ({ week, active: activeOf(week, 'active_week') })),
       months: months.map((month) => ({ month, active: activeOf(month, 'active_month') })),
     };
+  }
+
+  // ---- drill-down: the residents behind a count ---------------------------------------------
+
+  /**
+   * The residents one count adds up, scoped like the count (the same `resolveMetricScope`), one
+   * page at a time, newest registration first. The list comes from raw data through the same
+   * `fill…` definition as the count, so it has exactly as many residents as the count whenever
+   * nothing changed since the count's rollup. The raw data read is kept for `drillDownCacheMs`,
+   * so paging, and asking the same period by another dimension or segment, reads nothing again.
+   */
+  async drillDown(staff: StaffPrincipal, query: DrillDownQuery): Promise<DrillDown> {
+    const scope = await resolveMetricScope(staff, query.dimension, query.value);
+    const source = this.drillDownSource(query);
+    const { snapshot, asOf } = await this.cachedDrillDownData(source.key, source.load);
+    const list = new MemberList(source.field, scope);
+    source.fill(snapshot, list);
+    const members = [...list.members.values()].sort(
+      (a, b) => b.registeredAt.getTime() - a.registeredAt.getTime() || (String(a._id) < String(b._id) ? 1 : String(a._id) > String(b._id) ? -1 : 0),
+    );
+    const page = members.slice(query.offset, query.offset + query.limit);
+    const nicknames = await this.repository.nicknames(page.map((resident) => resident._id));
+    return {
+      metric: query.metric, dimension: scope.dimension, value: scope.label,
+      total: members.length, offset: query.offset, limit: query.limit, asOf: asOf.toISOString(),
+      items: page.map((resident) => ({
+        id: String(resident._id),
+        nickname: nicknames.get(String(resident._id)) ?? null,
+        registeredAt: resident.registeredAt.toISOString(),
+        storeId: idString(resident.storeId),
+        communityId: idString(resident.communityId),
+        advisorId: idString(resident.attribution?.advisorId),
+        codeType: resident.attribution?.codeType ?? null,
+        channelId: idString(resident.attribution?.channelId),
+        campaignId: idString(resident.attribution?.campaignId),
+        placementId: idString(resident.attribution?.placementId),
+        firstCompletedAt: isoString(snapshot.firstCompleted.get(String(resident._id))),
+      })),
+    };
+  }
+
+  private cachedDrillDownData(key: string, load: () => Promise<MetricsSnapshot>): Promise<DrillDownData> {
+    const cached = this.drillDownData.get(key);
+    if (cached && Date.now() - cached.at < this.drillDownCacheMs) return cached.data;
+    const data = load().then((snapshot) => ({ snapshot, asOf: this.now() }));
+    this.drillDownData.delete(key);
+    this.drillDownData.set(key, { at: Date.now(), data });
+    data.catch(() => this.drillDownData.delete(key));
+    // Oldest first: drop what does not fit.
+    for (const oldest of this.drillDownData.keys()) {
+      if (this.drillDownData.size <= DRILL_DOWN_SNAPSHOTS) break;
+      this.drillDownData.delete(oldest);
+    }
+    return data;
+  }
+
+  /** What a drill-down metric reads (its key and loader), the count's field and its `fill…` definition. */
+  private drillDownSource(query: DrillDownQuery): { key: string; load: () => Promise<MetricsSnapshot>; field: string; fill: (snapshot: MetricsSnapshot, sink: CountSink) => void } {
+    const types = this.activeDefinition.eventTypes;
+    const activity = { orders: true, events: true };
+    const REPURCHASE_FIELD = { repurchase_base: 'base', repurchased: 'repurchased', new_repurchase_base: 'newBase', new_repurchased: 'newRepurchased' } as const;
+    const ACTIVE_FIELD = { all: 'activeResidents', new: 'activeNew', old: 'activeOld' } as const;
+    switch (query.metric) {
+      case 'registered':
+      case 'converted': {
+        const [from, to] = [query.from!, query.to!];
+        return {
+          key: `cohorts|${from}|${to}`,
+          load: () => this.repository.loadRange(from, to, types, { registrations: true }),
+          field: query.metric === 'registered' ? 'registrations' : query.windowDays === 30 ? 'converted30' : 'converted7',
+          fill: (snapshot, sink) => dayRange(from, to).forEach((day) => this.fillCohort(day, snapshot, sink)),
+        };
+      }
+      case 'repurchase_base':
+      case 'repurchased':
+      case 'new_repurchase_base':
+      case 'new_repurchased': {
+        const month = query.month!;
+        return {
+          key: `repurchase|${month}`,
+          load: () => this.repository.loadRange(monthDays(month).from, monthDays(addMonths(month, 1)).to, types, { orders: true }),
+          field: REPURCHASE_FIELD[query.metric],
+          fill: (snapshot, sink) => this.fillRepurchase(month, snapshot, sink),
+        };
+      }
+      case 'active': {
+        const day = query.day!;
+        return {
+          key: `activity|${day}|${day}`,
+          load: () => this.repository.loadRange(day, day, types, activity),
+          field: ACTIVE_FIELD[query.segment],
+          fill: (snapshot, sink) => this.fillActivity(day, snapshot, sink),
+        };
+      }
+      case 'weekly_active':
+      case 'monthly_active': {
+        const [kind, key] = query.metric === 'weekly_active' ? (['week', query.week!] as const) : (['month', query.month!] as const);
+        const days = periodDays(kind, key);
+        return {
+          key: `activity|${days[0]}|${days[days.length - 1]}`,
+          load: () => this.repository.loadRange(days[0], days[days.length - 1], types, activity),
+          field: 'active',
+          fill: (snapshot, sink) => this.fillActivePeriod(kind, key, snapshot, sink),
+        };
+      }
+      case 'registered_total':
+      case 'consumers':
+        // Cumulative up to now: every resident, and those with a completed order that still stands.
+        return {
+          key: 'everyone',
+          load: () => this.repository.loadFull([], [], []),
+          field: query.metric === 'consumers' ? 'consumers' : 'registered',
+          fill: (snapshot, sink) => this.fillConsumers(this.today(), snapshot, sink),
+        };
+    }
   }
 
   // ---- penetration and advisor progress ------------------------------------------------------
@@ -536,26 +744,26 @@ export class MetricsService {
 
   /**
    * Registered and consumer residents per community or advisor: the consumer rollup at the end of
-   * yesterday (computed now, in one pass, if the nightly job has not written it yet) plus today's
+   * yesterday (computed from raw data and kept in memory, not written, if the nightly job has not
+   * written it yet) plus today's
    * registrations and first completed orders from raw data.
    */
   private async consumerTotals(dimension: 'community' | 'advisor', ids: readonly Types.ObjectId[]): Promise<Map<string, { registered: number; consumers: number }>> {
     const today = this.today();
     const yesterday = addDays(today, -1);
     const id = rollupId(yesterday, 'consumers');
-    let stored = (await this.repository.rollupsByIds([id])).get(id);
-    if (!stored) {
-      await this.rollup({ days: [], consumersDay: yesterday });
-      stored = (await this.repository.rollupsByIds([id])).get(id)!;
-    }
+    const stored = (await this.repository.rollupsByIds([id])).get(id);
+    const totals: CountsView = stored
+      ? storedView(stored, CONSUMER_FIELDS)
+      : await this.onDemand(`consumers|${yesterday}`, async () => this.consumersTable(yesterday, await this.repository.loadFull([], [], [])));
     const live = await this.dayViews(today);
     return new Map(
       ids.map((value) => {
         const key = String(value);
-        const row = stored.rows[rollupRowKey(dimension, key)];
+        const row = totals.get(dimension, key);
         return [key, {
-          registered: (row?.registered ?? 0) + live.cohort.get(dimension, key).registrations,
-          consumers: (row?.consumers ?? 0) + live.activity.get(dimension, key).firstOrders,
+          registered: row.registered + live.cohort.get(dimension, key).registrations,
+          consumers: row.consumers + live.activity.get(dimension, key).firstOrders,
         }];
       }),
     );

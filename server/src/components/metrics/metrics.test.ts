@@ -367,6 +367,225 @@ describe('active residents', () => {
   });
 });
 
+// ---- the drill-down: who is behind each count --------------------------------------------------
+
+/** Independently, the residents behind each count (sets of ids), from the rows this file inserted. */
+const ids = (rows: TestResident[]): string[] => rows.map((row) => String(row._id)).sort();
+const completedMonths = (resident: TestResident): Set<string> =>
+  new Set(orders.filter((row) => row.state === 'completed' && row.completedAt && row.residentId?.equals(resident._id)).map((row) => cnMonth(row.completedAt!)));
+
+function expectedMembers(metric: string, params: Record<string, string>, filter: Filter): string[] {
+  const nextMonth = (month: string): string => cnMonth(new Date(cnStart(`${month}-01`).getTime() + 40 * DAY));
+  switch (metric) {
+    case 'registered':
+    case 'converted':
+      return ids(residents.filter((resident) => {
+        const day = cnDay(resident.registeredAt);
+        if (day < params.from || day > params.to || !filter(resident)) return false;
+        if (metric === 'registered') return true;
+        const first = firstCompleted(resident._id);
+        return first !== null && first.getTime() - resident.registeredAt.getTime() < Number(params.windowDays) * DAY;
+      }));
+    case 'repurchase_base':
+    case 'repurchased':
+    case 'new_repurchase_base':
+    case 'new_repurchased':
+      return ids(residents.filter((resident) => {
+        const months = completedMonths(resident);
+        if (!filter(resident) || !months.has(params.month)) return false;
+        const isNew = [...months].every((other) => other >= params.month);
+        const again = months.has(nextMonth(params.month));
+        return metric === 'repurchase_base' || (metric === 'repurchased' && again) || (metric === 'new_repurchase_base' && isNew) || (metric === 'new_repurchased' && isNew && again);
+      }));
+    case 'active': {
+      const counts = activeCountsOn(params.day);
+      return ids(residents.filter((resident) => {
+        if (!filter(resident) || !counts.get(String(resident._id))) return false;
+        const isNew = (cnStart(params.day).getTime() - cnStart(cnDay(resident.registeredAt)).getTime()) / DAY < 30;
+        return params.segment === 'new' ? isNew : params.segment === 'old' ? !isNew : true;
+      }));
+    }
+    case 'weekly_active': {
+      const days = Array.from({ length: 7 }, (_, index) => cnDay(new Date(cnStart(params.week).getTime() + index * DAY)));
+      const active = new Set(days.flatMap((day) => [...activeCountsOn(day).keys()]));
+      return ids(residents.filter((resident) => filter(resident) && active.has(String(resident._id))));
+    }
+    case 'monthly_active': {
+      const activeDays = new Map<string, Set<string>>();
+      const add = (residentId: Types.ObjectId, at: Date): void => {
+        if (cnMonth(at) !== params.month) return;
+        if (!activeDays.has(String(residentId))) activeDays.set(String(residentId), new Set());
+        activeDays.get(String(residentId))!.add(cnDay(at));
+      };
+      for (const event of events) add(event.residentId, event.occurredAt);
+      for (const row of orders) if (row.state === 'completed' && row.completedAt && row.residentId) add(row.residentId, row.completedAt);
+      return ids(residents.filter((resident) => filter(resident) && (activeDays.get(String(resident._id))?.size ?? 0) >= 2));
+    }
+    case 'registered_total':
+      return ids(residents.filter(filter));
+    case 'consumers':
+      return ids(residents.filter((resident) => filter(resident) && isConsumer(resident)));
+    default:
+      throw new Error(metric);
+  }
+}
+
+describe('the drill-down', () => {
+  /** Every page of a drill-down list, through HTTP; checks the pages add up to the total without repeats. */
+  async function listAll(session: { token: string }, query: Record<string, string>, pageSize = 200): Promise<{ total: number; ids: string[] }> {
+    const seen: string[] = [];
+    let total = -1;
+    for (let offset = 0; total < 0 || offset < total; offset += pageSize) {
+      const page = await request(app).get('/metrics/residents').query({ ...query, limit: String(pageSize), offset: String(offset) }).set(bearer(session));
+      expect(page.status).toBe(200);
+      total = page.body.total;
+      seen.push(...page.body.items.map((item: { id: string }) => item.id));
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(total);
+    return { total, ids: [...seen].sort() };
+  }
+
+  it('lists exactly the residents behind every count, for every metric and dimension', async () => {
+    const adminSession = await login(app, DEMO_LOGINS.admin);
+    const admin = { id: new Types.ObjectId(adminSession.staff!.id), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
+    const dimensions: [string, string | undefined, Filter][] = [
+      ['all', undefined, everyone],
+      ['store', String(stores[1]._id), (r) => r.storeId.equals(stores[1]._id)],
+      ['advisor', String(advisors[0]._id), (r) => Boolean(r.advisorId?.equals(advisors[0]._id))],
+      ['channel', String(channels[1]), (r) => Boolean(r.channelId?.equals(channels[1]))],
+      ['community', String(communities[3]._id), (r) => r.communityId.equals(communities[3]._id)],
+    ];
+    /*
+     * The 'all' dimension goes through HTTP (lists page by page, counts from the endpoints); the
+     * other dimensions call the same service methods the routes call, which keeps this test's
+     * hundred-odd comparisons within minutes on the embedded database.
+     */
+    const answers = new Map<string, Promise<any>>();
+    const get = (path: string, query: Record<string, string>): Promise<any> => {
+      const key = JSON.stringify([path, query]);
+      if (!answers.has(key)) {
+        const value = query.value;
+        const dimension = { dimension: (query.dimension ?? 'all') as never, value };
+        const direct: Record<string, () => Promise<unknown>> = {
+          '/metrics/conversion': () => metrics.conversion(admin, { from: query.from, to: query.to, windowDays: Number(query.windowDays ?? 7), ...dimension }),
+          '/metrics/repurchase': () => metrics.repurchase(admin, { month: query.month, ...dimension }),
+          '/metrics/active': () => metrics.active(admin, { from: query.from, to: query.to, ...dimension }),
+        };
+        answers.set(key, !query.dimension || query.dimension === 'all' || !direct[path]
+          ? request(app).get(path).query(query).set(bearer(adminSession)).then((response) => {
+            expect(response.status).toBe(200);
+            return response.body;
+          })
+          : direct[path]());
+      }
+      return answers.get(key)!;
+    };
+    const list = async (query: Record<string, string>): Promise<{ total: number; ids: string[] }> => {
+      if (!query.dimension || query.dimension === 'all') return listAll(adminSession, query);
+      const { metric, dimension, value, windowDays, segment, ...rest } = query;
+      const answer = await metrics.drillDown(admin, { metric, dimension, value, windowDays: Number(windowDays ?? 7), segment: segment ?? 'all', limit: 1_000_000, offset: 0, ...rest } as never);
+      return { total: answer.total, ids: answer.items.map((item) => item.id).sort() };
+    };
+    const range = { from: '2026-01-20', to: '2026-02-20' };
+    const day = '2026-02-01';
+    const penetrationOf = async (d: Record<string, string>) => (await get('/metrics/penetration', { cityId: String(stores[0].cityId) })).communities.find((row: { id: string }) => row.id === d.value);
+    // Each case: the drill-down metric, its parameters, and how the matching count endpoint reports it.
+    const cases: { metric: string; params: Record<string, string>; count: (dimension: Record<string, string>) => Promise<number | null> }[] = [
+      { metric: 'registered', params: range, count: async (d) => (await get('/metrics/conversion', { ...range, ...d })).registrations },
+      ...['7', '30'].map((windowDays) => ({ metric: 'converted', params: { ...range, windowDays }, count: async (d: Record<string, string>) => (await get('/metrics/conversion', { ...range, windowDays, ...d })).converted })),
+      { metric: 'repurchase_base', params: { month: '2026-01' }, count: async (d) => (await get('/metrics/repurchase', { month: '2026-01', ...d })).all.base },
+      { metric: 'repurchased', params: { month: '2026-01' }, count: async (d) => (await get('/metrics/repurchase', { month: '2026-01', ...d })).all.count },
+      { metric: 'new_repurchase_base', params: { month: '2026-01' }, count: async (d) => (await get('/metrics/repurchase', { month: '2026-01', ...d })).newResidents.base },
+      { metric: 'new_repurchased', params: { month: '2026-01' }, count: async (d) => (await get('/metrics/repurchase', { month: '2026-01', ...d })).newResidents.count },
+      ...(['all', 'new', 'old'] as const).map((segment) => ({
+        metric: 'active', params: { day, segment },
+        count: async (d: Record<string, string>) => (await get('/metrics/active', { from: day, to: day, ...d })).days[0][{ all: 'active', new: 'newActive', old: 'oldActive' }[segment]],
+      })),
+      { metric: 'weekly_active', params: { week: '2026-01-26' }, count: async (d) => (await get('/metrics/active', { from: day, to: day, ...d })).weeks[0].active },
+      { metric: 'monthly_active', params: { month: '2026-02' }, count: async (d) => (await get('/metrics/active', { from: day, to: day, ...d })).months[0].active },
+      // Cumulative counts are answered per community (penetration) and per advisor (progress).
+      { metric: 'registered_total', params: {}, count: async (d) => (d.dimension === 'community' ? (await penetrationOf(d)).registered : null) },
+      {
+        metric: 'consumers', params: {},
+        count: async (d) =>
+          d.dimension === 'community'
+            ? (await penetrationOf(d)).consumers
+            : d.dimension === 'advisor'
+              ? (await get('/metrics/advisors/progress', { storeId: String(advisors[0].storeId) })).find((row: { advisorId: string }) => row.advisorId === d.value).consumers
+              : null,
+      },
+    ];
+    expect(new Set(cases.map((entry) => entry.metric))).toEqual(new Set(['registered', 'converted', 'repurchase_base', 'repurchased', 'new_repurchase_base', 'new_repurchased', 'active', 'weekly_active', 'monthly_active', 'registered_total', 'consumers']));
+    let compared = 0;
+    for (const entry of cases) {
+      for (const [dimension, value, filter] of dimensions) {
+        const dimensionQuery: Record<string, string> = value ? { dimension, value } : { dimension };
+        const members = await list({ metric: entry.metric, ...entry.params, ...dimensionQuery });
+        const want = expectedMembers(entry.metric, entry.params, filter);
+        expect({ metric: entry.metric, ...entry.params, dimension, ids: members.ids }).toEqual({ metric: entry.metric, ...entry.params, dimension, ids: want });
+        const count = await entry.count(dimensionQuery);
+        if (count !== null) {
+          expect({ metric: entry.metric, ...entry.params, dimension, count }).toEqual({ metric: entry.metric, ...entry.params, dimension, count: members.total });
+          compared += 1;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(60);
+    // Today's counts are live: the same holds for today's registrations and active residents.
+    for (const metric of ['registered', 'active']) {
+      const today = await listAll(adminSession, metric === 'registered' ? { metric, from: TODAY, to: TODAY } : { metric, day: TODAY });
+      expect(today.ids).toEqual(expectedMembers(metric, { from: TODAY, to: TODAY, day: TODAY, segment: 'all' }, everyone));
+      const answer = metric === 'registered' ? (await get('/metrics/conversion', { from: TODAY, to: TODAY })).registrations : (await get('/metrics/active', { from: TODAY, to: TODAY })).days[0].active;
+      expect(today.total).toBe(answer);
+    }
+  });
+
+  it('pages a long list without gaps or repeats, newest registration first', async () => {
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const query = { metric: 'registered', from: '2025-12-20', to: '2026-03-04' };
+    const paged = await listAll(admin, query, 37);
+    expect(paged.ids).toEqual(expectedMembers('registered', query, everyone));
+    expect(paged.total).toBeGreaterThan(37 * 5);
+    const first = (await request(app).get('/metrics/residents').query({ ...query, limit: '37' }).set(bearer(admin))).body.items;
+    const times = first.map((item: { registeredAt: string }) => item.registeredAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const sample = residents.find((resident) => String(resident._id) === first[0].id)!;
+    expect(first[0]).toMatchObject({ storeId: String(sample.storeId), communityId: String(sample.communityId), advisorId: sample.advisorId ? String(sample.advisorId) : null, codeType: sample.codeType });
+  });
+
+  it('scopes a list like its count: a manager sees their store, an advisor themselves, nobody beyond', async () => {
+    const manager = await login(app, DEMO_LOGINS.managers[0]);
+    const advisor = await login(app, DEMO_LOGINS.advisors[0]);
+    const storeId = manager.staff!.storeId!;
+    const query = { metric: 'registered', from: '2026-01-01', to: '2026-02-28' };
+    const managed = await listAll(manager, query);
+    expect(managed.ids).toEqual(expectedMembers('registered', query, (r) => String(r.storeId) === storeId));
+    const count = (await request(app).get('/metrics/conversion').query({ from: query.from, to: query.to }).set(bearer(manager))).body.registrations;
+    expect(managed.total).toBe(count);
+    const own = await listAll(advisor, { metric: 'consumers' });
+    expect(own.ids).toEqual(expectedMembers('consumers', {}, (r) => String(r.advisorId) === advisor.staff!.id));
+    expect((await request(app).get('/metrics/advisors/me/progress').set(bearer(advisor))).body.consumers).toBe(own.total);
+
+    const otherStore = stores.find((store) => String(store._id) !== storeId)!;
+    const refused = await request(app).get('/metrics/residents').query({ ...query, dimension: 'store', value: String(otherStore._id) }).set(bearer(manager));
+    expect(refused.status).toBe(403);
+    expect((await request(app).get('/metrics/residents').query({ ...query, dimension: 'channel', value: String(channels[0]) }).set(bearer(advisor))).status).toBe(403);
+    const resident = await login(app, 'dev:drill-down-resident');
+    expect((await request(app).get('/metrics/residents').query(query).set(bearer(resident))).status).toBe(403);
+  });
+
+  it('asks for what each metric needs, in Chinese', async () => {
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const missing = await request(app).get('/metrics/residents').query({ metric: 'converted', from: '2026-01-01' }).set(bearer(admin));
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'query.to', message: expect.stringMatching(/[\u4e00-\u9fff]/) })]));
+    const notMonday = await request(app).get('/metrics/residents').query({ metric: 'weekly_active', week: '2026-01-27' }).set(bearer(admin));
+    expect(notMonday.status).toBe(400);
+    expect(notMonday.body.error.details[0].message).toMatch(/星期一/);
+  });
+});
+
 describe('late and reversed orders', () => {
   it('when an order arrives late or is refunded, then the nightly job brings the numbers back in line', async () => {
     const victim = residents.find((resident) => {
@@ -534,5 +753,91 @@ describe("today's numbers", () => {
     expect(fromRaw.registrations).toBe(expectedConversion(TODAY, TODAY, 7, everyone).registrations);
     expect(fromRaw.registrations).toBe(before.registrations + 1);
     await MetricRollupModel.deleteMany({ period: TODAY });
+  });
+});
+
+describe('late task events', () => {
+  it('when a store visit is entered days later, then the nightly job re-rolls the day it happened on', async () => {
+    const advisor = await login(app, DEMO_LOGINS.advisors[0]);
+    const day = '2026-02-20';
+    const visitor = residents.find((resident) => String(resident.advisorId) === advisor.staff!.id && !activeCountsOn(day).has(String(resident._id)))!;
+    const at = new Date('2026-02-20T03:00:00Z');
+    const visit = await request(app).post(`/residents/${visitor._id}/touchpoints`).set(bearer(advisor)).send({ kind: 'store_visit', at: at.toISOString() });
+    expect(visit.status).toBe(201);
+    events.push({ residentId: visitor._id, type: 'store_visited', occurredAt: at });
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const activeOn = async () => (await request(app).get('/metrics/active').query({ from: day, to: day }).set(bearer(admin))).body.days[0].active;
+    expect(await activeOn()).toBe(expectedActive(day, everyone).active - 1);
+    // The nightly run after the visit was entered (the events' `recordedAt` is the real clock's).
+    const [rollup] = metricsJobs({ ...services, metrics });
+    const counts = await rollup.run(new Date(Date.now() + 60_000));
+    expect(counts.lateDays).toEqual(expect.arrayContaining([day]));
+    expect(await activeOn()).toBe(expectedActive(day, everyone).active);
+  });
+});
+
+describe('repurchase completeness', () => {
+  it("says December is complete on 1 February by the calendar, and counts January's last orders before the nightly run", async () => {
+    // December's rollup was stored at 20:00 on 31 January (Shanghai)...
+    const storedAt = new Date('2026-01-31T12:00:00Z');
+    await new MetricsService({ now: () => storedAt, liveCacheMs: 0 }).rollupRepurchase('2025-12');
+    // ...and a December customer who had not ordered in January ordered at 23:30 that night.
+    const monthsOf = (resident: TestResident) => new Set(orders.filter((row) => row.state === 'completed' && row.completedAt && row.residentId?.equals(resident._id)).map((row) => cnMonth(row.completedAt!)));
+    const customer = residents.find((resident) => monthsOf(resident).has('2025-12') && !monthsOf(resident).has('2026-01'))!;
+    await insertOrders([order(customer, new Date('2026-01-31T15:30:00Z'), 'completed', { updatedAt: new Date('2026-01-31T15:31:00Z') })]);
+
+    // 00:30 on 1 February: the nightly job has not run yet.
+    const firstOfFebruary = new MetricsService({ now: () => new Date('2026-01-31T16:30:00Z'), liveCacheMs: 0 });
+    const februaryApp = createTestApp({ env, routers: [metricsRouter({ ...services, metrics: firstOfFebruary })] });
+    const admin = await login(februaryApp, DEMO_LOGINS.admin);
+    const december = await request(februaryApp).get('/metrics/repurchase').query({ month: '2025-12' }).set(bearer(admin));
+    expect(december.status).toBe(200);
+    const want = expectedRepurchase('2025-12', everyone);
+    expect(december.body).toMatchObject({
+      month: '2025-12', complete: true,
+      all: { base: want.base, count: want.repurchased },
+      newResidents: { base: want.newBase, count: want.newRepurchased },
+    });
+    // The stored rollup is the nightly job's: read, found stale, not rewritten.
+    expect((await MetricRollupModel.findById('2025-12|repurchase').lean())!.computedAt).toEqual(storedAt);
+    const january = await request(februaryApp).get('/metrics/repurchase').query({ month: '2026-01' }).set(bearer(admin));
+    expect(january.body.complete).toBe(false);
+    const future = await request(februaryApp).get('/metrics/repurchase').query({ month: '2026-03' }).set(bearer(admin));
+    expect(future.status).toBe(400);
+    expect(future.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+});
+
+describe('rollups written by more than one run at once', () => {
+  it('when four writers store the same new rollup documents at once, then every write succeeds and each document is stored once', async () => {
+    const repository = metrics.repository;
+    for (let round = 0; round < 5; round += 1) {
+      const documents = Array.from({ length: 4 }, (_, index) => ({
+        _id: `collision-${round}-${index}|cohort`, period: `collision-${round}-${index}`, metric: 'cohort', rows: { 'all|all': { registrations: index } }, computedAt: NOW, partial: false,
+      }));
+      const results = await Promise.allSettled([1, 2, 3, 4].map(() => repository.writeRollups(documents)));
+      expect(results.map((result) => (result.status === 'rejected' ? String(result.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
+    }
+    expect(await MetricRollupModel.countDocuments({ period: /^collision-/ })).toBe(20);
+    await MetricRollupModel.deleteMany({ period: /^collision-/ });
+  });
+
+  it('when a rollup is missing, then a request computes the answer without writing what the nightly job owns', async () => {
+    const yesterday = '2026-03-04';
+    await MetricRollupModel.deleteMany({ _id: { $in: ['2026-01|repurchase', `${yesterday}|consumers`] } });
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const january = await request(app).get('/metrics/repurchase').query({ month: '2026-01' }).set(bearer(admin));
+    const want = expectedRepurchase('2026-01', everyone);
+    expect(january.body).toMatchObject({ complete: true, all: { base: want.base, count: want.repurchased }, newResidents: { base: want.newBase, count: want.newRepurchased } });
+    const penetration = await request(app).get('/metrics/penetration').query({ cityId: String(stores[0].cityId), order: 'name' }).set(bearer(admin));
+    for (const row of penetration.body.communities) {
+      expect({ id: row.id, consumers: row.consumers }).toEqual({ id: row.id, consumers: residents.filter((resident) => String(resident.communityId) === row.id).filter(isConsumer).length });
+    }
+    expect(await MetricRollupModel.exists({ _id: '2026-01|repurchase' })).toBeNull();
+    expect(await MetricRollupModel.exists({ _id: `${yesterday}|consumers` })).toBeNull();
+    // The nightly job writes them.
+    const [rollup] = metricsJobs({ ...services, metrics });
+    await rollup.run(NOW);
+    expect(await MetricRollupModel.exists({ _id: `${yesterday}|consumers` })).not.toBeNull();
   });
 });

@@ -55,15 +55,9 @@ export class ResidentService {
     }
 
     const scan = input.scene ? await this.acquisition.recordScan({ scene: input.scene, deviceId: input.deviceId, now }) : null;
-    let source: { touchId: Types.ObjectId | null; resolution: Awaited<ReturnType<AcquisitionService['resolveScene']>> | null } = {
-      touchId: scan?.touch._id ?? null,
-      resolution: scan?.resolution ?? null,
-    };
-    const sceneCredits = scan && (scan.resolution.status === 'attributable' || scan.resolution.status === 'invite');
-    if (!sceneCredits && input.deviceId) {
-      source = (await this.acquisition.earliestDeviceScan(input.deviceId, now)) ?? source;
-    }
-    const attribution = this.acquisition.attributionFrom(source.touchId, source.resolution, now);
+    // The earliest touch that credits someone is the first touch (one rule, in AcquisitionService.firstTouch).
+    const source = await this.acquisition.firstTouch({ scan, deviceId: input.deviceId, now });
+    const attribution = this.acquisition.attributionFrom(source?.touchId ?? null, source?.resolution ?? null, now);
     const creationToken = randomBytes(12).toString('hex');
 
     let resident: ResidentRecord | null = null;

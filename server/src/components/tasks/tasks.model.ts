@@ -60,6 +60,8 @@ const taskEventSchema = new Schema({
   recordedAt: { type: Date, required: true },
 });
 taskEventSchema.index({ residentId: 1, type: 1, occurredAt: -1 });
+// The nightly metrics job finds events recorded late (occurredAt before its window) by this.
+taskEventSchema.index({ recordedAt: 1 });
 export const TaskEventModel = model('TaskEvent', taskEventSchema, 'task_events');
 export type TaskEventRecord = InferSchemaType<typeof taskEventSchema> & { _id: Types.ObjectId };
 
