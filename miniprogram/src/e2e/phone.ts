@@ -43,6 +43,7 @@ export async function shot(page: Page, name: string): Promise<void> {
   await settled(page);
   const height = await page.evaluate(() => {
     const container = Array.from(document.querySelectorAll<HTMLElement>('.taro_page_show')).filter((element) => getComputedStyle(element).display !== 'none' && element.querySelector('[data-testid^="page-"]')).pop();
+    if (container) container.scrollTop = 0;
     const tabBar = document.querySelector<HTMLElement>('.weui-tabbar');
     const tabBarShown = tabBar && tabBar.getBoundingClientRect().height > 0 && getComputedStyle(tabBar).visibility !== 'hidden';
     return (container?.scrollHeight ?? 0) + (tabBarShown ? tabBar!.offsetHeight : 0);

@@ -5,7 +5,8 @@ import { startAppServer, type RunningServer } from './app-server';
 import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, shot, shown, storedSession } from './phone';
 import { ensureTaroBuild } from './taro-build';
 
-jest.setTimeout(900_000);
+// Building H5 and seeding three months of demo orders take minutes on a busy machine.
+jest.setTimeout(1_800_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -10,6 +10,7 @@ import { PointEntryModel } from '../points/points.model';
 import { ResidentModel } from './resident.model';
 
 useTestDatabase();
+jest.setTimeout(60_000);
 const app = createTestApp();
 
 beforeAll(async () => {
