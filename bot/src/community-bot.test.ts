@@ -143,7 +143,7 @@ describe('answers that help', () => {
   it('answers how to earn and use points from the store\'s tasks', async () => {
     say(wang, '积分怎么赚？');
     const text = await reply('积分怎么赚');
-    expect(text).toContain('社群签到');
+    expect(text).toContain('每日签到');
     expect(text).toContain('+5');
   });
 

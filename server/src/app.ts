@@ -19,6 +19,8 @@ import { groupsRouter } from './components/groups/groups.router';
 import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
+import { checkinsRouter } from './components/checkins/checkins.router';
+import { storefrontRouter } from './components/storefront/storefront.router';
 import { createServices, type AppDependencies, type Services } from './container';
 import { jobDefinitions } from './jobs/jobs';
 import { jobsRouter } from './jobs/jobs.router';
@@ -54,6 +56,8 @@ function apiRouters(services: Services): ApiRouter[] {
     metricsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),
+    checkinsRouter(services),
+    storefrontRouter(),
     ...services.componentRouters,
   ];
 }

@@ -21,6 +21,7 @@ import type { JobDefinition } from './jobs/scheduler';
 import { parseTemplateIds } from '@o2o/shared/rules/campaigns';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
 import type { Logger } from './lib/logger';
+import { PublicLinks } from './lib/public-links';
 import { WechatClient } from './wechat/wechat-client';
 
 export interface AppDependencies {
@@ -32,6 +33,8 @@ export interface AppDependencies {
 /** Everything the routers need, built once per app from config. */
 export interface Services extends AppDependencies {
   wechat: WechatClient | null;
+  /** Links handed out (code images, invite links): H5_BASE_URL or where the server listens. */
+  links: PublicLinks;
   signer: SceneSigner;
   sessions: SessionService;
   guards: Guards;
@@ -90,15 +93,21 @@ export function createServices(deps: AppDependencies): Services {
       () => undefined,
       (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'attaching earlier orders failed'),
     ),
-    // A failure here must not fail the login; the invite jobs repair a missing invite.
+  ], [
+    // The newbie task "完成注册"; the key makes a repeated sign-up count once.
+    (resident) => tasks
+      .recordEvent({ residentId: resident._id, type: 'signup_completed', idempotencyKey: `signup:${resident._id}`, occurredAt: resident.signedUpAt ?? new Date(), source: 'server' })
+      .then(() => undefined),
+    // An invitee counts for the inviter once signed up (not at the first login). A failure here must
+    // not fail the sign-up; the invite jobs repair a missing invite.
     (resident) => invites.onRegistered(resident).then(
       () => undefined,
       (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'recording the invite failed; the invite job will repair it'),
     ),
   ], [
-    // The newbie task "完成注册"; the key makes a repeated sign-up count once.
+    // The newbie task "完善资料", once the profile is really filled in.
     (resident) => tasks
-      .recordEvent({ residentId: resident._id, type: 'signup_completed', idempotencyKey: `signup:${resident._id}`, occurredAt: resident.signedUpAt ?? new Date(), source: 'server' })
+      .recordEvent({ residentId: resident._id, type: 'profile_completed', idempotencyKey: `profile_completed:${resident._id}`, occurredAt: resident.profileCompletedAt ?? new Date(), source: 'server' })
       .then(() => undefined),
   ]);
   const guards = createGuards(sessions);
@@ -121,6 +130,7 @@ export function createServices(deps: AppDependencies): Services {
   return {
     ...deps,
     wechat,
+    links: new PublicLinks(config),
     signer,
     sessions,
     guards,

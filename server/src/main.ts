@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       await database.close();
     },
   });
+  (app.locals.services as Services).links.listeningOn(config.HOST, running.port);
   const scheduler = app.locals.scheduler as Scheduler;
   if (config.JOBS_ENABLED) scheduler.start();
   logger.info({ url: `http://${config.HOST}:${running.port}` }, 'server listening');

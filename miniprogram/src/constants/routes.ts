@@ -2,10 +2,22 @@
 export const MAIN_PAGES = [
   'pages/landing/index',
   'pages/home/index',
+  'pages/store/index',
+  'pages/me/index',
+  'pages/offers/index',
+  'pages/profile/index',
+  'pages/orders/index',
   'pages/points/index',
   'pages/rewards/index',
   'pages/coupons/index',
   'pages/invite/index',
+] as const;
+
+/** The tab bar: the places a resident goes back to. */
+export const TAB_PAGES = [
+  { pagePath: 'pages/home/index', text: '首页', icon: 'home' },
+  { pagePath: 'pages/store/index', text: '门店', icon: 'store' },
+  { pagePath: 'pages/me/index', text: '我的', icon: 'user' },
 ] as const;
 
 export const STAFF_PACKAGE = {
@@ -16,6 +28,11 @@ export const STAFF_PACKAGE = {
 export const ROUTES = {
   landing: '/pages/landing/index',
   home: '/pages/home/index',
+  store: '/pages/store/index',
+  me: '/pages/me/index',
+  offers: '/pages/offers/index',
+  profile: '/pages/profile/index',
+  orders: '/pages/orders/index',
   points: '/pages/points/index',
   rewards: '/pages/rewards/index',
   coupons: '/pages/coupons/index',
@@ -28,3 +45,8 @@ export const ROUTES = {
   staffGroups: '/packages/staff/groups/index',
   staffFlags: '/packages/staff/flags/index',
 } as const;
+
+export function isTabPage(url: string): boolean {
+  const path = url.split('?')[0].replace(/^\//, '');
+  return TAB_PAGES.some((tab) => tab.pagePath === path);
+}

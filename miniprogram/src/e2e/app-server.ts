@@ -7,9 +7,15 @@ import { REPOSITORY_DIR } from './taro-build';
 
 export interface RunningServer {
   baseUrl: string;
+  /** The database the server works in, so a test can check what was stored (null: its own embedded one). */
+  database: { uri: string; name: string } | null;
+  /** The secret the order system signs webhooks with. */
+  orderWebhookSecret: string;
   stop: () => Promise<void>;
   output: () => string;
 }
+
+const ORDER_WEBHOOK_SECRET = 'e2e-order-webhook-secret-0123456789';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,7 +30,8 @@ async function freePort(): Promise<number> {
 
 /**
  * The real server as a child process on 127.0.0.1, seeded with the demo chain in a database of its
- * own (on the jest run's embedded FerretDB when there is one), serving the H5 build at /h5.
+ * own (on the jest run's embedded FerretDB when there is one), serving the H5 build at /h5. No
+ * H5_BASE_URL: the links it hands out must follow the port it really listens on.
  */
 export async function startAppServer(h5Dir: string): Promise<RunningServer> {
   const port = await freePort();
@@ -39,13 +46,15 @@ export async function startAppServer(h5Dir: string): Promise<RunningServer> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     H5_DIST_DIR: h5Dir,
-    H5_BASE_URL: `${baseUrl}/h5`,
     RATE_LIMIT_MAX: '100000',
     SEED_DEMO_DATA: 'true',
+    ORDER_WEBHOOK_SECRET,
   };
+  let database: RunningServer['database'] = null;
   if (process.env.TEST_MONGODB_URI) {
-    env.MONGODB_URI = process.env.TEST_MONGODB_URI;
-    env.MONGODB_DB_NAME = `e2e_${process.pid}_${Date.now()}`;
+    database = { uri: process.env.TEST_MONGODB_URI, name: `e2e_${process.pid}_${Date.now()}` };
+    env.MONGODB_URI = database.uri;
+    env.MONGODB_DB_NAME = database.name;
   }
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(REPOSITORY_DIR, 'server', 'dist', 'main.js')], { cwd: REPOSITORY_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,11 +72,12 @@ export async function startAppServer(h5Dir: string): Promise<RunningServer> {
     rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 120_000;
+  // Seeding three months of demo orders takes half a minute on an idle machine, minutes on a busy one.
+  const deadline = Date.now() + 360_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output.slice(-3000)}`);
     const ready = await fetch(`${baseUrl}/readyz`).then((response) => response.ok, () => false);
-    if (ready) return { baseUrl, stop, output: () => output };
+    if (ready) return { baseUrl, database, orderWebhookSecret: ORDER_WEBHOOK_SECRET, stop, output: () => output };
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   await stop();

@@ -1,124 +1,377 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startAppServer, type RunningServer } from './app-server';
-import { ensureTaroBuild, REPOSITORY_DIR } from './taro-build';
+import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, shot, shown, storedSession } from './phone';
+import { ensureTaroBuild } from './taro-build';
 
-jest.setTimeout(600_000);
+// Building H5 and seeding three months of demo orders take minutes on a busy machine.
+jest.setTimeout(1_800_000);
 
-const SCREENSHOTS = path.join(REPOSITORY_DIR, '.artifacts', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let server: RunningServer;
 let browser: Browser;
+let mongo: MongoClient;
+let db: Db;
 
-async function apiLogin(name: string): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/auth/wechat-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: `dev:${name}` }) });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
+const chinaDay = (date = new Date()) => new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
-async function newPhone(devName?: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 375, height: 760 }, deviceScaleFactor: 2, locale: 'zh-CN' });
-  // Taro H5 storage keeps values as JSON {data}; a dev-login name makes the browser sign in as that person.
-  if (devName) await context.addInitScript((name) => window.localStorage.setItem('o2o.devName', JSON.stringify({ data: name })), devName);
-  const page = await context.newPage();
-  return { context, page };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+async function balance(residentId: ObjectId): Promise<{ available: number; pending: number }> {
+  const resident = await db.collection('residents').findOne({ _id: residentId });
+  return { available: resident!.points.available, pending: resident!.points.pending };
 }
 
 async function pointsShown(page: Page): Promise<number> {
-  return Number(await page.getByTestId('points-available').textContent());
+  return Number(await shown(page).getByTestId('points-available').textContent());
+}
+
+async function openTab(page: Page, label: '首页' | '门店' | '我的', testId: string): Promise<void> {
+  await page.locator('.weui-tabbar__label', { hasText: label }).click();
+  await shown(page).getByTestId(testId).waitFor();
 }
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const h5Dir = ensureTaroBuild('h5');
   server = await startAppServer(h5Dir);
+  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
+  mongo = await MongoClient.connect(server.database.uri);
+  db = mongo.db(server.database.name);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
 
 afterAll(async () => {
   await browser?.close();
+  await db?.dropDatabase().catch(() => undefined);
+  await mongo?.close();
   await server?.stop();
 });
 
-describe('the H5 build in headless Chromium against the real server', () => {
-  it('a new resident scans an advisor code, signs up, completes a newbie task, sees the points and redeems a reward', async () => {
-    const advisorToken = await apiLogin('advisor-xujiahui-1');
-    const codes = (await (await fetch(`${server.baseUrl}/codes`, { headers: { authorization: `Bearer ${advisorToken}` } })).json()) as { type: string; scene: string }[];
-    const advisorCode = codes.find((code) => code.type === 'advisor');
-    expect(advisorCode).toBeDefined();
+describe('a new resident, from an advisor code to a coupon at the counter (H5, 375×812)', () => {
+  it('signs up, fills the profile, checks in, opens the offers, redeems a reward and shows the coupon QR', async () => {
+    const advisorToken = await apiLogin(server.baseUrl, 'advisor-xujiahui-1');
+    const codes = await apiCall<{ id: string; type: string; scene: string; advisorId: string | null; storeId: string }[]>(server.baseUrl, advisorToken, 'GET', '/codes');
+    const advisorCode = codes.find((code) => code.type === 'advisor')!;
 
-    const { context, page } = await newPhone();
-    await page.goto(`${server.baseUrl}/h5/#/pages/landing/index?scene=${encodeURIComponent(advisorCode!.scene)}`);
-    await page.getByTestId('signup').waitFor();
-    await expect(page.getByTestId('scan-message').textContent()).resolves.toContain('徐家汇店');
-    await shot(page, '01-landing-signup');
+    const { context, page } = await newPhone(browser);
+    await page.goto(h5(`/pages/landing/index?scene=${encodeURIComponent(advisorCode.scene)}`));
+    await shown(page).getByTestId('signup').waitFor();
+    await shown(page).getByTestId('community-choice').first().waitFor();
+    await expect(shown(page).getByTestId('scan-message').textContent()).resolves.toContain('徐家汇店');
+    await expectReadable(page);
+    await shot(page, '01-landing-advisor-code');
 
-    await page.getByTestId('community-choice').nth(1).click();
-    await page.locator('[data-testid="signup"] input').fill('小王');
-    await page.getByTestId('signup-submit').click();
+    // Attribution is written once, at the first login: the advisor code credits its store (and records its owner).
+    const { residentId: id } = await storedSession(page);
+    const residentId = new ObjectId(id!);
+    const created = await db.collection('residents').findOne({ _id: residentId });
+    expect(created!.attribution).toMatchObject({ source: 'code', codeId: new ObjectId(advisorCode.id), codeType: 'advisor', advisorId: null, codeOwnerId: new ObjectId(advisorCode.advisorId!), storeId: new ObjectId(advisorCode.storeId) });
+    expect(await db.collection('touches').countDocuments({ residentId, codeId: new ObjectId(advisorCode.id), isFirstTouch: true })).toBe(1);
 
-    await page.getByTestId('task-group-newbie').waitFor();
-    await page.getByTestId('store-card').waitFor();
-    // Subscribe-message templates are listed; subscribing itself needs WeChat, which H5 says.
-    await page.getByTestId('subscriptions').getByText('请在微信小程序中订阅提醒').waitFor();
-    expect(await page.getByTestId('subscription').count()).toBeGreaterThan(0);
-    await shot(page, '02-home-newbie-tasks');
-    const newbieTitles = await page.getByTestId('task-group-newbie').getByTestId('task').allTextContents();
-    expect(newbieTitles.join()).toContain('完成注册');
-    const before = await pointsShown(page);
+    // Sign-up: the store's communities, nearest first.
+    const community = shown(page).getByTestId('community-choice').nth(1);
+    const communityName = (await community.locator('.text-body').textContent())!;
+    await community.click();
+    await shown(page).getByTestId('signup-nickname').locator('input').fill('小王');
+    await shown(page).getByTestId('signup-submit').click();
+    await shown(page).getByTestId('task-group-newbie').waitFor();
+    await shown(page).getByTestId('checkin-card').waitFor();
+    await expectReadable(page);
+    await shot(page, '02-home-new-resident');
+    const signedUp = await db.collection('residents').findOne({ _id: residentId });
+    expect(signedUp).toMatchObject({ nickname: '小王', signedUpAt: expect.any(Date), storeId: new ObjectId(advisorCode.storeId) });
+    expect((await db.collection('communities').findOne({ _id: signedUp!.communityId }))!.name).toBe(communityName);
+    expect(await balance(residentId)).toEqual({ available: 20, pending: 0 });
+    expect(await pointsShown(page)).toBe(20);
 
-    // The first task the app can do itself (e.g. 完善资料 / 浏览今日特惠).
-    await page.getByTestId('task-do').first().click();
-    await page.waitForFunction((previous) => Number(document.querySelector('[data-testid="points-available"]')?.textContent) > previous, before);
-    const after = await pointsShown(page);
-    expect(after).toBeGreaterThan(before);
-    await shot(page, '03-home-task-completed');
+    // 我的: the profile is not complete yet, so 完善资料 is still open.
+    await openTab(page, '我的', 'page-me');
+    await shown(page).getByTestId('me-profile-missing').waitFor();
+    await shown(page).getByTestId('bind-code-issue').click();
+    const bindCode = await shown(page).getByTestId('bind-code').textContent();
+    expect(bindCode).toMatch(/^\d{6}$/);
+    expect(await db.collection('group_bind_codes').findOne({ _id: bindCode as never })).toMatchObject({ purpose: 'identity', residentId });
+    await shown(page).getByTestId('me-privacy').click();
+    await shown(page).getByTestId('privacy-note').waitFor();
+    await expectReadable(page);
+    await shot(page, '03-me');
+    await shown(page).getByTestId('me-complete-profile').click();
+    await shown(page).getByTestId('profile-form').waitFor();
+    const save = shown(page).getByTestId('profile-save');
+    await shown(page).getByTestId('profile-building').locator('input').fill('3 号楼');
+    await shown(page).getByTestId('profile-unit').locator('input').fill('2 单元 501');
+    await shown(page).getByTestId('profile-phone').locator('input').fill('1380013');
+    await shown(page).getByText('请填写 11 位手机号').waitFor();
+    expect(await save.getAttribute('data-disabled')).toBe('true');
+    await expectReadable(page);
+    await shot(page, '04-profile-invalid-phone');
+    expect((await db.collection('residents').findOne({ _id: residentId }))!.building ?? null).toBeNull();
+    await shown(page).getByTestId('profile-phone').locator('input').fill('13800138000');
+    await page.waitForFunction(() => document.querySelector('.taro_page_show [data-testid="profile-save"]')?.getAttribute('data-disabled') === 'false');
+    await shot(page, '05-profile-filled');
+    await save.click();
+    await shown(page).getByTestId('page-me').waitFor();
+    await page.waitForFunction(() => !document.querySelector('.taro_page_show [data-testid="me-profile-missing"]'));
+    const profiled = await db.collection('residents').findOne({ _id: residentId });
+    expect(profiled).toMatchObject({ building: '3 号楼', unit: '2 单元 501', phone: '13800138000', phoneVerified: false, profileCompletedAt: expect.any(Date) });
+    expect(await db.collection('task_events').findOne({ residentId, type: 'profile_completed' })).toMatchObject({ source: 'server', idempotencyKey: `profile_completed:${residentId}` });
+    expect(await balance(residentId)).toEqual({ available: 30, pending: 0 });
+    await shot(page, '06-me-profile-complete');
 
-    await page.getByTestId('points-card').click();
-    await page.getByTestId('point-entry').first().waitFor();
-    await shot(page, '04-points-history');
+    // Check-in in the app: the day's record is the same one the group's 签到 writes.
+    await openTab(page, '首页', 'page-home');
+    await shown(page).getByTestId('checkin-button').click();
+    await shown(page).getByTestId('checkin-button').filter({ hasText: '今日已签到' }).waitFor();
+    await expect(shown(page).getByTestId('checkin-streak').textContent()).resolves.toBe('已连续签到 1 天');
+    const checkin = await db.collection('group_checkins').findOne({ _id: `${residentId}:${chinaDay()}` as never });
+    expect(checkin).toMatchObject({ via: 'app', groupId: null, pointsEarned: 5 });
+    expect(await db.collection('task_events').countDocuments({ residentId, type: 'group_checkin' })).toBe(1);
+    expect(await balance(residentId)).toEqual({ available: 35, pending: 0 });
+    await page.waitForFunction(() => document.querySelector('.taro_page_show [data-testid="points-available"]')?.textContent === '35');
+    await expectReadable(page);
+    await shot(page, '07-home-checked-in');
 
-    await page.goto(`${server.baseUrl}/h5/#/pages/rewards/index`);
-    await page.getByTestId('reward').first().waitFor();
-    await shot(page, '05-rewards');
-    const redeemable = page.getByTestId('reward-redeem').filter({ hasText: '立即兑换' }).first();
-    await redeemable.click();
+    // 浏览今日特惠 completes when the offers page is opened, not on a tap.
+    await shown(page).getByTestId('nav-offers').click();
+    await shown(page).getByTestId('offer-promotion').first().waitFor();
+    await eventually(() => db.collection('task_events').countDocuments({ residentId, type: 'activity_viewed', 'meta.page': 'offers' }), 1);
+    await eventually(async () => (await balance(residentId)).available, 37);
+    await expectReadable(page);
+    await shot(page, '08-offers');
+
+    await page.goBack();
+    await shown(page).getByTestId('page-home').waitFor();
+    await openTab(page, '门店', 'page-store');
+    await shown(page).getByTestId('store-group-qr').waitFor();
+    expect(await decodeQr(page, 'store-group-qr')).toBe('https://weixin.qq.com/g/demo-xujiahui');
+    await expectReadable(page);
+    await shot(page, '09-store');
+
+    // Redeem: the enabled and the disabled buttons look different.
+    await page.goto(h5('/pages/rewards/index'));
+    await shown(page).getByTestId('reward').first().waitFor();
+    const enabled = shown(page).getByTestId('reward-redeem').filter({ hasText: '立即兑换' }).first();
+    const disabled = shown(page).getByTestId('reward-redeem').filter({ hasText: '积分不足' }).first();
+    const colours = async (locator: typeof enabled) => locator.evaluate((element) => getComputedStyle(element).backgroundColor);
+    expect(await colours(enabled)).toBe('rgb(26, 173, 92)');
+    expect(await colours(disabled)).toBe('rgb(229, 230, 232)');
+    await expectReadable(page);
+    await shot(page, '10-rewards');
+    const rewardName = await enabled.locator('xpath=ancestor::*[@data-testid="reward"]').locator('.text-title').first().textContent();
+    await enabled.click();
     await page.getByText('确定', { exact: true }).click();
-    await page.getByTestId('coupon-code').first().waitFor();
-    expect(await page.getByTestId('coupon-code').first().textContent()).toMatch(/^[2-9A-HJ-NP-Z]{10}$/);
-    await shot(page, '06-coupons');
+    await shown(page).getByTestId('coupon-qr').first().waitFor();
+    const code = await shown(page).getByTestId('coupon-code').first().getAttribute('data-code');
+    expect(code).toMatch(/^[2-9A-HJ-NP-Z]{10}$/);
+    expect(await decodeQr(page, 'coupon-qr')).toBe(code);
+    const coupon = await db.collection('reward_coupons').findOne({ code });
+    expect(coupon).toMatchObject({ residentId });
+    const spent = await db.collection('point_entries').findOne({ residentId, 'intent.kind': 'spend' });
+    expect(spent).not.toBeNull();
+    expect((await balance(residentId)).available).toBe(37 - Number(spent!.intent.amount));
+    expect(rewardName).toBeTruthy();
+    await expectReadable(page);
+    await shot(page, '11-coupons');
 
-    await page.goto(`${server.baseUrl}/h5/#/pages/home/index`);
-    await page.getByTestId('points-available').waitFor();
-    expect(await pointsShown(page)).toBeLessThan(after);
+    // Staff scan it at the counter: the coupon is used once and then shown as used, without a QR code.
+    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    await apiCall(server.baseUrl, managerToken, 'POST', `/rewards/coupons/${code}/use`, {});
+    expect(await db.collection('reward_coupon_uses').countDocuments({})).toBe(1);
+    await page.reload();
+    await shown(page).getByTestId('coupon-tab-used').click();
+    await shown(page).locator('[data-testid="coupon"][data-state="used"]').waitFor();
+    expect(await shown(page).getByTestId('coupon-qr').count()).toBe(0);
+    await expect(shown(page).getByTestId('coupon').first().textContent()).resolves.toContain('已使用');
+    await shot(page, '11b-coupons-used');
 
-    await page.goto(`${server.baseUrl}/h5/#/pages/invite/index`);
-    await page.getByTestId('invite-code').waitFor();
-    await shot(page, '07-invite');
+    await page.goto(h5('/pages/points/index'));
+    await shown(page).getByTestId('point-entry').first().waitFor();
+    await shot(page, '12-points');
+    await page.goto(h5('/pages/orders/index'));
+    await shown(page).getByTestId('state-empty').waitFor();
+    await expectReadable(page);
+    await shot(page, '13-orders-empty');
+
+    // Sign-out ends the session on the server too.
+    const { token } = await storedSession(page);
+    await page.goto(h5('/pages/me/index'));
+    await shown(page).getByTestId('me-sign-out').click();
+    await page.getByText('退出', { exact: true }).click();
+    await shown(page).getByTestId('signed-out').waitFor();
+    expect((await fetch(`${server.baseUrl}/residents/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    await expectReadable(page);
+    await shot(page, '13b-signed-out');
+    await context.close();
+  });
+});
+
+describe('the invite loop: poster link, sign-up, first order, reward', () => {
+  it('credits the invitee to the inviter and their store, lists them as they progress, and pays the inviter after the first order', async () => {
+    // The inviter: a 田林店 resident called 王阿姨.
+    const inviterToken = await apiLogin(server.baseUrl, 'inviter-wang');
+    const tianlin = (await (await fetch(`${server.baseUrl}/stores`)).json()).find((store: { name: string }) => store.name === '邻里鲜生·田林店') as { id: string };
+    const inviterCommunity = (await (await fetch(`${server.baseUrl}/stores/${tianlin.id}/community-choices`)).json())[0] as { id: string };
+    await apiCall(server.baseUrl, inviterToken, 'POST', '/residents/me/sign-up', { communityId: inviterCommunity.id, nickname: '王阿姨' });
+    const inviterId = new ObjectId((await apiCall<{ id: string }>(server.baseUrl, inviterToken, 'GET', '/residents/me')).id);
+    expect(String((await db.collection('residents').findOne({ _id: inviterId }))!.storeId)).toBe(tianlin.id);
+
+    const inviter = await newPhone(browser, 'inviter-wang');
+    await inviter.page.goto(h5('/pages/invite/index'));
+    await shown(inviter.page).getByTestId('invite-poster-image').waitFor();
+    await expect(shown(inviter.page).getByTestId('invite-code').textContent()).resolves.toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+    await expectReadable(inviter.page);
+    await shot(inviter.page, '14-invite-poster');
+    // The poster's QR code is the invite link, on the address the server really listens on.
+    const link = await decodeQr(inviter.page, 'invite-poster-image', 750);
+    expect(link.startsWith(`${server.baseUrl}/h5/#/pages/landing/index?scene=i.`)).toBe(true);
+
+    // The invitee opens the poster's link: who invites, from which store, what both get.
+    const invitee = await newPhone(browser);
+    await invitee.page.goto(link);
+    await shown(invitee.page).getByTestId('invite-landing-inviter').waitFor();
+    await expect(shown(invitee.page).getByTestId('invite-landing-inviter').textContent()).resolves.toBe('王阿姨 邀请你加入');
+    await expect(shown(invitee.page).getByTestId('invite-landing').textContent()).resolves.toContain('邻里鲜生·田林店');
+    await expect(shown(invitee.page).getByTestId('invite-landing-invitee-reward').textContent()).resolves.toContain('注册即得 20 积分');
+    await shown(invitee.page).getByTestId('community-choice').first().waitFor();
+    const inviteeId = new ObjectId((await storedSession(invitee.page)).residentId!);
+    // Opened, not signed up: the inviter has nobody yet and nothing held.
+    expect(await db.collection('invites').countDocuments({ _id: inviteeId as never })).toBe(0);
+    expect(await balance(inviterId)).toEqual({ available: 20, pending: 0 });
+    await expectReadable(invitee.page);
+    await shot(invitee.page, '15-invite-landing');
+
+    await shown(invitee.page).getByTestId('community-choice').first().click();
+    await shown(invitee.page).getByTestId('signup-nickname').locator('input').fill('李四');
+    await shown(invitee.page).getByTestId('signup-submit').click();
+    await shown(invitee.page).getByTestId('page-home').waitFor();
+    const inviteeRecord = await db.collection('residents').findOne({ _id: inviteeId });
+    expect(inviteeRecord!.attribution).toMatchObject({ source: 'invite', inviterResidentId: inviterId, storeId: new ObjectId(tianlin.id) });
+    expect(String(inviteeRecord!.storeId)).toBe(tianlin.id);
+    expect(await db.collection('invites').findOne({ _id: inviteeId as never })).toMatchObject({ inviterId, state: 'pending', qualifiedAt: null, rewardPoints: 50 });
+    const held = await db.collection('point_entries').findOne({ idempotencyKey: `invite:${inviteeId}` });
+    expect(held).toMatchObject({ residentId: inviterId, holdStatus: 'held', source: 'invite' });
+    expect(await balance(inviterId)).toEqual({ available: 20, pending: 50 });
+
+    await inviter.page.reload();
+    await shown(inviter.page).getByTestId('invitee').first().waitFor();
+    expect(await shown(inviter.page).getByTestId('invitee').count()).toBe(1);
+    await expect(shown(inviter.page).getByTestId('invitee').first().textContent()).resolves.toContain('李**');
+    expect(await shown(inviter.page).getByTestId('invitee').first().getAttribute('data-stage')).toBe('registered');
+    await shot(inviter.page, '16-invite-list-registered');
+
+    // The invitee's first order arrives from the order system, signed.
+    const order = { orderId: `E2E-${Date.now()}`, residentId: String(inviteeId), storeId: tianlin.id, lines: [{ productId: 'SKU-DAI-001', quantity: 2, amountCents: 2700 }], totalCents: 2700 };
+    const paidAt = new Date(Date.now() - 30 * 60_000).toISOString();
+    expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-paid`, status: 'paid', occurredAt: paidAt })).status).toBe(200);
+    expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-completed`, status: 'completed', occurredAt: new Date().toISOString() })).status).toBe(200);
+    expect(await db.collection('invites').findOne({ _id: inviteeId as never })).toMatchObject({ state: 'available', qualifiedAt: expect.any(Date) });
+    expect(await db.collection('point_entries').findOne({ _id: held!._id })).toMatchObject({ holdStatus: 'released' });
+    expect(await balance(inviterId)).toEqual({ available: 70, pending: 0 });
+
+    await inviter.page.reload();
+    await shown(inviter.page).getByTestId('invitee').first().waitFor();
+    expect(await shown(inviter.page).getByTestId('invitee').first().getAttribute('data-stage')).toBe('rewarded');
+    await expect(shown(inviter.page).getByTestId('invitee').first().textContent()).resolves.toContain('奖励已到账');
+    await expectReadable(inviter.page);
+    await shot(inviter.page, '17-invite-list-rewarded');
+
+    await invitee.page.goto(h5('/pages/orders/index'));
+    await shown(invitee.page).getByTestId('order').first().waitFor();
+    await expect(shown(invitee.page).getByTestId('order-points').first().textContent()).resolves.toBe('+27 积分');
+    await expectReadable(invitee.page);
+    await shot(invitee.page, '18-orders');
+    await inviter.context.close();
+    await invitee.context.close();
+  });
+});
+
+describe('the app at the edges', () => {
+  it('keeps rows readable on a 320 px wide phone', async () => {
+    const { context, page } = await newPhone(browser, 'narrow-phone', 320);
+    const token = await apiLogin(server.baseUrl, 'narrow-phone');
+    const store = (await (await fetch(`${server.baseUrl}/stores`)).json())[0] as { id: string };
+    const choice = (await (await fetch(`${server.baseUrl}/stores/${store.id}/community-choices`)).json())[0] as { id: string };
+    await apiCall(server.baseUrl, token, 'POST', '/residents/me/sign-up', { communityId: choice.id });
+    for (const [route, root] of [['/pages/home/index', 'page-home'], ['/pages/me/index', 'page-me'], ['/pages/store/index', 'page-store'], ['/pages/coupons/index', 'page-coupons']] as const) {
+      await page.goto(h5(route));
+      await shown(page).getByTestId(root).waitFor();
+      await page.waitForFunction(() => !document.querySelector('.taro_page_show [data-testid="state-loading"]'));
+      const overflow = await page.evaluate(() => {
+        const shownPage = Array.from(document.querySelectorAll<HTMLElement>('.taro_page_show')).filter((element) => getComputedStyle(element).display !== 'none' && element.querySelector('[data-testid^="page-"]')).pop()!;
+        return shownPage.scrollWidth - shownPage.clientWidth;
+      });
+      expect(overflow).toBeLessThanOrEqual(0);
+    }
+    await page.goto(h5('/pages/home/index'));
+    await shown(page).getByTestId('task').first().waitFor();
+    // A task's title keeps one line beside its button: the button never squeezes it.
+    const titles = await shown(page).getByTestId('task').evaluateAll((rows) =>
+      rows.map((row) => {
+        const title = row.querySelector<HTMLElement>('.text-body')!;
+        return { text: title.innerText, lines: Math.round(title.getBoundingClientRect().height / parseFloat(getComputedStyle(title).lineHeight)) };
+      }),
+    );
+    expect(titles.length).toBeGreaterThan(4);
+    for (const title of titles) expect(title).toMatchObject({ lines: 1 });
+    await shot(page, '19-home-320px');
     await context.close();
   });
 
+  it("sends staff who open a resident page to their workbench instead of showing errors", async () => {
+    const { context, page } = await newPhone(browser, 'advisor-xujiahui-1');
+    await page.goto(h5('/pages/landing/index'));
+    await shown(page).getByTestId('page-staff-codes').waitFor();
+    for (const route of ['/pages/home/index', '/pages/me/index', '/pages/coupons/index']) {
+      await page.goto(h5(route));
+      await page.waitForURL((url) => url.hash.startsWith('#/packages/staff/codes/index'));
+      await shown(page).getByTestId('page-staff-codes').waitFor();
+      expect(await shown(page).getByTestId('state-error').count()).toBe(0);
+    }
+    await context.close();
+  });
+
+  it('shows Chinese, never the English of a server error or a failed network', async () => {
+    const { context, page } = await newPhone(browser, 'english-errors');
+    const token = await apiLogin(server.baseUrl, 'english-errors');
+    const store = (await (await fetch(`${server.baseUrl}/stores`)).json())[0] as { id: string };
+    const choice = (await (await fetch(`${server.baseUrl}/stores/${store.id}/community-choices`)).json())[0] as { id: string };
+    await apiCall(server.baseUrl, token, 'POST', '/residents/me/sign-up', { communityId: choice.id });
+    await page.goto(h5('/pages/landing/index'));
+    await shown(page).getByTestId('page-home').waitFor();
+    await page.route('**/points/me', (route) =>
+      route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: { code: 'FORBIDDEN', message: 'Only residents can do this', details: null } }) }),
+    );
+    await page.route('**/tasks/me', (route) => route.abort('internetdisconnected'));
+    await page.reload();
+    await shown(page).getByTestId('state-error').nth(1).waitFor();
+    const errors = await shown(page).getByTestId('state-error').allInnerTexts();
+    expect(errors.join('\n')).toContain('暂时不能进行这个操作');
+    expect(errors.join('\n')).toContain('网络不给力，请稍后重试');
+    await expectReadable(page);
+    await shot(page, '20-home-errors-in-chinese');
+    await context.close();
+  });
+});
+
+describe('the staff pages', () => {
   it('an advisor sees their codes, a code image and their progress', async () => {
-    const { context, page } = await newPhone('advisor-xujiahui-1');
-    await page.goto(`${server.baseUrl}/h5/#/pages/landing/index`);
+    const { context, page } = await newPhone(browser, 'advisor-xujiahui-1');
+    await page.goto(h5('/pages/landing/index'));
     await page.getByTestId('page-staff-codes').waitFor();
     await page.getByTestId('staff-code').first().waitFor();
     expect(await page.getByTestId('staff-code').count()).toBeGreaterThanOrEqual(2);
     await page.getByTestId('staff-code').first().getByText('查看二维码').click();
     await page.getByTestId('staff-code-image').first().waitFor();
-    await shot(page, '08-staff-codes');
+    // The code image links to the port this server listens on (no H5_BASE_URL was set).
+    expect(await decodeQr(page, 'staff-code-image')).toMatch(new RegExp(`^${server.baseUrl.replace(/[.]/g, '\\.')}/h5/#/pages/landing/index\\?scene=c\\.`));
+    await shot(page, '21-staff-codes');
 
-    await page.goto(`${server.baseUrl}/h5/#/packages/staff/progress/index`);
+    await page.goto(h5('/packages/staff/progress/index'));
     await page.getByTestId('staff-progress').waitFor();
     await page.getByTestId('staff-community').first().waitFor();
-    await shot(page, '09-staff-progress');
+    await shot(page, '22-staff-progress');
     await context.close();
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { MAIN_PAGES, STAFF_PACKAGE } from '../constants/routes';
+import { MAIN_PAGES, STAFF_PACKAGE, TAB_PAGES } from '../constants/routes';
 import { ensureTaroBuild } from './taro-build';
 
 jest.setTimeout(600_000);
@@ -25,6 +25,18 @@ describe('the weapp build', () => {
     const pageFiles = [...appJson.pages, ...STAFF_PACKAGE.pages.map((page) => `${STAFF_PACKAGE.root}/${page}`)];
     for (const page of pageFiles) {
       for (const extension of ['.js', '.json', '.wxml']) expect(statSync(path.join(outputDir, page + extension)).isFile()).toBe(true);
+    }
+  });
+
+  it('has a tab bar of 首页 / 门店 / 我的 with PNG icons inside WeChat’s limits', () => {
+    const appJson = JSON.parse(readFileSync(path.join(outputDir, 'app.json'), 'utf8')) as { tabBar: { list: { pagePath: string; text: string; iconPath: string; selectedIconPath: string }[] } };
+    expect(appJson.tabBar.list.map((tab) => [tab.pagePath, tab.text])).toEqual(TAB_PAGES.map((tab) => [tab.pagePath, tab.text]));
+    for (const tab of appJson.tabBar.list) {
+      for (const icon of [tab.iconPath, tab.selectedIconPath]) {
+        const bytes = readFileSync(path.join(outputDir, icon));
+        expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+        expect(bytes.length).toBeLessThan(40 * 1024);
+      }
     }
   });
 

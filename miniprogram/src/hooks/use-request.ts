@@ -8,8 +8,11 @@ export interface RequestState<T> {
   reload: () => Promise<void>;
 }
 
-/** Loads once on mount; `reload` runs it again (pull-to-refresh, retry after a network error). */
-export function useRequest<T>(load: () => Promise<T>, deps: unknown[] = []): RequestState<T> {
+/**
+ * Loads once on mount (when `enabled`); `reload` runs it again (pull-to-refresh, retry after a
+ * network error). A reload keeps the data shown until the new data arrives.
+ */
+export function useRequest<T>(load: () => Promise<T>, deps: unknown[] = [], enabled = true): RequestState<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [loading, setLoading] = useState(true);
@@ -32,11 +35,11 @@ export function useRequest<T>(load: () => Promise<T>, deps: unknown[] = []): Req
 
   useEffect(() => {
     alive.current = true;
-    void reload();
+    if (enabled) void reload();
     return () => {
       alive.current = false;
     };
-  }, [reload]);
+  }, [reload, enabled]);
 
   return { data, error, loading, reload };
 }

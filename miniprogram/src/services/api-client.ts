@@ -112,8 +112,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     try {
       return await options.transport(toRequestOptions(options.baseUrl(), call, token));
     } catch (cause) {
-      const message = cause instanceof Error ? cause.message : String((cause as { errMsg?: string })?.errMsg ?? cause);
-      throw new ApiError('network', 0, 'NETWORK_ERROR', `网络不给力，请稍后重试（${message}）`);
+      // The transport's own text (request:fail timeout, Failed to fetch) is English: keep it out of the message.
+      const reason = cause instanceof Error ? cause.message : String((cause as { errMsg?: string })?.errMsg ?? cause);
+      throw new ApiError('network', 0, 'NETWORK_ERROR', '网络不给力，请稍后重试', { reason });
     }
   }
 

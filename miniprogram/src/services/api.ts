@@ -4,12 +4,16 @@ import type { residentSchema } from '@o2o/shared/schemas/residents';
 import type { pointBalanceSchema, pointEntrySchema } from '@o2o/shared/schemas/points';
 import type { myTasksSchema, taskEventResultSchema } from '@o2o/shared/schemas/tasks';
 import type { residentRewardSchema, couponSchema, redemptionSchema } from '@o2o/shared/schemas/rewards';
-import type { myInvitesSchema, fraudFlagSchema } from '@o2o/shared/schemas/invites';
+import type { myInvitesSchema, fraudFlagSchema, inviteLandingSchema } from '@o2o/shared/schemas/invites';
+import type { myOrderSchema } from '@o2o/shared/schemas/orders';
+import type { storeOffersSchema } from '@o2o/shared/schemas/storefront';
+import type { checkinOutcomeSchema, myCheckinSchema } from '@o2o/shared/schemas/checkins';
+import type { bindCodeIssuedSchema } from '@o2o/shared/schemas/groups';
 import type { storeSchema, communitySchema, communityPortraitSchema } from '@o2o/shared/schemas/organisation';
 import type { advisorProgressSchema, penetrationSchema } from '@o2o/shared/schemas/metrics';
 import type { myInterestsSchema } from '@o2o/shared/schemas/interest';
 import type { mySubscriptionsSchema, subscriptionReportResultSchema } from '@o2o/shared/schemas/campaigns';
-import { completeSignUpSchema, residentListQuerySchema } from '@o2o/shared/schemas/residents';
+import { completeSignUpSchema, residentListQuerySchema, updateProfileSchema } from '@o2o/shared/schemas/residents';
 import { createCodeSchema, recordOfflineTouchSchema } from '@o2o/shared/schemas/acquisition';
 import { ApiError } from './api-client';
 import { client } from './session';
@@ -25,6 +29,13 @@ export type ResidentReward = z.infer<typeof residentRewardSchema>;
 export type Coupon = z.infer<typeof couponSchema>;
 export type Redemption = z.infer<typeof redemptionSchema>;
 export type MyInvites = z.infer<typeof myInvitesSchema>;
+export type InviteLanding = z.infer<typeof inviteLandingSchema>;
+export type MyOrder = z.infer<typeof myOrderSchema>;
+export type StoreOffers = z.infer<typeof storeOffersSchema>;
+export type MyCheckin = z.infer<typeof myCheckinSchema>;
+export type CheckinOutcome = z.infer<typeof checkinOutcomeSchema>;
+export type BindCode = z.infer<typeof bindCodeIssuedSchema>;
+export type ProfileInput = z.input<typeof updateProfileSchema>;
 export type FraudFlag = z.infer<typeof fraudFlagSchema>;
 export type Store = z.infer<typeof storeSchema>;
 export type Community = z.infer<typeof communitySchema>;
@@ -66,13 +77,23 @@ export const api = {
   communityChoices: (storeId: string) => client.request<CommunityChoice[]>({ method: 'GET', path: `/stores/${storeId}/community-choices`, auth: false }),
   signUp: (input: z.input<typeof completeSignUpSchema>) => client.request<Resident>({ method: 'POST', path: '/residents/me/sign-up', body: completeSignUpSchema.parse(input) }),
   store: (storeId: string) => client.request<Store>({ method: 'GET', path: `/stores/${storeId}`, auth: false }),
+  stores: () => client.request<Store[]>({ method: 'GET', path: '/stores', auth: false }),
+  offers: (storeId: string) => client.request<StoreOffers>({ method: 'GET', path: `/stores/${storeId}/offers`, auth: false }),
+  updateProfile: (input: ProfileInput) => client.request<Resident>({ method: 'PATCH', path: '/residents/me', body: updateProfileSchema.parse(input) }),
+  logout: () => client.request<null>({ method: 'POST', path: '/auth/logout' }),
+  myOrders: (limit = 50) => client.request<MyOrder[]>({ method: 'GET', path: '/orders/me', query: { limit } }),
+  checkin: () => client.request<MyCheckin>({ method: 'GET', path: '/me/checkin' }),
+  checkIn: () => client.request<CheckinOutcome>({ method: 'POST', path: '/me/checkin' }),
+  identityCode: () => client.request<BindCode>({ method: 'POST', path: '/groups/identity-codes' }),
+  inviteLanding: (scene: string) => client.request<InviteLanding>({ method: 'GET', path: '/invites/landing', query: { scene }, auth: false }),
 
   points: () => client.request<PointBalance>({ method: 'GET', path: '/points/me' }),
   pointHistory: (before?: string) => client.request<{ items: PointEntry[]; nextBefore?: string | null }>({ method: 'GET', path: '/points/me/history', query: { limit: 30, before } }),
 
   tasks: () => client.request<MyTasks>({ method: 'GET', path: '/tasks/me' }),
-  reportTaskEvent: (type: 'activity_viewed' | 'profile_completed', key: string) =>
-    client.request<TaskEventResult>({ method: 'POST', path: '/tasks/events', body: { type, idempotencyKey: key } }),
+  /** The offers page was opened (浏览今日特惠); the key makes it count once a day. */
+  reportOffersViewed: (key: string, storeId: string) =>
+    client.request<TaskEventResult>({ method: 'POST', path: '/tasks/events', body: { type: 'activity_viewed', idempotencyKey: key, meta: { page: 'offers', storeId } } }),
 
   rewards: () => client.request<ResidentReward[]>({ method: 'GET', path: '/rewards' }),
   redeem: (rewardId: string, key: string) => client.request<Redemption>({ method: 'POST', path: `/rewards/${rewardId}/redeem`, body: { idempotencyKey: key } }),

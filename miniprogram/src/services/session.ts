@@ -38,9 +38,20 @@ export function markSignedUp(): void {
   if (session) writeStorage(STORAGE_KEYS.session, { ...session, needsSignUp: false });
 }
 
+/** Forgets the session on this device (the server's session is revoked by the caller first). */
 export function logout(): void {
   tokens.set(null);
   writeStorage(STORAGE_KEYS.session, null);
+}
+
+/**
+ * Who may see a resident page: a signed-up resident. Staff belong on their workbench, anyone
+ * without a session or still signing up on the landing page.
+ */
+export function residentPageAccess(session: Session | null = currentSession()): 'allowed' | 'staff' | 'sign_in' {
+  if (!session || !hasToken()) return 'sign_in';
+  if (isStaffSession(session)) return 'staff';
+  return session.needsSignUp ? 'sign_in' : 'allowed';
 }
 
 export function hasToken(): boolean {

@@ -23,12 +23,18 @@ function task(overrides: Partial<TaskProgress>): TaskProgress {
 
 describe('task display rules', () => {
   it('when a task can only be done outside the app, then its next step is shown as a hint', () => {
-    expect(describeTask(task({}), now).action).toEqual({ kind: 'hint', label: '去门店扫码加入社群' });
+    expect(describeTask(task({ eventType: 'store_visited', nextStep: '到店找店员登记' }), now).action).toEqual({ kind: 'hint', label: '到店找店员登记' });
   });
 
-  it('when the app can report the event itself, then a button does it here', () => {
-    expect(describeTask(task({ eventType: 'activity_viewed' }), now).action).toMatchObject({ kind: 'do_here', eventType: 'activity_viewed', label: '去完成' });
-    expect(describeTask(task({ eventType: 'profile_completed' }), now).action).toMatchObject({ kind: 'do_here', label: '去完善' });
+  it('sends each task to the page where it is really done, never paying for a tap', () => {
+    expect(describeTask(task({ eventType: 'profile_completed' }), now).action).toEqual({ kind: 'go', label: '去完善', url: '/pages/profile/index' });
+    expect(describeTask(task({ eventType: 'activity_viewed' }), now).action).toEqual({ kind: 'go', label: '去看看', url: '/pages/offers/index' });
+    expect(describeTask(task({ eventType: 'joined_group' }), now).action).toEqual({ kind: 'go', label: '去加入', url: '/pages/store/index' });
+    expect(describeTask(task({ eventType: 'invite_succeeded' }), now).action).toMatchObject({ kind: 'go', url: '/pages/invite/index' });
+  });
+
+  it('checks in right here for the daily check-in', () => {
+    expect(describeTask(task({ kind: 'daily', period: 'daily', eventType: 'group_checkin' }), now).action).toEqual({ kind: 'checkin', label: '去签到' });
   });
 
   it('shows progress against the target, capped, and the reward', () => {

@@ -1,14 +1,27 @@
-import { CLIENT_REPORTABLE_EVENT_TYPES, type MyTasks, type TaskKind, type TaskProgress } from '@o2o/shared/schemas/tasks';
+import type { MyTasks, TaskKind, TaskProgress } from '@o2o/shared/schemas/tasks';
+import { ROUTES } from '../constants/routes';
 
 export const TASK_GROUP_TITLES: Record<TaskKind, string> = { newbie: '新手任务', daily: '日常任务', special: '特定任务' };
 const GROUP_ORDER: TaskKind[] = ['newbie', 'daily', 'special'];
 
 export type TaskAction =
-  /** The app can do it right here (report the event). */
-  | { kind: 'do_here'; label: string; eventType: 'activity_viewed' | 'profile_completed' }
-  /** Done elsewhere (store, group, order): show the next step as a hint. */
+  /** The app checks in right here (the daily check-in). */
+  | { kind: 'checkin'; label: string }
+  /** The page where the task is really done: the profile form, the offers, the store's group, the invite poster. */
+  | { kind: 'go'; label: string; url: string }
+  /** Done elsewhere (in store, by staff): show the next step as a hint. */
   | { kind: 'hint'; label: string }
   | { kind: 'done'; label: string };
+
+/** Where each kind of task is done in the app. A task completes only when the thing itself happens. */
+const TASK_PAGES: Partial<Record<TaskProgress['eventType'], { label: string; url: string }>> = {
+  profile_completed: { label: '去完善', url: ROUTES.profile },
+  activity_viewed: { label: '去看看', url: ROUTES.offers },
+  joined_group: { label: '去加入', url: ROUTES.store },
+  first_order: { label: '去逛逛', url: ROUTES.offers },
+  order_completed: { label: '去逛逛', url: ROUTES.offers },
+  invite_succeeded: { label: '去邀请', url: ROUTES.invite },
+};
 
 export interface TaskView {
   id: string;
@@ -33,10 +46,6 @@ export interface TaskGroupView {
 
 const STATE_TEXT: Record<TaskProgress['state'], string> = { not_started: '未开始', in_progress: '进行中', completed: '已完成' };
 
-function clientReportable(eventType: TaskProgress['eventType']): eventType is 'activity_viewed' | 'profile_completed' {
-  return CLIENT_REPORTABLE_EVENT_TYPES.includes(eventType);
-}
-
 /** 剩 N 天 / 今天截止 for a task that stops applying; nothing for open-ended or finished tasks. */
 export function deadlineText(task: TaskProgress, now: Date): string | null {
   if (!task.availableUntil || task.state === 'completed' || task.period !== 'once') return null;
@@ -52,7 +61,8 @@ export function describeTask(task: TaskProgress, now: Date = new Date()): TaskVi
   const completed = task.state === 'completed';
   let action: TaskAction;
   if (completed) action = { kind: 'done', label: task.period === 'daily' ? '今日已完成' : task.period === 'weekly' ? '本周已完成' : '已完成' };
-  else if (clientReportable(task.eventType)) action = { kind: 'do_here', label: task.eventType === 'profile_completed' ? '去完善' : '去完成', eventType: task.eventType };
+  else if (task.eventType === 'group_checkin') action = { kind: 'checkin', label: '去签到' };
+  else if (TASK_PAGES[task.eventType]) action = { kind: 'go', ...TASK_PAGES[task.eventType]! };
   else action = { kind: 'hint', label: task.nextStep };
   return {
     id: task.taskId,

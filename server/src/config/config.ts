@@ -49,8 +49,11 @@ const environmentSchema = z.object({
   SCENE_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   SESSION_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
-  /** Where the H5 build is served; fallback QR images encode `<H5_BASE_URL>/#/<landing page>?scene=...`. */
-  H5_BASE_URL: z.url().default('http://127.0.0.1:3000/h5'),
+  /**
+   * Where the H5 build is served; fallback QR images and invite links encode
+   * `<H5_BASE_URL>/#/<landing page>?scene=...`. Unset: the address the server listens on (lib/public-links.ts).
+   */
+  H5_BASE_URL: z.url().optional(),
   SEED_DEMO_DATA: booleanFlag.default(true),
   /** The mini-program's H5 build, served at /h5 when the folder exists. */
   H5_DIST_DIR: z.string().min(1).default(path.join(REPOSITORY_ROOT, 'miniprogram', 'dist', 'h5')),

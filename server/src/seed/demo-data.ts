@@ -81,6 +81,8 @@ export async function seedDemoData(now = new Date()): Promise<DemoSeedResult> {
     const store = await StoreModel.create({
       cityId: city._id, name: spec.name, address: spec.address, location: spec.location, openingHours: spec.hours,
       delivery: { radiusKm: 3, feeCents: 500, freeAboveCents: 3900, minOrderCents: 1500 }, serviceRadiusKm: 3, contactPhone: `021-6488${1000 + index}`,
+      // A placeholder group link: a store manager sets the real group's QR content with PATCH /stores/:id.
+      groupQr: { name: `${spec.name.split('·')[1]}邻里群`, qrContent: `https://weixin.qq.com/g/demo-${spec.key}` },
     });
     const manager = await StaffModel.create({ name: `${spec.name.split('·')[1]}店长`, role: 'store_manager', storeId: store._id, cityId: city._id, openid: DEMO_LOGINS.managers[index] });
     const advisors = await StaffModel.insertMany(

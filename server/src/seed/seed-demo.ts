@@ -2,6 +2,7 @@ import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { addDays } from '@o2o/shared/rules/metrics';
 import { seedDemoOrders } from '../components/orders/orders.seed';
 import { seedDemoInterest } from '../components/interest';
+import { seedDemoPromotions } from '../components/campaigns/promotions.seed';
 import { seedLabelCatalogue } from '../components/labels';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
@@ -31,6 +32,8 @@ export async function seedDemo(options: { services?: Services; orderMonths?: num
     // The interest label and the rule labels over the seeded history, so audiences and "猜你喜欢" have data at once.
     await seedDemoInterest(options.services, now);
     await options.services.labels.recomputeAll(now);
+    // Promotions snapshot their audience from the interest label, so they come last.
+    await seedDemoPromotions(options.services.campaigns.promotions, now);
   }
   return { created };
 }

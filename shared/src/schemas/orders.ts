@@ -90,6 +90,14 @@ export const orderSchema = z.object({
 });
 export type Order = z.infer<typeof orderSchema>;
 
+/** An order as its resident sees it: with the points it earned (0 once a refund took them back). */
+export const myOrderSchema = orderSchema.extend({
+  pointsEarned: z.number().int(),
+  /** e.g. +35 积分 / 积分已扣回 / 不计积分 */
+  pointsText: z.string(),
+});
+export type MyOrder = z.infer<typeof myOrderSchema>;
+
 export const myOrdersQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });

@@ -25,6 +25,13 @@ export const deliverySchema = z.object({
   minOrderCents: z.number().int().min(0),
 });
 
+/** The store's community group residents join: its name and the content of its WeChat group QR code. */
+export const storeGroupQrSchema = z.object({
+  name: z.string().trim().min(1, '请填写群名称').max(40),
+  /** What the group's QR code encodes (WeChat's group invite link, https://weixin.qq.com/g/...). */
+  qrContent: z.url({ message: '请填写群二维码的链接' }).max(500),
+});
+
 export const storeInputSchema = z.object({
   cityId: objectIdSchema,
   name: z.string().min(1).max(60),
@@ -34,10 +41,13 @@ export const storeInputSchema = z.object({
   delivery: deliverySchema,
   serviceRadiusKm: z.number().positive().max(20).default(3),
   contactPhone: z.string().regex(/^[0-9+\-() ]{5,20}$/),
+  /** The configured group QR (until live group codes rotate between groups); null removes it. */
+  groupQr: storeGroupQrSchema.nullable().optional(),
 });
 export const storeSchema = storeInputSchema.extend({
   id: objectIdSchema,
   serviceRadiusKm: z.number(),
+  groupQr: storeGroupQrSchema.nullable(),
   /** Derived: whether the store is open now (China time) and a Chinese summary of its hours. */
   openNow: z.boolean(),
   hoursText: z.string(),

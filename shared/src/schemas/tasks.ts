@@ -25,10 +25,11 @@ export const taskEventTypeSchema = z.enum(TASK_EVENT_TYPES);
 export type TaskEventType = z.infer<typeof taskEventTypeSchema>;
 
 /**
- * The only events the mini-program may report itself. Everything else (orders, invites, group
- * activity, sign-up) is witnessed by the server or the bot and reported by them.
+ * The only events the mini-program may report itself (opening the offers page). Everything else
+ * (orders, invites, group activity, sign-up, a filled profile, the daily check-in) is witnessed by
+ * the server or the bot and recorded by them.
  */
-export const CLIENT_REPORTABLE_EVENT_TYPES: readonly TaskEventType[] = ['activity_viewed', 'profile_completed'];
+export const CLIENT_REPORTABLE_EVENT_TYPES: readonly TaskEventType[] = ['activity_viewed'];
 
 export const TASK_EVENT_SOURCES = ['server', 'miniprogram', 'bot'] as const;
 export const taskEventSourceSchema = z.enum(TASK_EVENT_SOURCES);

@@ -1,127 +1,175 @@
-import { Button, Text, View } from '@tarojs/components';
+import { Text, View } from '@tarojs/components';
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro';
 import { useRef, useState } from 'react';
+import { Btn } from '../../components/button';
+import { COLORS, Icon, type IconName } from '../../components/icon';
 import { ProgressBar } from '../../components/progress-bar';
-import { StateView, errorText } from '../../components/state-view';
+import { ErrorState, LoadingState, StateView } from '../../components/state-view';
 import { ROUTES } from '../../constants/routes';
 import { useRequest } from '../../hooks/use-request';
-import { api, type MyInterests, type MySubscriptions, type MyTasks, type PointBalance, type Store } from '../../services/api';
-import { formatDate, yuan } from '../../services/format';
+import { useResidentPage } from '../../hooks/use-resident-page';
+import { api, type MyCheckin, type MyInterests, type MySubscriptions, type MyTasks, type PointBalance } from '../../services/api';
+import { errorText } from '../../services/errors';
+import { formatDate, greeting, weekdayText, yuan } from '../../services/format';
 import { go, toast } from '../../services/navigation';
 import { isH5 } from '../../services/platform';
-import { isStaffSession } from '../../services/session';
-import { groupTasks, nextTask, type TaskView } from '../../services/task-display';
+import { groupTasks, type TaskView } from '../../services/task-display';
 
 function PointsCard({ points }: { points: PointBalance }) {
   return (
     <View className='card' data-testid='points-card' onClick={() => go(ROUTES.points)}>
       <View className='row'>
-        <View>
-          <Text className='muted'>我的积分</Text>
-          <View>
-            <Text className='big-number' data-testid='points-available'>{points.available}</Text>
-          </View>
+        <View className='grow'>
+          <Text className='muted block'>可用积分</Text>
+          <Text className='big-number block' data-testid='points-available'>
+            {points.available}
+          </Text>
         </View>
-        <Text className='muted'>积分明细 ›</Text>
+        <View className='card-extra'>
+          <Text>积分明细</Text>
+          <Icon name='chevron' color='#c9cdd4' size={32} />
+        </View>
       </View>
-      {points.pending > 0 ? <Text className='muted'>{`待到账 ${points.pending} 积分  `}</Text> : null}
+      {points.pending > 0 ? <Text className='muted block'>{`待到账 ${points.pending} 积分（邻居完成首单后到账）`}</Text> : null}
       {points.expiringSoonTotal > 0 ? (
-        <Text className='warn' data-testid='points-expiring'>
-          {`${points.expiringSoonTotal} 积分即将过期（最早 ${formatDate(points.expiringSoon[0]?.expiresAt)}），快去兑换吧`}
-        </Text>
+        <View className='notice' data-testid='points-expiring'>
+          <Icon name='clock' color={COLORS.warn} size={32} />
+          <Text className='notice-text'>{`${points.expiringSoonTotal} 积分将于 ${formatDate(points.expiringSoon[0]?.expiresAt)} 起陆续过期，快去兑换吧`}</Text>
+        </View>
       ) : null}
     </View>
   );
 }
 
-function TaskRow({ view, busy, onDo }: { view: TaskView; busy: boolean; onDo: (view: TaskView) => void }) {
-  return (
-    <View className='choice' data-testid='task' data-state={view.task.state}>
-      <View className='row'>
-        <View style={{ flex: 1 }}>
-          <Text>{view.title}</Text>
-          {view.rewardText ? <Text className='tag'>{view.rewardText}</Text> : null}
-          {view.deadlineText ? <Text className='tag tag-grey'>{view.deadlineText}</Text> : null}
-        </View>
-        {view.action.kind === 'do_here' ? (
-          <Button className='btn btn-small' data-testid='task-do' disabled={busy} onClick={() => onDo(view)}>
-            {view.action.label}
-          </Button>
-        ) : (
-          <Text className='muted'>{view.action.kind === 'done' ? view.action.label : view.progressText}</Text>
-        )}
-      </View>
-      {view.description ? <Text className='muted'>{view.description}</Text> : null}
-      {view.action.kind !== 'done' ? <ProgressBar percent={view.percent} /> : null}
-      {view.action.kind === 'hint' ? <Text className='muted'>{`下一步：${view.action.label}`}</Text> : null}
-    </View>
-  );
-}
-
-function TasksCard({ tasks, onDone }: { tasks: MyTasks; onDone: () => void }) {
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const groups = groupTasks(tasks);
-  const next = nextTask(groups);
-  const doTask = async (view: TaskView) => {
-    if (view.action.kind !== 'do_here') return;
-    setBusyId(view.id);
+function CheckinCard({ checkin, onCheckedIn }: { checkin: MyCheckin; onCheckedIn: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const checkIn = async () => {
+    setBusy(true);
     try {
-      await api.reportTaskEvent(view.action.eventType, `task:${view.id}:${view.task.periodKey}`);
-      toast(view.rewardText ? `任务完成 ${view.rewardText}` : '任务完成', 'none');
-      onDone();
+      const outcome = await api.checkIn();
+      toast(outcome.pointsEarned > 0 ? `签到成功 +${outcome.pointsEarned} 积分` : outcome.status === 'checked_in' ? '签到成功' : '今天已经签到过了');
+      onCheckedIn();
     } catch (error) {
       toast(errorText(error));
     } finally {
-      setBusyId(null);
+      setBusy(false);
     }
   };
-  if (groups.length === 0) return <View className='card state'>暂无任务</View>;
+  const done = checkin.checkedInToday;
   return (
-    <View data-testid='tasks'>
-      {next ? (
-        <View className='card'>
-          <Text className='muted'>下一步</Text>
-          <Text className='card-title'>{`${next.title}：${next.action.kind === 'hint' ? next.action.label : next.action.label}`}</Text>
-        </View>
-      ) : null}
-      {groups.map((group) => (
-        <View className='card' key={group.kind} data-testid={`task-group-${group.kind}`}>
-          <View className='row'>
-            <Text className='card-title'>{group.title}</Text>
-            <Text className='muted'>{`${group.completed}/${group.tasks.length} 已完成`}</Text>
+    <View className='card' data-testid='checkin-card'>
+      <View className='row'>
+        <View className='row-start grow'>
+          <View className='icon-badge icon-badge-green'>
+            <Icon name='calendar' size={48} />
           </View>
-          {group.tasks.map((view) => (
-            <TaskRow key={view.id} view={view} busy={busyId === view.id} onDo={(task) => void doTask(task)} />
-          ))}
+          <View className='gap-16 grow'>
+            <Text className='text-title block'>每日签到</Text>
+            <Text className='muted block' data-testid='checkin-streak'>
+              {checkin.streak > 0 ? `已连续签到 ${checkin.streak} 天` : '今天还没签到'}
+            </Text>
+          </View>
+        </View>
+        <Btn small disabled={done || busy} onClick={() => void checkIn()} testId='checkin-button'>
+          {done ? '今日已签到' : busy ? '签到中…' : checkin.rewardPoints > 0 ? `签到 +${checkin.rewardPoints}` : '签到'}
+        </Btn>
+      </View>
+      <View className='week'>
+        {checkin.week.map((entry) => (
+          <View className='week-day' key={entry.day}>
+            <View className={`week-dot ${entry.checkedIn ? 'week-dot-on' : ''}`}>
+              {entry.checkedIn ? <Icon name='check' color={COLORS.white} size={32} /> : <Text>{entry.day.slice(8)}</Text>}
+            </View>
+            <Text className='week-label'>{entry.day === checkin.today ? '今天' : weekdayText(entry.day)}</Text>
+          </View>
+        ))}
+      </View>
+      {checkin.todayVia === 'group' ? <Text className='caption block mt-8'>今天已在门店社群签到，与小程序签到是同一次</Text> : null}
+    </View>
+  );
+}
+
+const ENTRIES: { icon: IconName; text: string; url: string; badge: string; testId: string }[] = [
+  { icon: 'gift', text: '积分兑换', url: ROUTES.rewards, badge: 'icon-badge-orange', testId: 'nav-rewards' },
+  { icon: 'ticket', text: '我的券', url: ROUTES.coupons, badge: 'icon-badge-red', testId: 'nav-coupons' },
+  { icon: 'invite', text: '邀请邻居', url: ROUTES.invite, badge: 'icon-badge-green', testId: 'nav-invite' },
+  { icon: 'tag', text: '今日特惠', url: ROUTES.offers, badge: 'icon-badge-blue', testId: 'nav-offers' },
+];
+const ENTRY_COLORS: Record<string, string> = { 'icon-badge-orange': COLORS.warn, 'icon-badge-red': COLORS.price, 'icon-badge-green': COLORS.brand, 'icon-badge-blue': '#3370ff' };
+
+function QuickEntries() {
+  return (
+    <View className='card grid card-grid'>
+      {ENTRIES.map((entry) => (
+        <View className='grid-item' key={entry.url} onClick={() => go(entry.url)} data-testid={entry.testId}>
+          <View className={`icon-badge ${entry.badge}`}>
+            <Icon name={entry.icon} color={ENTRY_COLORS[entry.badge]} size={48} />
+          </View>
+          <Text className='grid-item-text'>{entry.text}</Text>
         </View>
       ))}
     </View>
   );
 }
 
-function StoreCard({ store }: { store: Store }) {
-  const { delivery } = store;
+function TaskRow({ view, busy, onCheckin }: { view: TaskView; busy: boolean; onCheckin: () => void }) {
+  const { action } = view;
+  const act = () => {
+    if (action.kind === 'go') go(action.url);
+    else if (action.kind === 'checkin') onCheckin();
+  };
+  const actionable = action.kind === 'go' || action.kind === 'checkin';
   return (
-    <View className='card' data-testid='store-card'>
-      <View className='row'>
-        <Text className='card-title'>{store.name}</Text>
-        <Text className={store.openNow ? 'tag' : 'tag tag-grey'}>{store.openNow ? '营业中' : '休息中'}</Text>
+    <View className='list-row' data-testid='task' data-state={view.task.state} data-event={view.task.eventType} onClick={actionable ? act : undefined}>
+      <View className='grow'>
+        <View className='row-start wrap'>
+          <Text className='text-body weight-500'>
+            {view.title}
+          </Text>
+          {view.rewardText ? <Text className='tag tag-warn'>{view.rewardText}</Text> : null}
+          {view.deadlineText ? <Text className='tag tag-grey'>{view.deadlineText}</Text> : null}
+        </View>
+        {view.description ? <Text className='muted block mt-8'>{view.description}</Text> : null}
+        {action.kind !== 'done' && view.task.target > 1 ? (
+          <View className='row-start'>
+            <View className='grow'>
+              <ProgressBar percent={view.percent} />
+            </View>
+            <Text className='caption gap-16'>{view.progressText}</Text>
+          </View>
+        ) : null}
+        {action.kind === 'hint' ? <Text className='caption block mt-8'>{`下一步：${action.label}`}</Text> : null}
       </View>
-      <Text className='muted'>{`营业时间：${store.hoursText}`}</Text>
-      <View>
-        <Text className='muted'>
-          {`配送：${delivery.radiusKm} 公里内，起送 ${yuan(delivery.minOrderCents)}，配送费 ${yuan(delivery.feeCents)}${delivery.freeAboveCents !== null ? `，满 ${yuan(delivery.freeAboveCents)} 免配送费` : ''}`}
-        </Text>
+      <View className='gap-16 shrink-0 pt-4'>
+        {actionable ? (
+          <Btn small variant='plain' disabled={busy} testId='task-do' onClick={act}>
+            {action.label}
+          </Btn>
+        ) : action.kind === 'done' ? (
+          <Text className='stamp'>{action.label}</Text>
+        ) : null}
       </View>
-      <View>
-        <Text className='muted'>{`地址：${store.address}`}</Text>
-      </View>
-      <View className='row'>
-        <Text className='muted'>加入门店社群，特惠和配送通知第一时间收到</Text>
-        <Button className='btn btn-small btn-plain' onClick={() => void Taro.makePhoneCall({ phoneNumber: store.contactPhone }).catch(() => undefined)}>
-          联系门店
-        </Button>
-      </View>
+    </View>
+  );
+}
+
+function TasksCards({ tasks, checkingIn, onCheckin }: { tasks: MyTasks; checkingIn: boolean; onCheckin: () => void }) {
+  const groups = groupTasks(tasks);
+  if (groups.length === 0) return null;
+  return (
+    <View data-testid='tasks'>
+      {groups.map((group) => (
+        <View className='card' key={group.kind} data-testid={`task-group-${group.kind}`}>
+          <View className='card-header'>
+            <Text className='card-title'>{group.title}</Text>
+            <Text className='card-extra'>{`已完成 ${group.completed}/${group.tasks.length}`}</Text>
+          </View>
+          {group.kind === 'newbie' ? <ProgressBar percent={(group.completed / Math.max(1, group.tasks.length)) * 100} /> : null}
+          {group.tasks.map((view) => (
+            <TaskRow key={view.id} view={view} busy={checkingIn} onCheckin={onCheckin} />
+          ))}
+        </View>
+      ))}
     </View>
   );
 }
@@ -130,11 +178,21 @@ function InterestsCard({ interests }: { interests: MyInterests }) {
   if (interests.products.length === 0) return null;
   return (
     <View className='card' data-testid='interests'>
-      <Text className='card-title'>{interests.title}</Text>
+      <View className='card-header'>
+        <Text className='card-title'>{interests.title}</Text>
+        <View className='card-extra' onClick={() => go(ROUTES.offers)}>
+          <Text>今日特惠</Text>
+          <Icon name='chevron' color='#c9cdd4' size={32} />
+        </View>
+      </View>
       {interests.products.slice(0, 6).map((product) => (
-        <View className='row' key={product.productId} data-testid='interest-product'>
-          <Text>{product.name}</Text>
-          <Text className='muted'>{`${product.category} · ${yuan(product.priceCents)}`}</Text>
+        <View className='list-row' key={product.productId} data-testid='interest-product'>
+          <Icon name='box' color={COLORS.muted} size={40} />
+          <View className='grow gap-16'>
+            <Text className='text-body block ellipsis'>{product.name}</Text>
+            <Text className='caption block'>{product.category}</Text>
+          </View>
+          <Text className='price gap-16'>{yuan(product.priceCents)}</Text>
         </View>
       ))}
     </View>
@@ -157,7 +215,7 @@ function SubscriptionsCard({ subscriptions, onChange }: { subscriptions: MySubsc
         await api.reportSubscription(id, result, `${requestId}-${ids.indexOf(id)}`);
         if (result === 'accept') accepted += 1;
       }
-      toast(accepted > 0 ? `已订阅 ${accepted} 类提醒` : '未订阅提醒', 'none');
+      toast(accepted > 0 ? `已订阅 ${accepted} 类提醒` : '未订阅提醒');
       onChange();
     } catch (error) {
       toast(errorText(error));
@@ -167,84 +225,92 @@ function SubscriptionsCard({ subscriptions, onChange }: { subscriptions: MySubsc
   };
   return (
     <View className='card' data-testid='subscriptions'>
-      <Text className='card-title'>消息提醒</Text>
+      <View className='card-header'>
+        <Text className='card-title'>消息提醒</Text>
+        <Icon name='bell' color={COLORS.muted} size={40} />
+      </View>
       {subscriptions.map((entry) => (
-        <View className='row' key={entry.template.id} data-testid='subscription'>
-          <Text>{entry.template.title}</Text>
-          <Text className='muted'>{entry.unusedGrants > 0 ? `还可接收 ${entry.unusedGrants} 条` : '未订阅'}</Text>
+        <View className='row row-64' key={entry.template.id} data-testid='subscription'>
+          <Text className='text-body grow'>{entry.template.title}</Text>
+          <Text className='muted gap-16'>{entry.unusedGrants > 0 ? `还可接收 ${entry.unusedGrants} 条` : '未订阅'}</Text>
         </View>
       ))}
       {isH5 ? (
-        <Text className='muted'>请在微信小程序中订阅提醒</Text>
+        <Text className='caption block mt-8'>请在微信小程序中订阅提醒</Text>
       ) : (
-        <Button className='btn btn-small' disabled={busy} onClick={() => void subscribe()}>
-          订阅提醒
-        </Button>
+        <View className='mt-16'>
+          <Btn small disabled={busy} onClick={() => void subscribe()}>
+            订阅提醒
+          </Btn>
+        </View>
       )}
     </View>
   );
 }
 
 export default function Home() {
-  const points = useRequest(() => api.points());
-  const tasks = useRequest(() => api.tasks());
-  const store = useRequest(async () => {
-    const me = await api.me();
-    return me.storeId ? api.store(me.storeId) : null;
-  });
-  const interests = useRequest(() => api.myInterests());
-  const subscriptions = useRequest(() => api.mySubscriptions());
+  const allowed = useResidentPage();
+  const me = useRequest(() => api.me(), [], allowed);
+  const points = useRequest(() => api.points(), [], allowed);
+  const tasks = useRequest(() => api.tasks(), [], allowed);
+  const checkin = useRequest(() => api.checkin(), [], allowed);
+  const storeId = me.data?.storeId ?? null;
+  const store = useRequest(() => (storeId ? api.store(storeId) : Promise.resolve(null)), [storeId], allowed && me.data !== null);
+  const interests = useRequest(() => api.myInterests(), [], allowed);
+  const subscriptions = useRequest(() => api.mySubscriptions(), [], allowed);
+  const [checkingIn, setCheckingIn] = useState(false);
   const firstShow = useRef(true);
 
-  const reloadAll = async () => {
-    await Promise.all([points.reload(), tasks.reload(), store.reload()]);
-  };
+  const refreshProgress = () => Promise.all([points.reload(), tasks.reload(), checkin.reload()]);
   useDidShow(() => {
     if (firstShow.current) {
       firstShow.current = false;
       return;
     }
-    void points.reload();
-    void tasks.reload();
+    if (allowed) void refreshProgress();
   });
   usePullDownRefresh(() => {
-    void reloadAll().finally(() => Taro.stopPullDownRefresh());
+    void Promise.all([refreshProgress(), me.reload(), store.reload(), interests.reload()]).finally(() => Taro.stopPullDownRefresh());
   });
 
+  const checkInFromTask = async () => {
+    setCheckingIn(true);
+    try {
+      const outcome = await api.checkIn();
+      toast(outcome.pointsEarned > 0 ? `签到成功 +${outcome.pointsEarned} 积分` : '今天已经签到过了');
+      await refreshProgress();
+    } catch (error) {
+      toast(errorText(error));
+    } finally {
+      setCheckingIn(false);
+    }
+  };
+
+  if (!allowed) return <View className='page'><LoadingState /></View>;
+  const nickname = me.data?.nickname;
   return (
-    <View className='page' data-testid='page-home'>
-      <StateView loading={points.loading} error={points.error} data={points.data} onRetry={() => void points.reload()}>
-        {(data) => <PointsCard points={data} />}
-      </StateView>
-
-      <View className='card grid'>
-        <View className='grid-item' onClick={() => go(ROUTES.rewards)} data-testid='nav-rewards'>
-          <Text>🎁 积分兑换</Text>
+    <View className='page-flush' data-testid='page-home'>
+      <View className='hero'>
+        <Text className='hero-title'>{`${greeting()}${nickname ? `，${nickname}` : ''}`}</Text>
+        <View className='hero-chip' onClick={() => go(ROUTES.store)} data-testid='home-store'>
+          <Icon name='store' color={COLORS.white} size={32} />
+          <Text className='gap-8'>{store.data ? `${store.data.name} · ${store.data.openNow ? '营业中' : '休息中'}` : '选择我的门店'}</Text>
+          <Icon name='chevron' color={COLORS.white} size={32} />
         </View>
-        <View className='grid-item' onClick={() => go(ROUTES.coupons)} data-testid='nav-coupons'>
-          <Text>🎫 我的券</Text>
-        </View>
-        <View className='grid-item' onClick={() => go(ROUTES.invite)} data-testid='nav-invite'>
-          <Text>👋 邀请邻居</Text>
-        </View>
-        {isStaffSession() ? (
-          <View className='grid-item' onClick={() => go(ROUTES.staffCodes)}>
-            <Text>员工工作台</Text>
-          </View>
-        ) : null}
       </View>
-
-      <StateView loading={tasks.loading} error={tasks.error} data={tasks.data} onRetry={() => void tasks.reload()}>
-        {(data) => <TasksCard tasks={data} onDone={() => void Promise.all([tasks.reload(), points.reload()])} />}
-      </StateView>
-
-      {interests.data ? <InterestsCard interests={interests.data} /> : null}
-
-      {subscriptions.data ? <SubscriptionsCard subscriptions={subscriptions.data} onChange={() => void subscriptions.reload()} /> : null}
-
-      <StateView loading={store.loading} error={store.error} data={store.data === undefined ? null : store.data} onRetry={() => void store.reload()}>
-        {(data) => (data ? <StoreCard store={data} /> : <View className='card muted'>还没有所属门店</View>)}
-      </StateView>
+      <View className='overlap'>
+        <StateView loading={points.loading} error={points.error} data={points.data} onRetry={() => void points.reload()} skeletonRows={1}>
+          {(data) => <PointsCard points={data} />}
+        </StateView>
+        {checkin.error ? <ErrorState error={checkin.error} onRetry={() => void checkin.reload()} /> : null}
+        {checkin.data ? <CheckinCard checkin={checkin.data} onCheckedIn={() => void refreshProgress()} /> : null}
+        <QuickEntries />
+        <StateView loading={tasks.loading} error={tasks.error} data={tasks.data} onRetry={() => void tasks.reload()}>
+          {(data) => <TasksCards tasks={data} checkingIn={checkingIn} onCheckin={() => void checkInFromTask()} />}
+        </StateView>
+        {interests.data ? <InterestsCard interests={interests.data} /> : null}
+        {subscriptions.data ? <SubscriptionsCard subscriptions={subscriptions.data} onChange={() => void subscriptions.reload()} /> : null}
+      </View>
     </View>
   );
 }

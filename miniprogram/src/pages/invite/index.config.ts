@@ -1,1 +1,1 @@
-export default definePageConfig({ navigationBarTitleText: '邀请邻居' });
+export default definePageConfig({ navigationBarTitleText: '邀请邻居', enablePullDownRefresh: true, enableShareAppMessage: true });

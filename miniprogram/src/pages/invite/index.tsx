@@ -1,75 +1,163 @@
-import { Button, Text, View } from '@tarojs/components';
-import Taro, { useShareAppMessage } from '@tarojs/taro';
-import { StateView } from '../../components/state-view';
-import { ROUTES } from '../../constants/routes';
+import { Image, Text, View } from '@tarojs/components';
+import Taro, { usePullDownRefresh, useShareAppMessage } from '@tarojs/taro';
+import { useEffect, useState } from 'react';
+import type { InviteStage } from '@o2o/shared/schemas/invites';
+import { Btn } from '../../components/button';
+import { COLORS, Icon } from '../../components/icon';
+import { ErrorState, LoadingState, StateView } from '../../components/state-view';
 import { useRequest } from '../../hooks/use-request';
+import { useResidentPage } from '../../hooks/use-resident-page';
 import { api, type MyInvites } from '../../services/api';
+import { errorText } from '../../services/errors';
 import { formatDate } from '../../services/format';
-import { isH5 } from '../../services/platform';
 import { toast } from '../../services/navigation';
+import { isH5 } from '../../services/platform';
+import { renderPoster, savePoster } from '../../services/poster-image';
+import { qrMatrix } from '../../services/qr';
 
-const REWARD_STATE_TEXT: Record<MyInvites['invited'][number]['rewardState'], string> = {
-  pending: '待达成',
-  held_for_review: '审核中',
-  available: '已到账',
-  lapsed: '已失效',
-  cancelled: '已取消',
-};
+const STAGE_TAG: Record<InviteStage, string> = { registered: 'tag tag-warn', first_order: 'tag', rewarded: 'tag tag-solid', lapsed: 'tag tag-grey' };
+const STAGES: InviteStage[] = ['registered', 'first_order', 'rewarded', 'lapsed'];
+const STAGE_SHORT: Record<InviteStage, string> = { registered: '已注册', first_order: '已下首单', rewarded: '奖励已到账', lapsed: '已失效' };
 
-export default function Invite() {
-  const invites = useRequest(() => api.invites());
+function Poster({ invite }: { invite: MyInvites }) {
+  const [source, setSource] = useState<string | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    let alive = true;
+    renderPoster({
+      storeName: invite.store?.name ?? '邻里鲜生',
+      inviterName: invite.inviterName,
+      inviteeRewardText: invite.inviteeRewardText,
+      inviterRewardPoints: invite.rewardPoints,
+      inviteCode: invite.inviteCode,
+      qr: qrMatrix(invite.h5Url),
+    }).then(
+      (src) => alive && setSource(src),
+      (error: unknown) => alive && setFailure(error),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [invite]);
 
-  useShareAppMessage(() => ({
-    title: invites.data?.shareTitle ?? '邻居邀你一起逛邻里鲜生',
-    path: invites.data ? `${ROUTES.landing}?scene=${encodeURIComponent(invites.data.scene)}` : ROUTES.landing,
-  }));
-
-  const copyLink = (data: MyInvites) => {
-    void Taro.setClipboardData({ data: isH5 ? data.h5Url : data.inviteCode }).then(() => toast('已复制'));
+  const save = async () => {
+    if (!source) return;
+    setSaving(true);
+    try {
+      toast((await savePoster(source)) === 'saved' ? '海报已保存到相册' : '海报已下载');
+    } catch (error) {
+      toast(errorText(error));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const copyLink = () => {
+    void Taro.setClipboardData({ data: isH5 ? invite.h5Url : invite.inviteCode }).then(() => toast(isH5 ? '邀请链接已复制' : '邀请码已复制'));
   };
 
   return (
+    <View className='card center' data-testid='invite-poster'>
+      {failure ? <ErrorState error={failure} /> : null}
+      {!failure && !source ? <LoadingState rows={3} /> : null}
+      {source ? <Image className='poster' src={source} mode='scaleToFill' showMenuByLongpress data-testid='invite-poster-image' /> : null}
+      <View className='btn-row mt-24'>
+        {isH5 ? null : (
+          <Btn small openType='share' testId='invite-share'>
+            分享给邻居
+          </Btn>
+        )}
+        <Btn small variant={isH5 ? 'primary' : 'plain'} disabled={!source || saving} onClick={() => void save()} testId='invite-save'>
+          {isH5 ? '下载海报' : '保存到相册'}
+        </Btn>
+        <Btn small variant='plain' onClick={copyLink} testId='invite-copy'>
+          {isH5 ? '复制链接' : '复制邀请码'}
+        </Btn>
+      </View>
+    </View>
+  );
+}
+
+function Rules({ invite }: { invite: MyInvites }) {
+  return (
+    <View className='card' data-testid='invite-rules'>
+      <Text className='card-title'>邀请规则</Text>
+      <View className='list-row'>
+        <Icon name='invite' size={40} />
+        <Text className='text-body gap-16 grow'>{`邻居扫你的海报或打开你分享的链接注册，${invite.qualifyDays} 天内完成首单，你得 ${invite.rewardPoints} 积分`}</Text>
+      </View>
+      <View className='list-row'>
+        <Icon name='gift' color={COLORS.warn} size={40} />
+        <Text className='text-body gap-16 grow'>{`邻居得：${invite.inviteeRewardText}`}</Text>
+      </View>
+      <View className='list-row'>
+        <Icon name='key' color={COLORS.muted} size={40} />
+        <View className='gap-16 grow'>
+          <Text className='muted block'>我的邀请码</Text>
+          <Text className='code-text' data-testid='invite-code'>
+            {invite.inviteCode}
+          </Text>
+        </View>
+      </View>
+    </View>
+  );
+}
+
+function Invitees({ invite }: { invite: MyInvites }) {
+  const count = (stage: InviteStage) => invite.invited.filter((entry) => entry.stage === stage).length;
+  return (
+    <View className='card' data-testid='invitees'>
+      <View className='card-header'>
+        <Text className='card-title'>{`我邀请的邻居（${invite.invited.length}）`}</Text>
+      </View>
+      <View className='stats'>
+        {STAGES.map((stage) => (
+          <View className='stat' key={stage}>
+            <Text className='stat-number'>{count(stage)}</Text>
+            <Text className='stat-label'>{STAGE_SHORT[stage]}</Text>
+          </View>
+        ))}
+      </View>
+      {invite.invited.length === 0 ? <Text className='muted block mt-16'>还没有邻居通过你的邀请注册，把海报分享到小区群试试吧</Text> : null}
+      {invite.invited.map((invitee) => (
+        <View className='list-row' key={invitee.inviteeId} data-testid='invitee' data-stage={invitee.stage}>
+          <View className='avatar avatar-small'>
+            <Text>{[...invitee.displayName][0]}</Text>
+          </View>
+          <View className='grow gap-16'>
+            <Text className='text-body block'>{invitee.displayName}</Text>
+            <Text className='caption block'>
+              {invitee.stage === 'registered' ? `${formatDate(invitee.qualifyBy)}前完成首单，你得 ${invitee.rewardPoints} 积分` : `${formatDate(invitee.registeredAt)}注册`}
+            </Text>
+          </View>
+          <Text className={STAGE_TAG[invitee.stage]}>{invitee.stage === 'rewarded' ? `${invitee.stageText} +${invitee.rewardPoints}` : invitee.stageText}</Text>
+        </View>
+      ))}
+    </View>
+  );
+}
+
+export default function Invite() {
+  const allowed = useResidentPage();
+  const invites = useRequest(() => api.invites(), [], allowed);
+
+  useShareAppMessage(() => ({
+    title: invites.data ? `${invites.data.inviterName}邀你一起逛${invites.data.store?.name ?? '邻里鲜生'}，新人注册领积分` : '邻居邀你一起逛邻里鲜生',
+    path: invites.data?.sharePath ?? '/pages/landing/index',
+  }));
+  usePullDownRefresh(() => {
+    void invites.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+
+  if (!allowed) return <View className='page'><LoadingState /></View>;
+  return (
     <View className='page' data-testid='page-invite'>
-      <StateView loading={invites.loading} error={invites.error} data={invites.data} onRetry={() => void invites.reload()}>
+      <StateView loading={invites.loading} error={invites.error} data={invites.data} onRetry={() => void invites.reload()} skeletonRows={4}>
         {(data) => (
           <View>
-            <View className='card' data-testid='invite-poster' style={{ textAlign: 'center', background: 'linear-gradient(#e8f7ee, #fff)' }}>
-              <Text className='card-title'>{data.shareTitle}</Text>
-              <Text className='muted'>{`邻居通过你的邀请注册，${data.qualifyDays} 天内完成首单，你得 ${data.rewardPoints} 积分`}</Text>
-              <View style={{ margin: '24px 0' }}>
-                <Text className='muted'>我的邀请码</Text>
-                <View>
-                  <Text className='code-text' data-testid='invite-code'>{data.inviteCode}</Text>
-                </View>
-              </View>
-              <View className='row' style={{ justifyContent: 'center' }}>
-                {!isH5 ? (
-                  <Button className='btn btn-small' openType='share'>
-                    分享给邻居
-                  </Button>
-                ) : null}
-                <Button className='btn btn-small btn-plain' style={{ marginLeft: '16px' }} onClick={() => copyLink(data)}>
-                  {isH5 ? '复制邀请链接' : '复制邀请码'}
-                </Button>
-              </View>
-            </View>
-            <View className='card'>
-              <Text className='card-title'>{`我邀请的邻居（${data.invited.length}）`}</Text>
-              {data.invited.length === 0 ? <Text className='muted'>还没有邻居通过你的邀请注册，分享给邻居试试吧</Text> : null}
-              {data.invited.map((invitee) => (
-                <View className='row' key={invitee.inviteeId} data-testid='invitee'>
-                  <View>
-                    <Text>{invitee.displayName}</Text>
-                    <View>
-                      <Text className='muted'>{`${formatDate(invitee.registeredAt)}注册 · ${formatDate(invitee.qualifyBy)}前首单有效`}</Text>
-                    </View>
-                  </View>
-                  <Text className={invitee.rewardState === 'available' ? 'tag' : 'tag tag-grey'}>
-                    {`${REWARD_STATE_TEXT[invitee.rewardState]} ${invitee.rewardPoints}分`}
-                  </Text>
-                </View>
-              ))}
-            </View>
+            <Poster invite={data} />
+            <Rules invite={data} />
+            <Invitees invite={data} />
           </View>
         )}
       </StateView>

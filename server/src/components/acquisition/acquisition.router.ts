@@ -46,8 +46,8 @@ function touchView(touch: TouchRecord) {
 }
 
 export function acquisitionRouter(services: Services): ApiRouter {
-  const { guards, acquisition, sessions, config, signer, wechat, tasks } = services;
-  const codes = new QrCodeService(config, signer, wechat);
+  const { guards, acquisition, sessions, config, signer, wechat, tasks, links } = services;
+  const codes = new QrCodeService(config, signer, wechat, links);
   const tags = ['acquisition'];
   const managers = guards.staff('store_manager', 'city_ops', 'admin');
   return new ApiRouter()

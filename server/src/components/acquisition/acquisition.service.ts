@@ -23,6 +23,8 @@ export interface ScanResolution {
   message: string;
   code: QrCodeRecord | null;
   inviterResidentId: Types.ObjectId | null;
+  /** An invite carries the inviter's store: the invitee is credited to it and picks among its communities. */
+  inviterStoreId?: Types.ObjectId | null;
 }
 
 const credits = (resolution: ScanResolution): boolean => resolution.status === 'attributable' || resolution.status === 'invite';
@@ -36,16 +38,17 @@ export class AcquisitionService {
   /** What a scene is worth: a scan of a disabled or expired code still lets the resident in, but credits nobody. */
   async resolveScene(scene: string, now: Date): Promise<ScanResolution> {
     const verified = this.signer.verify(scene);
-    const result = (status: ScanStatus, code: QrCodeRecord | null = null, inviter: Types.ObjectId | null = null): ScanResolution => ({
+    const result = (status: ScanStatus, code: QrCodeRecord | null = null, inviter: Types.ObjectId | null = null, inviterStoreId: Types.ObjectId | null = null): ScanResolution => ({
       status,
       message: SCAN_MESSAGES[status],
       code,
       inviterResidentId: inviter,
+      inviterStoreId,
     });
     if (!verified) return result(parseScene(scene)?.kind === 'invite' ? 'invalid_invite' : 'forged');
     if (verified.kind === 'invite') {
-      const inviter = await ResidentModel.findOne({ inviteCode: verified.id }, { _id: 1 }).lean();
-      return inviter ? result('invite', null, inviter._id) : result('invalid_invite');
+      const inviter = await ResidentModel.findOne({ inviteCode: verified.id }, { _id: 1, storeId: 1 }).lean();
+      return inviter ? result('invite', null, inviter._id, inviter.storeId ?? null) : result('invalid_invite');
     }
     const code = (await QrCodeModel.findOne({ shortId: verified.id }).lean()) as QrCodeRecord | null;
     if (!code) return result('unknown');
@@ -64,11 +67,12 @@ export class AcquisitionService {
       deviceId: input.deviceId ?? null,
       scene: input.scene.slice(0, 64),
       codeId: resolution.code?._id ?? null,
-      storeId: resolution.code?.storeId ?? null,
+      storeId: resolution.code?.storeId ?? resolution.inviterStoreId ?? null,
       status: resolution.status,
       at: input.now,
     });
-    const store = resolution.code ? await StoreModel.findById(resolution.code.storeId, { name: 1 }).lean() : null;
+    const storeId = resolution.code?.storeId ?? resolution.inviterStoreId ?? null;
+    const store = storeId ? await StoreModel.findById(storeId, { name: 1 }).lean() : null;
     return {
       touch,
       resolution,
@@ -106,7 +110,7 @@ export class AcquisitionService {
       };
     }
     if (resolution?.status === 'invite' && resolution.inviterResidentId) {
-      return { ...empty, source: 'invite', touchId, inviterResidentId: resolution.inviterResidentId };
+      return { ...empty, source: 'invite', touchId, storeId: resolution.inviterStoreId ?? null, inviterResidentId: resolution.inviterResidentId };
     }
     return { ...empty, source: 'organic' };
   }

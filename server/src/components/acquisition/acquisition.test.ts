@@ -9,6 +9,7 @@ import { QrCodeModel, TouchModel } from './acquisition.model';
 import { SceneSigner } from './scene-signer';
 
 useTestDatabase();
+jest.setTimeout(60_000);
 const app = createTestApp();
 
 let managerCodes: QrCode[];

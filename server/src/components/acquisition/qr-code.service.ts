@@ -5,6 +5,7 @@ import type { QrCode, createCodeSchema, updateCodeSchema } from '@o2o/shared/sch
 import type { Config } from '../../config/config';
 import { AppError } from '../../lib/app-error';
 import { idString, isoString, randomShortId, toObjectId } from '../../lib/ids';
+import type { PublicLinks } from '../../lib/public-links';
 import type { WechatClient } from '../../wechat/wechat-client';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { StaffModel } from '../staff/staff.model';
@@ -17,10 +18,11 @@ export class QrCodeService {
     private readonly config: Config,
     private readonly signer: SceneSigner,
     private readonly wechat: WechatClient | null,
+    private readonly links: PublicLinks,
   ) {}
 
   h5Url(scene: string): string {
-    return `${this.config.H5_BASE_URL.replace(/\/+$/, '')}/#/${this.config.MINIPROGRAM_LANDING_PAGE}?scene=${encodeURIComponent(scene)}`;
+    return this.links.landingUrl(scene);
   }
 
   view(code: QrCodeRecord): QrCode {

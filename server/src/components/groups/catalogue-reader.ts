@@ -1,12 +1,13 @@
 import type { Connection, Types } from 'mongoose';
 
+/** Product tags that mark an offer: the bot's 今日特惠 and the store page's 特价商品. */
+export const OFFER_TAGS = ['特价', '特惠', '今日特惠', '促销', '限时', '秒杀'];
+
 /**
  * Reads the product catalogue and orders for the bot's answers. Those components may be absent or
  * still empty in a deployment, so this reads their collections defensively and degrades to
  * "not available" rather than failing an answer.
  */
-const OFFER_TAGS = ['特价', '特惠', '今日特惠', '促销', '限时', '秒杀'];
-
 export interface CatalogueProduct {
   name: string;
   priceCents: number;

@@ -172,11 +172,15 @@ const activitySchema = new Schema({
 activitySchema.index({ groupId: 1, day: 1 });
 export const GroupActivityModel = model('GroupActivity', activitySchema, 'group_activity');
 
-/** A resident's check-in, keyed `<residentId>:<day>`: once per China-time day, in whichever group. */
+/**
+ * A resident's check-in, keyed `<residentId>:<day>`: once per China-time day, in whichever group or
+ * in the mini-program (`groupId` null, `via: 'app'`; see components/checkins).
+ */
 const checkinSchema = new Schema({
   _id: { type: String },
   residentId: { type: Schema.Types.ObjectId, required: true },
-  groupId: { type: Schema.Types.ObjectId, required: true },
+  groupId: { type: Schema.Types.ObjectId, default: null },
+  via: { type: String, enum: ['group', 'app'], default: 'group' },
   day: { type: String, required: true },
   pointsEarned: { type: Number, default: 0 },
   at: { type: Date, required: true },

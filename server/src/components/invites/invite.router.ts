@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import { fraudDecisionSchema, fraudFlagSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
+import { fraudDecisionSchema, fraudFlagSchema, inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
 import type { Services } from '../../container';
 import { ApiRouter } from '../../lib/api-router';
 import { idString, isoString, toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';
-import { QrCodeService } from '../acquisition/qr-code.service';
+import { InvitePages } from './invite-pages.service';
 import type { FraudFlagRecord } from './invite.model';
 
 function flagView(flag: FraudFlagRecord, heldRewards: number) {
@@ -25,27 +25,20 @@ function flagView(flag: FraudFlagRecord, heldRewards: number) {
 }
 
 export function inviteRouter(services: Services): ApiRouter {
-  const { guards, invites, residents, signer, config, wechat } = services;
-  const codes = new QrCodeService(config, signer, wechat);
+  const { guards, invites, residents, signer, config, links, tasks } = services;
+  const pages = new InvitePages({ signer, links, invites, tasks, settings: { rewardPoints: config.INVITE_REWARD_POINTS, qualifyDays: config.INVITE_QUALIFY_DAYS } });
   const tags = ['invites'];
   const reviewers = guards.staff('city_ops', 'admin');
   return new ApiRouter('/invites')
     .route({
-      method: 'get', path: '/me', summary: 'My invite code and scene for the share card and poster, and the neighbours I invited with each reward state', tags,
+      method: 'get', path: '/me', summary: 'My invite for the poster and share card (code, link, store, rewards), and the neighbours who signed up through it with their stage', tags,
       guards: guards.resident, authenticated: true, response: myInvitesSchema,
-      handler: async ({ req }) => {
-        const resident = await residents.get(residentIdOf(req));
-        const scene = signer.sign('invite', resident.inviteCode);
-        return {
-          inviteCode: resident.inviteCode,
-          scene,
-          h5Url: codes.h5Url(scene),
-          shareTitle: '邻居邀你一起逛邻里鲜生，新人首单立减',
-          rewardPoints: config.INVITE_REWARD_POINTS,
-          qualifyDays: config.INVITE_QUALIFY_DAYS,
-          invited: await invites.myInvites(resident._id),
-        };
-      },
+      handler: async ({ req }) => pages.mine(await residents.get(residentIdOf(req))),
+    })
+    .route({
+      method: 'get', path: '/landing', summary: "An invite link's landing (public): who invites, from which store, and what both get", tags,
+      query: z.object({ scene: z.string().min(1).max(64) }), response: inviteLandingSchema,
+      handler: async ({ query }) => pages.landing(query.scene),
     })
     .route({
       method: 'get', path: '/flags', summary: 'Fraud flags in your scope (city ops, admin)', tags,

@@ -1,9 +1,11 @@
 import type { Types } from 'mongoose';
 import mongoose from 'mongoose';
 import { burstFindings, classifyInvitee, lowQualityFinding, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
+import { INVITE_STAGE_TEXT, inviteStage } from '@o2o/shared/schemas/invites';
 import { AppError } from '../../lib/app-error';
 import type { Logger } from '../../lib/logger';
 import type { StaffPrincipal } from '../auth/auth.guard';
+import { CommunityModel } from '../organisation/organisation.model';
 import { PointEntryModel } from '../points/points.model';
 import type { PointsService } from '../points/points.service';
 import { ResidentModel, type ResidentRecord } from '../residents/resident.model';
@@ -86,16 +88,21 @@ export class InviteService {
     });
   }
 
-  /** Called when a resident is created; only invite arrivals matter. Safe to call again. */
-  async onRegistered(invitee: Pick<ResidentRecord, '_id' | 'attribution' | 'registeredAt'>): Promise<InviteRecord | null> {
+  /**
+   * Called when a resident finishes sign-up (an invitee who only opened the link is nobody's
+   * invitee yet); only invite arrivals matter. The invite's `registeredAt` is the sign-up time.
+   * Safe to call again.
+   */
+  async onRegistered(invitee: Pick<ResidentRecord, '_id' | 'attribution' | 'registeredAt' | 'signedUpAt' | 'firstOrderAt'>): Promise<InviteRecord | null> {
     const inviterId = invitee.attribution.source === 'invite' ? invitee.attribution.inviterResidentId : null;
-    if (!inviterId || inviterId.equals(invitee._id)) return null;
+    if (!inviterId || inviterId.equals(invitee._id) || !invitee.signedUpAt) return null;
+    const signedUpAt = invitee.signedUpAt;
     try {
       await InviteModel.create({
         _id: invitee._id,
         inviterId,
-        registeredAt: invitee.registeredAt,
-        qualifyBy: new Date(invitee.registeredAt.getTime() + this.settings.qualifyDays * DAY_MS),
+        registeredAt: signedUpAt,
+        qualifyBy: new Date(signedUpAt.getTime() + this.settings.qualifyDays * DAY_MS),
         rewardPoints: this.settings.rewardPoints,
       });
     } catch (error) {
@@ -110,11 +117,13 @@ export class InviteService {
       source: 'invite',
       sourceId: String(invitee._id),
       idempotencyKey: `invite:${invitee._id}`,
-      now: invitee.registeredAt,
+      now: signedUpAt,
     });
     await InviteModel.updateOne({ _id: invitee._id }, { $set: { rewardEntryId: reward._id } });
-    await this.checkBurst(inviterId, invitee.registeredAt);
+    await this.checkBurst(inviterId, signedUpAt);
     if (await this.hasOpenFlag(inviterId)) await InviteModel.updateOne({ _id: invitee._id, state: 'pending' }, { $set: { state: 'held_for_review' } });
+    // A first order that came before sign-up finished still qualifies.
+    if (invitee.firstOrderAt) return this.onQualifyingAction(invitee._id, invitee.firstOrderAt);
     return InviteModel.findById(invitee._id).lean<InviteRecord>();
   }
 
@@ -159,12 +168,12 @@ export class InviteService {
     return { lapsed };
   }
 
-  /** Creates invites a crash left out, for invite arrivals of the last qualify window. */
+  /** Creates invites a crash left out, for invitees who signed up within the last qualify window. */
   async repairMissing(now = new Date()): Promise<{ repaired: number }> {
     let repaired = 0;
     const recent = ResidentModel.find(
-      { 'attribution.source': 'invite', registeredAt: { $gte: new Date(now.getTime() - this.settings.qualifyDays * DAY_MS) } },
-      { attribution: 1, registeredAt: 1 },
+      { 'attribution.source': 'invite', signedUpAt: { $gte: new Date(now.getTime() - this.settings.qualifyDays * DAY_MS) } },
+      { attribution: 1, registeredAt: 1, signedUpAt: 1, firstOrderAt: 1 },
     ).cursor();
     for await (const resident of recent) {
       const invite = await InviteModel.findById(resident._id, { rewardEntryId: 1 }).lean();
@@ -217,19 +226,31 @@ export class InviteService {
     return (await FraudFlagModel.findById(flag._id).lean<FraudFlagRecord>())!;
   }
 
+  /** The inviter's invitees who really signed up, newest first, each with its stage (已注册 … 奖励已到账 / 已失效). */
   async myInvites(inviterId: Types.ObjectId) {
     const invites = await InviteModel.find({ inviterId }).sort({ registeredAt: -1 }).limit(500).lean<InviteRecord[]>();
-    const invitees = new Map(
-      (await ResidentModel.find({ _id: { $in: invites.map((invite) => invite._id) } }, { nickname: 1 }).lean()).map((resident) => [String(resident._id), resident.nickname]),
+    const residents = await ResidentModel.find({ _id: { $in: invites.map((invite) => invite._id) } }, { nickname: 1, signedUpAt: 1, communityId: 1 }).lean();
+    const invitees = new Map(residents.map((resident) => [String(resident._id), resident]));
+    const communities = new Map(
+      (await CommunityModel.find({ _id: { $in: residents.map((resident) => resident.communityId).filter(Boolean) } }, { name: 1 }).lean()).map((community) => [String(community._id), community.name]),
     );
-    return invites.map((invite) => ({
-      inviteeId: String(invite._id),
-      displayName: maskName(invitees.get(String(invite._id))),
-      registeredAt: invite.registeredAt.toISOString(),
-      qualifyBy: invite.qualifyBy.toISOString(),
-      rewardState: invite.state,
-      rewardPoints: invite.rewardPoints,
-    }));
+    return invites
+      .filter((invite) => invitees.get(String(invite._id))?.signedUpAt)
+      .map((invite) => {
+        const invitee = invitees.get(String(invite._id))!;
+        const stage = inviteStage(invite.state, Boolean(invite.qualifiedAt));
+        const community = invitee.communityId ? communities.get(String(invitee.communityId)) : undefined;
+        return {
+          inviteeId: String(invite._id),
+          displayName: invitee.nickname ? maskName(invitee.nickname) : community ? `${community}的邻居` : maskName(null),
+          registeredAt: invite.registeredAt.toISOString(),
+          qualifyBy: invite.qualifyBy.toISOString(),
+          rewardState: invite.state,
+          stage,
+          stageText: INVITE_STAGE_TEXT[stage],
+          rewardPoints: invite.rewardPoints,
+        };
+      });
   }
 
   /** Rewards of the inviter still waiting (pending or held for review). */

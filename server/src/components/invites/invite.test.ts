@@ -4,9 +4,11 @@ import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp, testServices } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
+import { CommunityModel } from '../organisation/organisation.model';
 import { ResidentModel } from '../residents/resident.model';
 import { FraudDecisionModel, FraudFlagModel, InviteModel } from './invite.model';
 import { InviteService } from './invite.service';
+import { seedDemoTasks } from '../tasks/tasks.seed';
 
 useTestDatabase();
 jest.setTimeout(60_000);
@@ -18,6 +20,7 @@ let counter = 0;
 
 beforeAll(async () => {
   await seedDemoData();
+  communityId = String((await CommunityModel.findOne({ name: '汇翠花园' }).lean())!._id);
 });
 
 async function inviterWithScene(name: string): Promise<{ session: Awaited<ReturnType<typeof login>>; scene: string }> {
@@ -26,10 +29,13 @@ async function inviterWithScene(name: string): Promise<{ session: Awaited<Return
   return { session, scene: mine.scene };
 }
 
-/** Registers an invitee through the real login, at a chosen registration time. */
+let communityId = '';
+
+/** Signs an invitee up through the real login and sign-up, optionally dated back to a chosen time. */
 async function invite(scene: string, registeredAt?: Date): Promise<Types.ObjectId> {
   counter += 1;
   const session = await login(app, `dev:invitee-${counter}`, { scene });
+  await request(app).post('/residents/me/sign-up').set(bearer(session)).send({ communityId }).expect(200);
   const id = new Types.ObjectId(session.residentId!);
   if (registeredAt) {
     await ResidentModel.updateOne({ _id: id }, { $set: { registeredAt } });
@@ -45,12 +51,14 @@ describe('invite rewards', () => {
     const inviterId = new Types.ObjectId(session.residentId!);
     expect(await services.points.balance(inviterId)).toMatchObject({ available: 0, pending: 50 });
     const listed = (await request(app).get('/invites/me').set(bearer(session))).body;
-    expect(listed.invited).toEqual([expect.objectContaining({ inviteeId: String(invitee), rewardState: 'pending', rewardPoints: 50, displayName: '新邻居' })]);
+    expect(listed.invited).toEqual([
+      expect.objectContaining({ inviteeId: String(invitee), rewardState: 'pending', stage: 'registered', stageText: '已注册', rewardPoints: 50, displayName: '汇翠花园的邻居' }),
+    ]);
 
     await services.invites.onQualifyingAction(invitee, new Date());
     await services.invites.onQualifyingAction(invitee, new Date());
     expect(await services.points.balance(inviterId)).toMatchObject({ available: 50, pending: 0 });
-    expect((await request(app).get('/invites/me').set(bearer(session))).body.invited[0].rewardState).toBe('available');
+    expect((await request(app).get('/invites/me').set(bearer(session))).body.invited[0]).toMatchObject({ rewardState: 'available', stage: 'rewarded', stageText: '奖励已到账' });
   });
 
   it('lets the reward lapse when the first order never comes within the window', async () => {
@@ -154,5 +162,106 @@ describe('fraud rules', () => {
     const again = await request(app).post(`/invites/flags/${flag.id}/decision`).set(bearer(ops)).send({ decision: 'cancel', note: '改判' });
     expect(again.status).toBe(409);
     expect(await services.points.balance(inviterId)).toMatchObject({ available: 50, pending: 150 });
+  });
+});
+
+describe('the invite loop from the link to the list', () => {
+  async function inviterAtStore(name: string, storeName: string) {
+    const { session, scene } = await inviterWithScene(name);
+    const store = (await request(app).get('/stores')).body.find((candidate: { name: string }) => candidate.name === storeName);
+    await ResidentModel.updateOne({ _id: session.residentId }, { $set: { storeId: new Types.ObjectId(store.id), nickname: '王阿姨' } });
+    return { session, scene, store: store as { id: string; name: string } };
+  }
+
+  it("lists only invitees who signed up, and holds the inviter's reward only then", async () => {
+    const { session, scene } = await inviterWithScene('inviter-only-signups');
+    const opened = await login(app, 'dev:opened-the-link-only', { scene });
+    const inviterId = new Types.ObjectId(session.residentId!);
+    expect((await request(app).get('/invites/me').set(bearer(session))).body.invited).toEqual([]);
+    expect(await services.points.balance(inviterId)).toMatchObject({ pending: 0 });
+    expect(await InviteModel.exists({ _id: opened.residentId })).toBeNull();
+
+    await request(app).post('/residents/me/sign-up').set(bearer(opened)).send({ communityId, nickname: '李四' }).expect(200);
+    const invite = await InviteModel.findById(opened.residentId).lean();
+    expect(invite).toMatchObject({ inviterId, state: 'pending', rewardPoints: 50 });
+    expect(await services.points.balance(inviterId)).toMatchObject({ available: 0, pending: 50 });
+    expect((await request(app).get('/invites/me').set(bearer(session))).body.invited).toEqual([
+      expect.objectContaining({ inviteeId: opened.residentId, displayName: '李**', stage: 'registered', stageText: '已注册' }),
+    ]);
+  });
+
+  it('pays the inviter at once when the invitee ordered before finishing sign-up', async () => {
+    const { session, scene } = await inviterWithScene('inviter-early-order');
+    const invitee = await login(app, 'dev:ordered-before-sign-up', { scene });
+    await ResidentModel.updateOne({ _id: invitee.residentId }, { $set: { firstOrderAt: new Date() } });
+    await request(app).post('/residents/me/sign-up').set(bearer(invitee)).send({ communityId }).expect(200);
+    expect(await services.points.balance(new Types.ObjectId(session.residentId!))).toMatchObject({ available: 50, pending: 0 });
+    expect(await InviteModel.findById(invitee.residentId).lean()).toMatchObject({ state: 'available', qualifiedAt: expect.any(Date) });
+  });
+
+  it("carries the inviter's store: the invitee is credited to it and chooses among its communities", async () => {
+    const { session, scene, store } = await inviterAtStore('inviter-with-store', '邻里鲜生·田林店');
+    const scan = await request(app).post('/scans').send({ scene, deviceId: 'device-invitee-store' });
+    expect(scan.body).toMatchObject({ status: 'invite', store: { id: store.id, name: store.name } });
+
+    const invitee = await login(app, 'dev:invitee-of-tianlin', { scene });
+    const created = await ResidentModel.findById(invitee.residentId).lean();
+    expect(created!.attribution).toMatchObject({ source: 'invite', inviterResidentId: new Types.ObjectId(session.residentId!), storeId: new Types.ObjectId(store.id) });
+    expect(String(created!.storeId)).toBe(store.id);
+    const choices = (await request(app).get(`/stores/${store.id}/community-choices`)).body.map((choice: { name: string }) => choice.name);
+    expect(choices).toContain('田林十二村');
+
+    const tianlin = await CommunityModel.findOne({ name: '田林十二村' }).lean();
+    await request(app).post('/residents/me/sign-up').set(bearer(invitee)).send({ communityId: String(tianlin!._id) }).expect(200);
+    expect(String((await ResidentModel.findById(invitee.residentId).lean())!.storeId)).toBe(store.id);
+  });
+
+  it("moves an invitee who lives by another store to that store, keeping the invite's credit", async () => {
+    const { session, scene, store } = await inviterAtStore('inviter-far-store', '邻里鲜生·田林店');
+    const invitee = await login(app, 'dev:invitee-far-away', { scene });
+    const longhua = await CommunityModel.findOne({ name: '滨江一品' }).lean();
+    const signedUp = await request(app).post('/residents/me/sign-up').set(bearer(invitee)).send({ communityId: String(longhua!._id) }).expect(200);
+    const stores = (await request(app).get('/stores')).body as { id: string; name: string }[];
+    expect(stores.find((candidate) => candidate.id === signedUp.body.storeId)?.name).toBe('邻里鲜生·龙华店');
+    expect(signedUp.body.attribution).toMatchObject({ source: 'invite', storeId: store.id, inviterResidentId: session.residentId });
+    expect(await InviteModel.findById(invitee.residentId).lean()).toMatchObject({ inviterId: new Types.ObjectId(session.residentId!) });
+  });
+
+  it('tells the invitee who invites them, from which store, and what both get; a bad link says so in Chinese', async () => {
+    const { scene, store } = await inviterAtStore('inviter-landing', '邻里鲜生·徐家汇店');
+    await seedDemoTasks();
+    const landing = (await request(app).get('/invites/landing').query({ scene }).expect(200)).body;
+    expect(landing).toMatchObject({
+      valid: true,
+      inviterName: '王阿姨',
+      store: { id: store.id, name: store.name },
+      inviterRewardPoints: 50,
+      qualifyDays: 14,
+      inviteeRewardPoints: 140,
+      inviteeRewardText: '注册即得 20 积分，完成新人任务共 140 积分',
+    });
+    const forged = (await request(app).get('/invites/landing').query({ scene: `${scene.slice(0, -1)}x` }).expect(200)).body;
+    expect(forged).toMatchObject({ valid: false, inviterName: null, store: null });
+    expect(forged.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('gives new residents invite codes without look-alike characters, shown uppercase, that still resolve', async () => {
+    const { session, scene } = await inviterWithScene('inviter-code-alphabet');
+    const mine = (await request(app).get('/invites/me').set(bearer(session))).body;
+    expect(mine.inviteCode).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+    expect(scene.split('.')[1]).toBe(mine.inviteCode.toLowerCase());
+    expect(mine.sharePath).toBe(`/pages/landing/index?scene=${encodeURIComponent(scene)}`);
+    expect((await request(app).post('/scans').send({ scene })).body.status).toBe('invite');
+  });
+
+  it('shows 已下首单 while a qualified reward waits for review, and 已失效 once it lapsed', async () => {
+    const burst = await inviterWithScene('inviter-stages');
+    const invitees = [];
+    for (let i = 0; i < 4; i += 1) invitees.push(await invite(burst.scene));
+    await services.invites.onQualifyingAction(invitees[0], new Date());
+    await InviteModel.updateOne({ _id: invitees[1] }, { $set: { state: 'lapsed' } });
+    const listed = (await request(app).get('/invites/me').set(bearer(burst.session))).body.invited as { inviteeId: string; stageText: string }[];
+    const stageOf = (id: Types.ObjectId) => listed.find((entry) => entry.inviteeId === String(id))?.stageText;
+    expect([stageOf(invitees[0]), stageOf(invitees[1]), stageOf(invitees[2])]).toEqual(['已下首单', '已失效', '已注册']);
   });
 });

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { ORDER_SIGNATURE_HEADER, ORDER_TIMESTAMP_HEADER, signedPrefix, verifyOrderSignature } from '@o2o/shared/rules/order-signature';
-import { myOrdersQuerySchema, orderListQuerySchema, orderSchema, orderWebhookResultSchema, orderWebhookSchema } from '@o2o/shared/schemas/orders';
+import { myOrderSchema, myOrdersQuerySchema, orderListQuerySchema, orderSchema, orderWebhookResultSchema, orderWebhookSchema } from '@o2o/shared/schemas/orders';
 import type { Config } from '../../config/config';
 import type { Services } from '../../container';
 import { ApiRouter } from '../../lib/api-router';
@@ -51,9 +51,9 @@ export function ordersRouter(services: Services): ApiRouter {
       },
     })
     .route({
-      method: 'get', path: '/me', summary: 'My latest orders with their state (已支付/已完成/已取消/已退款), newest first', tags,
-      guards: guards.resident, authenticated: true, query: myOrdersQuerySchema, response: z.array(orderSchema),
-      handler: async ({ query, req }) => orders.listForResident(residentIdOf(req), query.limit),
+      method: 'get', path: '/me', summary: 'My latest orders with their state (已支付/已完成/已取消/已退款) and the points each earned, newest first', tags,
+      guards: guards.resident, authenticated: true, query: myOrdersQuerySchema, response: z.array(myOrderSchema),
+      handler: async ({ query, req }) => orders.listMine(residentIdOf(req), query.limit),
     })
     .route({
       method: 'get', path: '', summary: 'Orders in your scope, newest first (an advisor: their residents; a manager: their store; city ops: their city)', tags, errors: [404],

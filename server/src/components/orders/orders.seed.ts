@@ -4,11 +4,11 @@ import { CODE_TYPE_CREDITS, type CodeType } from '@o2o/shared/schemas/acquisitio
 import { chinaDateKey, chinaDayStart, DAY_MS } from '@o2o/shared/rules/china-time';
 import { distanceKm } from '@o2o/shared/rules/geo';
 import type { OrderStatus, OrderWebhookEvent } from '@o2o/shared/schemas/orders';
-import { randomShortId } from '../../lib/ids';
 import { QrCodeModel } from '../acquisition/acquisition.model';
 import { CommunityModel, StoreModel } from '../organisation/organisation.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
+import { randomInviteCode } from '../residents/resident.service';
 import { OrderEventModel } from './orders.model';
 import { OrderService, type OrderServiceDeps } from './orders.service';
 
@@ -161,7 +161,7 @@ export async function seedDemoOrders(deps: OrderServiceDeps, options: DemoOrders
             inviterResidentId: null,
             at: resident.registeredAt,
           },
-          inviteCode: randomShortId(8),
+          inviteCode: randomInviteCode(),
           registeredAt: resident.registeredAt,
           signedUpAt: new Date(resident.registeredAt.getTime() + 5 * MINUTE_MS),
           creationToken: randomBytes(12).toString('hex'),

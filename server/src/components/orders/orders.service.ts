@@ -8,6 +8,7 @@ import {
   type OrderWebhookEvent,
   type OrderWebhookResult,
 } from '@o2o/shared/schemas/orders';
+import type { MyOrder } from '@o2o/shared/schemas/orders';
 import type { Services } from '../../container';
 import { AppError } from '../../lib/app-error';
 import { idString, isoString, toObjectId } from '../../lib/ids';
@@ -197,6 +198,25 @@ export class OrderService {
     const orders = await OrderModel.find({ residentId }).lean<OrderRecord[]>();
     const latest = orders.sort((a, b) => b.placedAt.getTime() - a.placedAt.getTime() || (a._id < b._id ? 1 : -1)).slice(0, limit);
     return this.views(latest);
+  }
+
+  /** The resident's latest orders with the points each earned (「我的订单」). */
+  async listMine(residentId: Types.ObjectId, limit: number): Promise<MyOrder[]> {
+    const orders = await this.listForResident(residentId, limit);
+    const earned = await PointEntryModel.find({ source: 'order', sourceId: { $in: orders.map((order) => order.id) }, 'intent.kind': 'earn' }, { sourceId: 1, applied: 1 }).lean<PointEntryRecord[]>();
+    const clawedBack = new Set(
+      (await PointEntryModel.find({ idempotencyKey: { $in: earned.map((entry) => `clawback:${entry._id}`) } }, { 'intent.targetId': 1 }).lean<PointEntryRecord[]>()).map((entry) => entry.intent.targetId),
+    );
+    const byOrder = new Map(earned.map((entry) => [entry.sourceId, entry]));
+    return orders.map((order) => {
+      const entry = byOrder.get(order.id);
+      const taken = entry ? clawedBack.has(String(entry._id)) : false;
+      const points = entry && !taken ? Math.max(0, entry.applied?.amount ?? 0) : 0;
+      const expected = orderRewardPoints(order.totalCents, this.deps.config.ORDER_POINTS_PER_YUAN);
+      const pointsText =
+        points > 0 ? `+${points} 积分` : taken ? '积分已扣回' : order.state === 'paid' && expected > 0 ? `完成后得 ${expected} 积分` : '不计积分';
+      return { ...order, pointsEarned: points, pointsText };
+    });
   }
 
   /**

@@ -290,6 +290,7 @@ describe('first order', () => {
     const inviter = await resident('order-inviter');
     const scene = (await request(app).get('/invites/me').set(bearer(inviter.session))).body.scene as string;
     const invitee = await login(app, 'dev:order-invitee', { scene });
+    await request(app).post('/residents/me/sign-up').set(bearer(invitee)).send({ communityId: communityA }).expect(200);
     expect(await InviteModel.findById(invitee.residentId).lean()).toMatchObject({ inviterId: inviter.objectId, state: 'pending' });
     expect(await balance(inviter.objectId)).toMatchObject({ available: 0, pending: 50 });
 
@@ -346,6 +347,20 @@ describe('reading orders', () => {
 
     const stranger = await resident('reader-stranger');
     expect((await request(app).get('/orders/me').set(bearer(stranger.session))).body).toEqual([]);
+  });
+
+  it('shows each of my orders with the points it earned, and that a refund took them back', async () => {
+    const buyer = await resident('points-reader');
+    await delivered(statusEvent('PTS-1', 'completed', new Date(Date.now() - 3 * HOUR), { residentId: buyer.id }));
+    await delivered(statusEvent('PTS-2', 'completed', new Date(Date.now() - 2 * HOUR), { residentId: buyer.id, totalCents: 3550 }));
+    await delivered(statusEvent('PTS-2', 'refunded', new Date(Date.now() - HOUR), { residentId: buyer.id, totalCents: 3550 }));
+    await delivered(statusEvent('PTS-3', 'paid', new Date(Date.now() - HOUR / 2), { residentId: buyer.id, totalCents: 1990 }));
+    const mine = (await request(app).get('/orders/me').set(bearer(buyer.session)).expect(200)).body as (Order & { pointsEarned: number; pointsText: string })[];
+    expect(mine.map((order) => [order.id, order.stateText, order.pointsEarned, order.pointsText])).toEqual([
+      ['PTS-3', '已支付', 0, '完成后得 19 积分'],
+      ['PTS-2', '已退款', 0, '积分已扣回'],
+      ['PTS-1', '已完成', 27, '+27 积分'],
+    ]);
   });
 
   it("shows staff the orders in their scope: a manager their store's, city ops the city's, an advisor only their residents'", async () => {

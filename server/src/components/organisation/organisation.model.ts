@@ -26,6 +26,11 @@ const storeSchema = new Schema(
     },
     serviceRadiusKm: { type: Number, default: 3 },
     contactPhone: { type: String, required: true },
+    /** The store's community group: its name and what its WeChat group QR code encodes (set by its manager). */
+    groupQr: {
+      type: new Schema({ name: { type: String, required: true }, qrContent: { type: String, required: true } }, { _id: false }),
+      default: null,
+    },
   },
   { timestamps: true },
 );

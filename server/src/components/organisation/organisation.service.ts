@@ -35,6 +35,7 @@ export function storeView(store: StoreRecord, now = new Date()): Store {
     },
     serviceRadiusKm: store.serviceRadiusKm ?? 3,
     contactPhone: store.contactPhone,
+    groupQr: store.groupQr ? { name: store.groupQr.name, qrContent: store.groupQr.qrContent } : null,
     openNow: isOpenAt(openingHours, now),
     hoursText: describeOpeningHours(openingHours),
   };

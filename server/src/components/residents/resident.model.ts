@@ -25,8 +25,15 @@ const residentSchema = new Schema(
     unionid: { type: String, default: null },
     nickname: { type: String, default: null },
     phone: { type: String, default: null },
+    /** True when the phone came from WeChat's phone-number button; false when typed in H5. */
+    phoneVerified: { type: Boolean, default: false },
     communityId: { type: Schema.Types.ObjectId, default: null, index: true },
-    /** The resident's store: the attributed store, or the nearest store serving their community. */
+    /** Where in the community to deliver: building, and unit/door. */
+    building: { type: String, default: null },
+    unit: { type: String, default: null },
+    /** When the profile was first complete (the "完善资料" task event is recorded then, once). */
+    profileCompletedAt: { type: Date, default: null },
+    /** The resident's store: the attributed store when it serves their community, else the nearest store serving it. */
     storeId: { type: Schema.Types.ObjectId, default: null, index: true },
     /** First touch: who gets the credit. Written once, when the resident is created. */
     attribution: { type: attributionSchema, required: true },

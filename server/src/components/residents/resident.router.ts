@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import { completeSignUpSchema, residentListQuerySchema, residentSchema } from '@o2o/shared/schemas/residents';
+import { completeSignUpSchema, residentListQuerySchema, residentSchema, updateProfileSchema } from '@o2o/shared/schemas/residents';
 import type { Services } from '../../container';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
@@ -35,6 +35,30 @@ export function residentRouter({ guards, residents, wechat }: Services): ApiRout
       handler: async ({ req }) => residentView(await residents.get(residentIdOf(req))),
     })
     .route({
+      method: 'patch', path: '/me', summary: 'My profile (我的): nickname, community, building and unit, phone (WeChat phone code, or typed in H5)', tags, errors: [404, 409, 502, 503],
+      description: 'When every profile field is filled, the newbie task 完善资料 is recorded by the server (once).',
+      guards: guards.resident, authenticated: true, body: updateProfileSchema, response: residentSchema,
+      handler: async ({ body, req }) => {
+        let phone = body.phone;
+        let phoneVerified = false;
+        if (body.phoneCode) {
+          if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', '暂时无法获取微信手机号，请直接填写手机号', 503);
+          phone = (await wechat.getPhoneNumber(body.phoneCode)).purePhoneNumber;
+          phoneVerified = true;
+        }
+        return residentView(
+          await residents.updateProfile(residentIdOf(req), {
+            nickname: body.nickname,
+            communityId: body.communityId ? toObjectId(body.communityId) : undefined,
+            building: body.building,
+            unit: body.unit,
+            phone,
+            phoneVerified,
+          }),
+        );
+      },
+    })
+    .route({
       method: 'post', path: '/me/sign-up', summary: 'Finish sign-up: confirm the community (phone number optional, through WeChat)', tags, errors: [404, 502],
       guards: guards.resident, authenticated: true, body: completeSignUpSchema, response: residentSchema,
       handler: async ({ body, req }) => {
@@ -43,7 +67,7 @@ export function residentRouter({ guards, residents, wechat }: Services): ApiRout
           if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', 'Phone numbers come from WeChat, which is not configured', 503);
           phone = (await wechat.getPhoneNumber(body.phoneCode)).purePhoneNumber;
         }
-        return residentView(await residents.completeSignUp(residentIdOf(req), { communityId: toObjectId(body.communityId), nickname: body.nickname, phone }));
+        return residentView(await residents.completeSignUp(residentIdOf(req), { communityId: toObjectId(body.communityId), nickname: body.nickname, phone, phoneVerified: phone !== undefined }));
       },
     })
     .route({

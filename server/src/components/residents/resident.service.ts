@@ -1,19 +1,42 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import type { Resident } from '@o2o/shared/schemas/residents';
+import { INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH } from '@o2o/shared/schemas/invites';
 import { distanceKm } from '@o2o/shared/rules/geo';
+import { isProfileComplete, missingProfileFields } from '@o2o/shared/rules/profile';
 import { AppError } from '../../lib/app-error';
-import { idString, isoString, randomShortId } from '../../lib/ids';
+import { idString, isoString } from '../../lib/ids';
 import { attributionView, type AcquisitionService, type AttributionRecord } from '../acquisition/acquisition.service';
 import { CommunityModel, StoreModel } from '../organisation/organisation.model';
 import { ResidentModel, type ResidentRecord } from './resident.model';
+
+/** A fresh invite code without look-alike characters (stored lowercase, shown uppercase). */
+export function randomInviteCode(): string {
+  let code = '';
+  for (let index = 0; index < INVITE_CODE_LENGTH; index += 1) code += INVITE_CODE_ALPHABET[randomInt(INVITE_CODE_ALPHABET.length)];
+  return code;
+}
+
+function profileFacts(resident: Pick<ResidentRecord, 'nickname' | 'communityId' | 'building' | 'unit' | 'phone'>) {
+  return {
+    nickname: resident.nickname,
+    communityId: idString(resident.communityId),
+    building: resident.building,
+    unit: resident.unit,
+    phone: resident.phone,
+  };
+}
 
 export function residentView(resident: ResidentRecord): Resident {
   return {
     id: String(resident._id),
     nickname: resident.nickname ?? null,
     phone: resident.phone ?? null,
+    phoneVerified: resident.phoneVerified ?? false,
     communityId: idString(resident.communityId),
+    building: resident.building ?? null,
+    unit: resident.unit ?? null,
+    missingProfileFields: missingProfileFields(profileFacts(resident)),
     storeId: idString(resident.storeId),
     registeredAt: resident.registeredAt.toISOString(),
     signedUpAt: isoString(resident.signedUpAt),
@@ -38,6 +61,7 @@ export class ResidentService {
     private readonly acquisition: AcquisitionService,
     private readonly onRegistered: RegistrationListener[] = [],
     private readonly onSignedUp: RegistrationListener[] = [],
+    private readonly onProfileCompleted: RegistrationListener[] = [],
   ) {}
 
   /**
@@ -71,7 +95,7 @@ export class ResidentService {
               unionid: input.unionid ?? null,
               attribution,
               storeId: attribution.storeId,
-              inviteCode: randomShortId(8),
+              inviteCode: randomInviteCode(),
               registeredAt: now,
               creationToken,
             },
@@ -102,22 +126,19 @@ export class ResidentService {
   }
 
   /**
-   * Finishing sign-up: the resident confirms their community. Their store is the attributed store,
-   * or else the nearest store whose service radius covers the community.
+   * Finishing sign-up: the resident confirms their community (and may give a nickname and phone).
+   * Their store is the store that serves that community: the attributed one (the code's or the
+   * inviter's) when it does, else the nearest store whose service radius covers it.
    */
-  async completeSignUp(residentId: Types.ObjectId, input: { communityId: Types.ObjectId; nickname?: string; phone?: string }, now = new Date()): Promise<ResidentRecord> {
+  async completeSignUp(
+    residentId: Types.ObjectId,
+    input: { communityId: Types.ObjectId; nickname?: string; phone?: string; phoneVerified?: boolean },
+    now = new Date(),
+  ): Promise<ResidentRecord> {
     const community = await CommunityModel.findById(input.communityId).lean();
     if (!community) throw AppError.notFound('Community');
     const resident = await this.get(residentId);
-    let storeId = resident.attribution.storeId ?? resident.storeId ?? null;
-    if (!storeId) {
-      const stores = await StoreModel.find({ cityId: community.cityId }, { location: 1, serviceRadiusKm: 1 }).lean();
-      const nearest = stores
-        .map((store) => ({ store, distance: distanceKm(store.location as { lat: number; lng: number }, community.location as { lat: number; lng: number }) }))
-        .filter(({ store, distance }) => distance <= (store.serviceRadiusKm ?? 3))
-        .sort((a, b) => a.distance - b.distance)[0];
-      storeId = nearest?.store._id ?? null;
-    }
+    const storeId = await servingStore(community, resident.attribution.storeId ?? resident.storeId ?? null);
     const updated = await ResidentModel.findOneAndUpdate(
       { _id: residentId },
       {
@@ -125,7 +146,7 @@ export class ResidentService {
           communityId: community._id,
           storeId,
           ...(input.nickname ? { nickname: input.nickname } : {}),
-          ...(input.phone ? { phone: input.phone } : {}),
+          ...(input.phone ? { phone: input.phone, phoneVerified: input.phoneVerified ?? false } : {}),
         },
       },
     ).lean<ResidentRecord>();
@@ -134,6 +155,56 @@ export class ResidentService {
     await ResidentModel.updateOne({ _id: residentId, signedUpAt: null }, { $set: { signedUpAt: now } });
     const signedUp = await this.get(residentId);
     for (const listener of this.onSignedUp) await listener(signedUp);
-    return signedUp;
+    return this.afterProfileChange(signedUp, now);
   }
+
+  /**
+   * The profile form of 我的. A new community moves the resident to the store serving it (kept when
+   * the current store serves it too). Once every profile field is filled, "完善资料" is recorded
+   * (its event key makes that count once, however often the profile is saved).
+   */
+  async updateProfile(
+    residentId: Types.ObjectId,
+    input: { nickname?: string; communityId?: Types.ObjectId; building?: string; unit?: string; phone?: string; phoneVerified?: boolean },
+    now = new Date(),
+  ): Promise<ResidentRecord> {
+    const resident = await this.get(residentId);
+    if (!resident.signedUpAt) throw new AppError('SIGN_UP_REQUIRED', '请先选择小区完成注册，再完善资料', 409);
+    const set: Record<string, unknown> = {};
+    if (input.nickname !== undefined) set.nickname = input.nickname;
+    if (input.building !== undefined) set.building = input.building;
+    if (input.unit !== undefined) set.unit = input.unit;
+    if (input.phone !== undefined) Object.assign(set, { phone: input.phone, phoneVerified: input.phoneVerified ?? false });
+    if (input.communityId && !(resident.communityId && input.communityId.equals(resident.communityId))) {
+      const community = await CommunityModel.findById(input.communityId).lean();
+      if (!community) throw new AppError('NOT_FOUND', '没有找到这个小区，请重新选择', 404);
+      set.communityId = community._id;
+      set.storeId = await servingStore(community, resident.storeId ?? null);
+    }
+    if (Object.keys(set).length > 0) await ResidentModel.updateOne({ _id: residentId }, { $set: set });
+    return this.afterProfileChange(await this.get(residentId), now);
+  }
+
+  /** Records the first time the profile is complete, and tells the listeners (again after a crash). */
+  private async afterProfileChange(resident: ResidentRecord, now: Date): Promise<ResidentRecord> {
+    if (!isProfileComplete(profileFacts(resident))) return resident;
+    if (!resident.profileCompletedAt) await ResidentModel.updateOne({ _id: resident._id, profileCompletedAt: null }, { $set: { profileCompletedAt: now } });
+    const completed = await this.get(resident._id);
+    for (const listener of this.onProfileCompleted) await listener(completed);
+    return completed;
+  }
+}
+
+/** The preferred store when it serves the community, else the nearest store whose radius covers it, else the preferred one. */
+async function servingStore(
+  community: { cityId: Types.ObjectId; location?: unknown },
+  preferred: Types.ObjectId | null,
+): Promise<Types.ObjectId | null> {
+  const stores = await StoreModel.find({ cityId: community.cityId }, { location: 1, serviceRadiusKm: 1 }).lean();
+  const serving = stores
+    .map((store) => ({ store, distance: distanceKm(store.location as { lat: number; lng: number }, community.location as { lat: number; lng: number }) }))
+    .filter(({ store, distance }) => distance <= (store.serviceRadiusKm ?? 3))
+    .sort((a, b) => a.distance - b.distance);
+  if (preferred && serving.some(({ store }) => store._id.equals(preferred))) return preferred;
+  return serving[0]?.store._id ?? preferred;
 }

@@ -6,9 +6,11 @@ import { createTestApp } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import { CommunityModel } from '../organisation/organisation.model';
 import { TouchModel } from '../acquisition/acquisition.model';
+import { PointEntryModel } from '../points/points.model';
 import { ResidentModel } from './resident.model';
 
 useTestDatabase();
+jest.setTimeout(60_000);
 const app = createTestApp();
 
 beforeAll(async () => {
@@ -75,5 +77,62 @@ describe('offline touchpoints', () => {
     expect(future.status).toBe(400);
     const badKind = await request(app).post(`/residents/${resident.residentId}/touchpoints`).set(bearer(advisor)).send({ kind: 'phone_call' });
     expect(badKind.body.error.details[0].path).toBe('body.kind');
+  });
+});
+
+describe('the profile form of 我的', () => {
+  async function signedUp(name: string) {
+    const resident = await login(app, `dev:${name}`);
+    const community = await CommunityModel.findOne({ name: '汇翠花园' }).lean();
+    await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId: String(community!._id) }).expect(200);
+    return resident;
+  }
+  const profileTask = async (resident: { token: string }) =>
+    ((await request(app).get('/tasks/me').set(bearer(resident))).body.newbie as { eventType: string; state: string }[]).find((task) => task.eventType === 'profile_completed');
+
+  it('completes 完善资料 only once every field is filled, and pays it once however often the profile is saved', async () => {
+    const resident = await signedUp('profile-filler');
+    const partial = await request(app).patch('/residents/me').set(bearer(resident)).send({ nickname: '小王', building: '3 号楼' }).expect(200);
+    expect(partial.body.missingProfileFields).toEqual(['unit', 'phone']);
+    expect(await profileTask(resident)).toMatchObject({ state: 'not_started' });
+    expect((await request(app).get('/points/me').set(bearer(resident))).body.available).toBe(20);
+
+    const full = await request(app).patch('/residents/me').set(bearer(resident)).send({ unit: '2 单元 501', phone: '+86 138-0013-8000' }).expect(200);
+    expect(full.body).toMatchObject({ nickname: '小王', building: '3 号楼', unit: '2 单元 501', phone: '13800138000', phoneVerified: false, missingProfileFields: [] });
+    expect(await profileTask(resident)).toMatchObject({ state: 'completed' });
+    await request(app).patch('/residents/me').set(bearer(resident)).send({ nickname: '王小明' }).expect(200);
+    expect((await request(app).get('/points/me').set(bearer(resident))).body.available).toBe(30);
+    const stored = await ResidentModel.findById(resident.residentId).lean();
+    expect(stored).toMatchObject({ nickname: '王小明', profileCompletedAt: expect.any(Date) });
+    expect(await PointEntryModel.countDocuments({ residentId: stored!._id, reasonCode: 'task_completed' })).toBe(2);
+  });
+
+  it('rejects a bad phone number with a Chinese message and keeps what was stored', async () => {
+    const resident = await signedUp('profile-bad-phone');
+    await request(app).patch('/residents/me').set(bearer(resident)).send({ phone: '13800138000' }).expect(200);
+    const bad = await request(app).patch('/residents/me').set(bearer(resident)).send({ phone: '12345', nickname: '   ' });
+    expect(bad.status).toBe(400);
+    const messages = (bad.body.error.details as { path: string; message: string }[]).map((detail) => [detail.path, detail.message]);
+    expect(messages).toEqual(expect.arrayContaining([['body.phone', '请填写 11 位手机号'], ['body.nickname', '请填写昵称']]));
+    expect((await ResidentModel.findById(resident.residentId).lean())!.phone).toBe('13800138000');
+  });
+
+  it('moves the resident to the store serving a new community', async () => {
+    const resident = await signedUp('profile-mover');
+    const far = await CommunityModel.findOne({ name: '漕河泾苑' }).lean();
+    const moved = await request(app).patch('/residents/me').set(bearer(resident)).send({ communityId: String(far!._id) }).expect(200);
+    const stores = (await request(app).get('/stores')).body as { id: string; name: string }[];
+    expect(stores.find((store) => store.id === moved.body.storeId)?.name).toBe('邻里鲜生·田林店');
+  });
+
+  it('asks for sign-up first, and refuses a WeChat phone code without WeChat, in Chinese', async () => {
+    const fresh = await login(app, 'dev:profile-before-signup');
+    const early = await request(app).patch('/residents/me').set(bearer(fresh)).send({ nickname: '小李' });
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'SIGN_UP_REQUIRED', message: '请先选择小区完成注册，再完善资料' });
+    const resident = await signedUp('profile-phone-code');
+    const code = await request(app).patch('/residents/me').set(bearer(resident)).send({ phoneCode: 'abc' });
+    expect(code.status).toBe(503);
+    expect(code.body.error.message).toBe('暂时无法获取微信手机号，请直接填写手机号');
   });
 });

@@ -12,11 +12,11 @@ function demoTasks(now: Date, cityId: string | null): z.input<typeof createTaskD
   const newbie = { kind: 'newbie', period: { kind: 'once' }, target: 1, newbieWindowDays: NEWBIE_DAYS } as const;
   return [
     { ...newbie, eventType: 'signup_completed', rewardPoints: 20, displayOrder: 1, title: '完成注册', description: '确认所在小区，完成注册即得积分', nextStep: '扫描门店二维码完成注册' },
-    { ...newbie, eventType: 'profile_completed', rewardPoints: 10, displayOrder: 2, title: '完善资料', description: '填写昵称和所在小区，方便门店为你配送', nextStep: '去“我的”页面完善资料' },
-    { ...newbie, eventType: 'joined_group', rewardPoints: 10, displayOrder: 3, title: '加入门店社群', description: '加入门店社群，第一时间获取特惠和配送通知', nextStep: '去门店扫码加入社群' },
+    { ...newbie, eventType: 'profile_completed', rewardPoints: 10, displayOrder: 2, title: '完善资料', description: '填写昵称、小区、楼栋门牌和手机号，方便门店为你配送', nextStep: '去“我的”页面完善资料' },
+    { ...newbie, eventType: 'joined_group', rewardPoints: 10, displayOrder: 3, title: '加入门店社群', description: '加入门店社群，第一时间获取特惠和配送通知', nextStep: '去门店页扫码加入社群' },
     { ...newbie, eventType: 'first_order', rewardPoints: 100, displayOrder: 4, title: '完成首单', description: '注册 7 天内完成第一笔订单', nextStep: '去小程序或门店下单' },
-    { kind: 'daily', period: { kind: 'daily' }, eventType: 'group_checkin', target: 1, rewardPoints: 5, displayOrder: 1, title: '社群签到', description: '每天在门店社群签到一次', nextStep: '在社群发送“签到”' },
-    { kind: 'daily', period: { kind: 'daily' }, eventType: 'activity_viewed', target: 1, rewardPoints: 2, displayOrder: 2, title: '浏览今日特惠', description: '每天看看门店的今日特惠', nextStep: '去首页查看今日特惠' },
+    { kind: 'daily', period: { kind: 'daily' }, eventType: 'group_checkin', target: 1, rewardPoints: 5, displayOrder: 1, title: '每日签到', description: '每天在小程序或门店社群签到一次，连续签到不断签', nextStep: '在首页签到，或在社群发送“签到”' },
+    { kind: 'daily', period: { kind: 'daily' }, eventType: 'activity_viewed', target: 1, rewardPoints: 2, displayOrder: 2, title: '浏览今日特惠', description: '每天看看门店的今日特惠', nextStep: '去门店页查看今日特惠' },
     { kind: 'daily', period: { kind: 'weekly' }, eventType: 'order_completed', target: 2, rewardPoints: 30, displayOrder: 3, title: '本周下单 2 次', description: '每周完成 2 笔订单', nextStep: '去小程序下单' },
     {
       kind: 'special',
@@ -28,7 +28,7 @@ function demoTasks(now: Date, cityId: string | null): z.input<typeof createTaskD
       cityId,
       title: '邀请邻居',
       description: '活动期间邀请 3 位邻居注册并完成首单',
-      nextStep: '去“邀请”页面分享给邻居',
+      nextStep: '去“邀请邻居”页面分享海报',
     },
   ];
 }

@@ -258,6 +258,26 @@ export class TaskService {
     return grouped;
   }
 
+  /** What one more event of this type would pay the resident now: the rewards of its tasks still open in their current period. */
+  async openRewardPoints(residentId: Types.ObjectId, type: TaskEventType, now = new Date()): Promise<number> {
+    const resident = await this.repository.residentContext(residentId);
+    const open = (await this.inAudience(await this.repository.activeDefinitionsForEvent(type, resident), residentId)).flatMap((task) => {
+      const periodKey = openPeriodKey(timingOf(task), resident, now);
+      return periodKey ? [{ task, ref: { taskId: task._id, periodKey } }] : [];
+    });
+    const completions = await this.repository.completionsFor(residentId, open.map((entry) => entry.ref));
+    return open.filter(({ ref }) => !completions.has(pairKey(ref.taskId, ref.periodKey))).reduce((sum, { task }) => sum + task.rewardPoints, 0);
+  }
+
+  /** What a new resident of this store can earn: the sign-up task's points and all newbie tasks' (invite landing pages say so). */
+  async newbieRewards(scope: { storeId: Types.ObjectId | null; cityId: Types.ObjectId | null }): Promise<{ signupPoints: number; totalPoints: number }> {
+    const newbie = await this.repository.findDefinitions({ kind: 'newbie', active: true, ...audienceFilter(scope) });
+    return {
+      signupPoints: newbie.filter((task) => task.eventType === 'signup_completed').reduce((sum, task) => sum + task.rewardPoints, 0),
+      totalPoints: newbie.reduce((sum, task) => sum + task.rewardPoints, 0),
+    };
+  }
+
   async listDefinitions(staff: StaffPrincipal, query: TaskDefinitionQuery = {}): Promise<TaskDefinition[]> {
     const conditions: Record<string, unknown>[] = [];
     if (query.storeId) {

@@ -223,7 +223,7 @@ describe('events reported by the mini-program', () => {
     expect(await available(resident.id)).toBe(2);
     expect(await TaskEventModel.findOne({ residentId: resident.id }).lean()).toMatchObject({ source: 'miniprogram', type: 'activity_viewed', meta: { activityId: 'deal-42' } });
 
-    for (const type of ['first_order', 'order_completed', 'invite_succeeded']) {
+    for (const type of ['first_order', 'order_completed', 'invite_succeeded', 'profile_completed', 'group_checkin']) {
       const refused = await send({ type, idempotencyKey: `forged-${type}` });
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('EVENT_NOT_REPORTABLE');
@@ -341,11 +341,11 @@ describe('task definitions', () => {
     const list = await myTasks(resident);
     expect(list.newbie.map((task) => task.title)).toEqual(['完成注册', '完善资料', '加入门店社群', '完成首单']);
     expect(list.daily.map((task) => [task.title, task.period, task.target])).toEqual([
-      ['社群签到', 'daily', 1],
+      ['每日签到', 'daily', 1],
       ['浏览今日特惠', 'daily', 1],
       ['本周下单 2 次', 'weekly', 2],
     ]);
-    expect(list.daily[0].nextStep).toBe('在社群发送“签到”');
+    expect(list.daily[0].nextStep).toBe('在首页签到，或在社群发送“签到”');
     expect(list.special).toMatchObject([{ title: '邀请邻居', eventType: 'invite_succeeded' }]);
     expect(list.newbie.find((task) => task.title === '完成首单')).toMatchObject({ rewardPoints: 100, availableUntil: expect.any(String) });
 

@@ -1,0 +1,116 @@
+import type { QrMatrix } from './qr';
+
+/** The few canvas calls the poster uses: the same on an H5 canvas and a WeChat canvas 2d. */
+export interface PosterContext {
+  fillStyle: unknown;
+  font: string;
+  textAlign: 'left' | 'center' | 'right' | 'start' | 'end';
+  textBaseline: 'top' | 'middle' | 'alphabetic' | 'bottom' | 'hanging' | 'ideographic';
+  fillRect(x: number, y: number, width: number, height: number): void;
+  fillText(text: string, x: number, y: number): void;
+  measureText(text: string): { width: number };
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  arcTo(x1: number, y1: number, x2: number, y2: number, radius: number): void;
+  closePath(): void;
+  fill(): void;
+  createLinearGradient(x0: number, y0: number, x1: number, y1: number): { addColorStop(offset: number, color: string): void };
+}
+
+export interface PosterData {
+  storeName: string;
+  inviterName: string;
+  /** What the invitee gets, e.g. 注册即得 20 积分，完成新人任务共 140 积分. */
+  inviteeRewardText: string;
+  inviterRewardPoints: number;
+  inviteCode: string;
+  qr: QrMatrix;
+}
+
+export const POSTER_WIDTH = 750;
+export const POSTER_HEIGHT = 1200;
+const FONT = '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "WenQuanYi Zen Hei", sans-serif';
+
+function roundRect(ctx: PosterContext, x: number, y: number, width: number, height: number, radius: number): void {
+  ctx.beginPath();
+  ctx.moveTo(x + radius, y);
+  ctx.arcTo(x + width, y, x + width, y + height, radius);
+  ctx.arcTo(x + width, y + height, x, y + height, radius);
+  ctx.arcTo(x, y + height, x, y, radius);
+  ctx.arcTo(x, y, x + width, y, radius);
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** Breaks text into lines no wider than `maxWidth` (character by character: Chinese has no spaces). */
+export function wrapText(ctx: Pick<PosterContext, 'measureText'>, text: string, maxWidth: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const character of [...text]) {
+    if (line && ctx.measureText(line + character).width > maxWidth) {
+      lines.push(line);
+      line = character.trim() ? character : '';
+    } else {
+      line += character;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * The invite poster: the store, who invites, what both get, and a QR code of the invite link with
+ * the invite code under it. Drawn in a 750×1200 space; the caller scales the context for sharpness.
+ */
+export function drawPoster(ctx: PosterContext, data: PosterData): void {
+  const centre = POSTER_WIDTH / 2;
+  const background = ctx.createLinearGradient(0, 0, 0, POSTER_HEIGHT);
+  background.addColorStop(0, '#14a052');
+  background.addColorStop(1, '#5fd393');
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, POSTER_WIDTH, POSTER_HEIGHT);
+
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.fillStyle = 'rgba(255,255,255,0.85)';
+  ctx.font = `500 30px ${FONT}`;
+  ctx.fillText(data.storeName, centre, 96);
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `700 56px ${FONT}`;
+  wrapText(ctx, `${data.inviterName} 邀你一起逛`, POSTER_WIDTH - 120).forEach((line, index) => ctx.fillText(line, centre, 156 + index * 72));
+  ctx.font = `500 32px ${FONT}`;
+  wrapText(ctx, `新人福利：${data.inviteeRewardText}`, POSTER_WIDTH - 140).forEach((line, index) => ctx.fillText(line, centre, 300 + index * 46));
+
+  const cardX = 75;
+  const cardY = 430;
+  const cardWidth = POSTER_WIDTH - 150;
+  const cardHeight = 590;
+  ctx.fillStyle = '#ffffff';
+  roundRect(ctx, cardX, cardY, cardWidth, cardHeight, 32);
+
+  const qrSize = 400;
+  const qrX = centre - qrSize / 2;
+  const qrY = cardY + 48;
+  const cell = qrSize / (data.qr.size + 2);
+  ctx.fillStyle = '#1f2329';
+  for (let row = 0; row < data.qr.size; row += 1) {
+    for (let column = 0; column < data.qr.size; column += 1) {
+      // Slightly overlapping cells, so no hairline gaps appear between modules when scaled.
+      if (data.qr.isDark(row, column)) ctx.fillRect(qrX + (column + 1) * cell, qrY + (row + 1) * cell, cell + 0.5, cell + 0.5);
+    }
+  }
+
+  ctx.fillStyle = '#1f2329';
+  ctx.font = `600 34px ${FONT}`;
+  ctx.fillText('微信扫码 注册领新人积分', centre, qrY + qrSize + 28);
+  ctx.fillStyle = '#8f959e';
+  ctx.font = `400 26px ${FONT}`;
+  ctx.fillText(`邀请码 ${data.inviteCode}`, centre, qrY + qrSize + 84);
+
+  ctx.fillStyle = 'rgba(255,255,255,0.92)';
+  ctx.font = `400 26px ${FONT}`;
+  ctx.fillText(`你完成首单后，${data.inviterName} 得 ${data.inviterRewardPoints} 积分`, centre, cardY + cardHeight + 44);
+  ctx.fillStyle = 'rgba(255,255,255,0.7)';
+  ctx.font = `400 24px ${FONT}`;
+  ctx.fillText('邻里鲜生 · 社区门店 · 配送到家', centre, POSTER_HEIGHT - 64);
+}
