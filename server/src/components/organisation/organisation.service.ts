@@ -121,6 +121,20 @@ export async function assertCommunityAccess(staff: StaffPrincipal, community: Co
   throw AppError.forbidden('This community is outside your scope');
 }
 
+/**
+ * Staff who may read a community's sections and their history: its city's ops, and the managers
+ * and advisors of a store whose service radius covers it.
+ */
+export async function assertCommunityReadAccess(staff: StaffPrincipal, community: CommunityRecord): Promise<void> {
+  if (staff.role === 'admin' || staff.role === 'city_ops') {
+    if (canAccessCity(staff, community.cityId)) return;
+    throw AppError.forbidden('This community is outside your scope');
+  }
+  const serving = await storesServing(community);
+  if (serving.some((store) => canAccessStore(staff, store))) return;
+  throw AppError.forbidden('This community is outside your scope');
+}
+
 export async function updatePortrait(staff: StaffPrincipal, communityId: Types.ObjectId, portrait: Record<string, unknown>, now = new Date()): Promise<CommunityRecord> {
   const community = await getCommunity(communityId);
   await assertCommunityAccess(staff, community);
@@ -177,6 +191,14 @@ export async function syncSectionMirror(sectionId: Types.ObjectId): Promise<void
   await SectionModel.updateOne({ _id: sectionId }, { $set: { ownerStaffId: latest?.toStaffId ?? null, assignedAt: latest?.toStaffId ? latest.at : null } });
 }
 
+/** A section's current owner may be moved or released only by staff whose scope covers the owner's store. */
+async function assertOwnerInScope(staff: StaffPrincipal, ownerStaffId: Types.ObjectId): Promise<void> {
+  const owner = await StaffModel.findById(ownerStaffId).lean();
+  if (!owner?.storeId) return;
+  const store = await getStore(owner.storeId);
+  if (!canAccessStore(staff, store)) throw AppError.forbidden("The owner's store is outside your scope");
+}
+
 /**
  * Gives a section to an advisor. A section that already has an owner moves only through an
  * explicit transfer, and every change is kept in the section's history.
@@ -201,6 +223,8 @@ export async function assignSection(
   }
   const current = await currentOwnership(sectionId);
   if (current.ownerStaffId?.equals(advisor._id)) return section;
+  // Taking a section away from its owner needs the owner's store in scope too, as releasing it does.
+  if (current.ownerStaffId) await assertOwnerInScope(staff, current.ownerStaffId);
   if (current.ownerStaffId && !input.transfer) {
     throw AppError.conflict('The section already has an owner; transfer it explicitly', { ownerStaffId: idString(current.ownerStaffId) });
   }
@@ -217,10 +241,6 @@ export async function releaseSection(staff: StaffPrincipal, sectionId: Types.Obj
   if (!section) throw AppError.notFound('Section');
   const current = await currentOwnership(sectionId);
   if (!current.ownerStaffId) return section;
-  const owner = await StaffModel.findById(current.ownerStaffId).lean();
-  if (owner?.storeId) {
-    const store = await getStore(owner.storeId);
-    if (!canAccessStore(staff, store)) throw AppError.forbidden("The owner's store is outside your scope");
-  }
+  await assertOwnerInScope(staff, current.ownerStaffId);
   return recordOwnership(sectionId, current, { toStaffId: null, kind: 'release', byStaffId: staff.id, reason }, now);
 }

@@ -46,10 +46,11 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       response: z.array(staffSchema),
       handler: async ({ query, req }) => {
         const staff = staffOf(req);
-        const filter: Record<string, unknown> = staff.role === 'admin' ? {} : staff.role === 'city_ops' ? { cityId: staff.cityId } : await storeFilter(staff);
-        if (query.storeId) filter.storeId = toObjectId(query.storeId);
-        if (query.role) filter.role = query.role;
-        return (await StaffModel.find(filter).sort({ name: 1 }).limit(1000).lean<StaffRecord[]>()).map(staffView);
+        // The query narrows the caller's scope; it never replaces it.
+        const narrowing: Record<string, unknown>[] = [staff.role === 'admin' ? {} : staff.role === 'city_ops' ? { cityId: staff.cityId } : await storeFilter(staff)];
+        if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
+        if (query.role) narrowing.push({ role: query.role });
+        return (await StaffModel.find({ $and: narrowing }).sort({ name: 1 }).limit(1000).lean<StaffRecord[]>()).map(staffView);
       },
     })
     .route({
