@@ -144,6 +144,36 @@ function productionProblems(raw: z.infer<typeof environmentSchema>): { variable:
   return problems;
 }
 
+/** Addresses only this machine can reach; anything else (0.0.0.0, ::, a LAN or public address, a host name) is a network address. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
+const DEVELOPMENT_SECRETS = {
+  SCENE_SECRET: DEVELOPMENT_SCENE_SECRET,
+  SESSION_SECRET: DEVELOPMENT_SESSION_SECRET,
+  ORDER_WEBHOOK_SECRET: DEVELOPMENT_ORDER_WEBHOOK_SECRET,
+  BOT_API_TOKEN: DEVELOPMENT_BOT_API_TOKEN,
+} as const;
+
+/**
+ * Whatever NODE_ENV says, a server reachable from the network never runs with a public
+ * development secret (anyone could sign order webhooks that mint points, forge scenes or act as
+ * the bot) nor with dev login (anyone could sign in as an admin). Production refuses the
+ * development values even on loopback.
+ */
+function exposureProblems(config: Config): { variable: string; message: string }[] {
+  const exposed = !isLoopbackHost(config.HOST);
+  if (!exposed && config.NODE_ENV !== 'production') return [];
+  const where = exposed ? `HOST=${config.HOST} is reachable from the network` : 'NODE_ENV=production';
+  const problems = Object.entries(DEVELOPMENT_SECRETS)
+    .filter(([variable, value]) => config[variable as keyof typeof DEVELOPMENT_SECRETS] === value)
+    .map(([variable]) => ({ variable, message: `${where}: set your own secret (the development default is public)` }));
+  if (exposed && config.DEV_LOGIN) problems.push({ variable: 'DEV_LOGIN', message: `${where}: dev login lets anyone sign in as anyone; set DEV_LOGIN=false or listen on 127.0.0.1` });
+  return problems;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(
@@ -167,5 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push({ variable: result.data.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID', message: 'WECHAT_APPID and WECHAT_SECRET are set together' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return resolveDerived(result.data);
+  const config = resolveDerived(result.data);
+  const exposure = exposureProblems(config);
+  if (exposure.length > 0) throw new ConfigError(exposure);
+  return config;
 }
