@@ -99,7 +99,8 @@ export const groupListQuerySchema = z.object({ storeId: objectIdSchema.optional(
 
 /* ---------------------------------------------------------------- codes */
 
-export const bindCodeSchema = z.string().regex(/^\d{6}$/, '6 digits');
+/** 12 digits: 6 that find the code and 6 that prove it (the bot accepts them with spaces between). */
+export const bindCodeSchema = z.string().regex(/^\d{12}$/, '12 digits');
 export const BIND_CODE_PURPOSES = ['group', 'identity'] as const;
 
 export const createGroupBindCodeSchema = z.object({ storeId: objectIdSchema });
@@ -107,7 +108,7 @@ export const bindCodeIssuedSchema = z.object({
   code: bindCodeSchema,
   purpose: z.enum(BIND_CODE_PURPOSES),
   expiresAt: z.string(),
-  /** What to say to the bot, e.g. `绑定 123456`. */
+  /** What to say to the bot, e.g. `绑定 123456789012`. */
   instruction: z.string(),
 });
 export type BindCodeIssued = z.infer<typeof bindCodeIssuedSchema>;
