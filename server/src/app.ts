@@ -28,7 +28,7 @@ import { AppError } from './lib/app-error';
 import { errorHandler, notFoundHandler } from './lib/error-handler';
 import { runWithRequestId, type Logger } from './lib/logger';
 import { buildOpenApiDocument } from './lib/openapi';
-import { createRateLimiter } from './lib/rate-limit';
+import { createRateLimiters } from './lib/rate-limit';
 
 export type { AppDependencies };
 
@@ -98,14 +98,11 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     }),
   );
-  const rateLimit = createRateLimiter(connection, logger, {
-    name: 'api',
-    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
-    max: config.RATE_LIMIT_MAX,
-  });
+  const rateLimits = createRateLimiters(connection, logger, config);
+  app.locals.rateLimits = rateLimits;
   // Probes, and the order system's signed webhook (one busy client), are not rate limited per IP.
   const unlimited = new Set(['/healthz', '/readyz', '/orders/webhook']);
-  app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimit(req, res, next)));
+  app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimits.api(req, res, next)));
   app.use(requireJsonBody);
   app.use(
     express.json({
@@ -117,6 +114,11 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     }),
   );
   app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
+  // Stricter limits where a guess or a flood costs most (after parsing: bind-code entry keys on the WeChat account).
+  app.post('/auth/wechat-login', rateLimits.login);
+  app.post('/scans', rateLimits.scan);
+  app.post('/staff/invites/accept', rateLimits.inviteAccept);
+  app.post('/groups/bot/bind', rateLimits.bindEntry);
 
   const services = createServices(deps);
   // main.ts starts it; the app only needs it for the admin job endpoints.

@@ -16,6 +16,26 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+export interface RateLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The stricter limits, per client IP (bind-code entry: per WeChat account the bot relays; the bot: by its token). */
+export const RATE_LIMIT_DEFAULTS = {
+  bot: { max: 6000, windowSeconds: 60 },
+  login: { max: 30, windowSeconds: 600 },
+  scan: { max: 30, windowSeconds: 60 },
+  inviteAccept: { max: 10, windowSeconds: 3600 },
+  bindEntry: { max: 10, windowSeconds: 60 },
+} satisfies Record<string, RateLimit>;
+export type RateLimitName = keyof typeof RATE_LIMIT_DEFAULTS;
+
+const rateLimitSchema = z.object({ max: z.number().int().min(1), windowSeconds: z.number().int().min(1).max(86_400) }).partial().strict();
+const rateLimitOverridesSchema = z
+  .object(Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((name) => [name, rateLimitSchema.optional()])) as Record<RateLimitName, z.ZodOptional<typeof rateLimitSchema>>)
+  .strict();
+
 /**
  * Every environment variable the server reads. Nothing else in the code reads process.env.
  * The README's configuration table mirrors this schema.
@@ -36,6 +56,29 @@ const environmentSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb').default('1mb'),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  /** JSON overriding the stricter limits, e.g. `{"login":{"max":10,"windowSeconds":600}}`. */
+  RATE_LIMITS: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+      const result = rateLimitOverridesSchema.safeParse(parsed);
+      if (!result.success) {
+        context.addIssue({ code: 'custom', message: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return Object.fromEntries(
+        Object.entries(RATE_LIMIT_DEFAULTS).map(([name, limit]) => [name, { ...limit, ...result.data[name as RateLimitName] }]),
+      ) as Record<RateLimitName, RateLimit>;
+    }),
+  /** How often each instance shares its rate-limit counts with the others. */
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   TRUST_PROXY: booleanFlag.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z_-]{6,30}$/, 'a mini-program AppID such as wx1234567890abcdef').optional(),
