@@ -25,7 +25,7 @@ import { jobsRouter } from './jobs/jobs.router';
 import { Scheduler } from './jobs/scheduler';
 import type { ApiRouter } from './lib/api-router';
 import { AppError } from './lib/app-error';
-import { errorHandler, notFoundHandler } from './lib/error-handler';
+import { errorHandler, methodNotAllowedHandler, notFoundHandler, rejectIllFormedText } from './lib/error-handler';
 import { runWithRequestId, type Logger } from './lib/logger';
 import { buildOpenApiDocument } from './lib/openapi';
 import { createRateLimiters } from './lib/rate-limit';
@@ -114,6 +114,7 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     }),
   );
   app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
+  app.use(rejectIllFormedText);
   // Stricter limits where a guess or a flood costs most (after parsing: bind-code entry keys on the WeChat account).
   app.post('/auth/wechat-login', rateLimits.login);
   app.post('/scans', rateLimits.scan);
@@ -142,6 +143,7 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     app.use('/h5', express.static(config.H5_DIST_DIR, { index: 'index.html', maxAge: '1h' }));
   }
 
+  app.use(methodNotAllowedHandler(routers.flatMap((router) => router.routes)));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

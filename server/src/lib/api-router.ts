@@ -36,6 +36,8 @@ export interface RouteDefinition<P extends AnyObject, Q extends AnyObject, B ext
   errors?: number[];
   /** Request content type when not JSON (e.g. text/csv). */
   bodyContentType?: string;
+  /** Success content type when not JSON (e.g. image/png): the handler writes the body itself. */
+  responseContentType?: string;
   handler: (input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R>> | z.input<R>;
 }
 

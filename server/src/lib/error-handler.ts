@@ -39,6 +39,56 @@ export function toAppError(error: unknown): AppError {
 
 export { fromZod };
 
+/** A lone UTF-16 surrogate: half of a character, which storage would silently turn into U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (or key) in a parsed body or query that holds a lone surrogate. */
+export function illFormedTextPath(value: unknown, root: string): string | null {
+  const stack: { value: unknown; path: string }[] = [{ value, path: root }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current === 'string') {
+      if (LONE_SURROGATE.test(current)) return path;
+    } else if (current && typeof current === 'object') {
+      for (const [key, child] of Object.entries(current)) {
+        if (LONE_SURROGATE.test(key)) return `${path}.${key}`;
+        stack.push({ value: child, path: `${path}.${key}` });
+      }
+    }
+  }
+  return null;
+}
+
+/** Refuses text that is not well-formed Unicode instead of storing it altered. */
+export const rejectIllFormedText: RequestHandler = (req, _res, next) => {
+  const path = illFormedTextPath(req.body, 'body') ?? illFormedTextPath(req.query, 'query');
+  if (!path) return next();
+  next(new AppError('VALIDATION_FAILED', '内容里有无法识别的字符（可能是复制时截断的表情符号），请删除后重试', 400, [{ path, message: 'lone UTF-16 surrogate' }]));
+};
+
+interface RouteMatcher {
+  pattern: RegExp;
+  method: string;
+}
+
+/**
+ * 405 with `Allow` for a path the API has under other methods (TRACE /stores, GET /products/import),
+ * before the 404 for paths it does not have at all.
+ */
+export function methodNotAllowedHandler(routes: { method: string; fullPath: string }[]): RequestHandler {
+  const matchers: RouteMatcher[] = routes.map((route) => ({
+    method: route.method.toUpperCase(),
+    pattern: new RegExp(`^${route.fullPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`),
+  }));
+  return (req, res, next) => {
+    const allowed = [...new Set(matchers.filter((matcher) => matcher.pattern.test(req.path)).map((matcher) => matcher.method))];
+    if (allowed.length === 0 || allowed.includes(req.method)) return next();
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    res.setHeader('Allow', allowed.join(', '));
+    next(new AppError('METHOD_NOT_ALLOWED', `这个地址不支持 ${req.method} 请求`, 405, { allowed }));
+  };
+}
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`, 404));
 };

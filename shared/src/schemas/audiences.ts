@@ -95,8 +95,8 @@ export const audienceConditionSchema = z.preprocess((value, ctx) => {
  * to their city (or one of its stores); an admin's may be unlimited.
  */
 const audienceFields = {
-  name: z.string().trim().min(1).max(40),
-  description: z.string().trim().max(300).default(''),
+  name: z.string().max(40).trim().min(1),
+  description: z.string().max(300).trim().default(''),
   storeId: objectIdSchema.nullable().default(null),
   cityId: objectIdSchema.nullable().default(null),
   conditions: audienceConditionSchema,
@@ -108,7 +108,7 @@ export type CreateAudience = z.output<typeof createAudienceSchema>;
 export const updateAudienceSchema = z
   .object({
     name: audienceFields.name,
-    description: z.string().trim().max(300),
+    description: z.string().max(300).trim(),
     storeId: objectIdSchema.nullable(),
     cityId: objectIdSchema.nullable(),
     conditions: audienceConditionSchema,

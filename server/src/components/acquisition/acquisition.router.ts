@@ -127,7 +127,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
       method: 'get', path: '/codes/:codeId/image',
       summary: "The code's PNG: WeChat's mini-program code when configured, else a QR of the H5 URL carrying the same scene",
       tags, errors: [404, 502], guards: guards.staff(), authenticated: true, params: codeParams,
-      response: z.any().describe('image/png'),
+      response: z.any().describe('image/png'), responseContentType: 'image/png',
       handler: async ({ params, req, res }) => {
         const image = await codes.image(await codes.get(staffOf(req), toObjectId(params.codeId)));
         res.setHeader('Content-Type', 'image/png');
@@ -138,13 +138,14 @@ export function acquisitionRouter(services: Services): ApiRouter {
     })
     .route({
       method: 'post', path: '/scans',
-      summary: 'Record a scan of a code or invite (anonymous until login links it); says whether it will credit anyone and why not',
+      summary: 'Record a scan of a code or invite (anonymous until login links it); says whether it will credit anyone and why not. The same scan again within 10 minutes returns the first touch',
       tags, body: recordScanSchema, response: scanResultSchema,
       handler: async ({ body, req }) => {
         let residentId = null;
         const token = /^Bearer\s+(\S+)$/.exec(req.header('authorization') ?? '')?.[1];
         if (token) residentId = (await sessions.find(token))?.residentId ?? null;
-        return (await acquisition.recordScan({ scene: body.scene, deviceId: body.deviceId, residentId, now: new Date() })).view;
+        const scanner = residentId ? `resident:${residentId}` : body.deviceId ? `device:${body.deviceId}` : `ip:${req.ip ?? 'unknown'}`;
+        return (await acquisition.recordScan({ scene: body.scene, deviceId: body.deviceId, residentId, now: new Date(), scanner })).view;
       },
     })
     .route({

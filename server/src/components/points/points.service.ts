@@ -233,6 +233,36 @@ export class PointsService {
     return report;
   }
 
+  /**
+   * The quick repair after a crash, run on start and every few minutes: entries written in the last
+   * `windowMs` but never applied get their step, and the balance mirror of every resident with a
+   * recent entry is set from the ledger. The nightly `reconcile` still checks everyone.
+   */
+  async repairRecent(now = new Date(), windowMs = 24 * 3600_000, graceMs = 60_000): Promise<{ finishedEntries: number; checked: number; repaired: number }> {
+    const recent = await PointEntryModel.find({ createdAt: { $gte: new Date(now.getTime() - windowMs) } }).lean<PointEntryRecord[]>();
+    let finishedEntries = 0;
+    for (const entry of recent) {
+      if (entry.applied || entry.createdAt.getTime() > now.getTime() - graceMs) continue;
+      await this.applyEntry(entry);
+      finishedEntries += 1;
+    }
+    const residentIds = [...new Map(recent.map((entry) => [String(entry.residentId), entry.residentId])).values()];
+    let repaired = 0;
+    for (const residentId of residentIds) {
+      const resident = await ResidentModel.findById(residentId, { points: 1 }).lean();
+      if (!resident) continue;
+      const head = await this.head(residentId);
+      const before = { available: resident.points?.available ?? 0, pending: resident.points?.pending ?? 0 };
+      const after = { available: head.state.available, pending: head.state.pending };
+      if (before.available === after.available && before.pending === after.pending && (resident.points?.version ?? 0) === head.version) continue;
+      await ResidentModel.updateOne({ _id: residentId }, { $set: { points: { ...after, version: head.version } } });
+      if (before.available === after.available && before.pending === after.pending) continue;
+      repaired += 1;
+      await PointAuditModel.create({ kind: 'reconcile_repair', residentId, reason: 'balance mirror differed from the ledger (recent repair)', before, after, at: now });
+    }
+    return { finishedEntries, checked: residentIds.length, repaired };
+  }
+
   /** Replays a resident's steps from the start and checks they reproduce the balance of record. */
   async verify(residentId: Types.ObjectId): Promise<{ consistent: boolean; replayed: PointsState; recorded: PointsState }> {
     const steps = await PointStepModel.find({ residentId }).sort({ version: 1 }).lean();

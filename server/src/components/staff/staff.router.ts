@@ -22,7 +22,7 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       handler: async ({ body, req }) => createInvite(staffOf(req), body),
     })
     .route({
-      method: 'post', path: '/invites/accept', summary: "Bind an invite to the caller's WeChat identity and sign in as staff", tags, errors: [409],
+      method: 'post', path: '/invites/accept', summary: "Bind an invite to the caller's WeChat identity and sign in as staff", tags, errors: [409, 502, 503],
       body: acceptStaffInviteSchema, response: sessionSchema,
       handler: async ({ body }) => {
         const who = await identity(body.code);
