@@ -69,6 +69,8 @@ export const rejectIllFormedText: RequestHandler = (req, _res, next) => {
 interface RouteMatcher {
   pattern: RegExp;
   method: string;
+  /** Path parameters: a literal path (`/products/import`) is more specific than `/products/:productId`. */
+  params: number;
 }
 
 /**
@@ -78,10 +80,13 @@ interface RouteMatcher {
 export function methodNotAllowedHandler(routes: { method: string; fullPath: string }[]): RequestHandler {
   const matchers: RouteMatcher[] = routes.map((route) => ({
     method: route.method.toUpperCase(),
+    params: (route.fullPath.match(/:[A-Za-z0-9_]+/g) ?? []).length,
     pattern: new RegExp(`^${route.fullPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`),
   }));
   return (req, res, next) => {
-    const allowed = [...new Set(matchers.filter((matcher) => matcher.pattern.test(req.path)).map((matcher) => matcher.method))];
+    const matching = matchers.filter((matcher) => matcher.pattern.test(req.path));
+    const fewestParams = Math.min(...matching.map((matcher) => matcher.params));
+    const allowed = [...new Set(matching.filter((matcher) => matcher.params === fewestParams).map((matcher) => matcher.method))];
     if (allowed.length === 0 || allowed.includes(req.method)) return next();
     if (allowed.includes('GET')) allowed.push('HEAD');
     res.setHeader('Allow', allowed.join(', '));
