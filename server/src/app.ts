@@ -71,7 +71,7 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!METHODS_WITH_BODY.has(req.method) || !hasBody) return next();
   if (req.is(['application/json', 'application/*+json', 'text/csv'])) return next();
-  next(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`, 415));
+  next(new AppError('UNSUPPORTED_MEDIA_TYPE', '提交的内容格式不受支持，请刷新后重试', 415, { contentType: req.headers['content-type'] ?? null, accepted: ['application/json', 'text/csv'] }));
 };
 
 /** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes, or replace the app's own on the same paths. */

@@ -77,7 +77,7 @@ export class ApiRouter {
       if (req.app.locals.validateResponses) {
         const checked = definition.response.safeParse(result);
         if (!checked.success) {
-          throw new AppError('INTERNAL', 'Response does not match its documented schema', 500, checked.error.issues);
+          throw new AppError('INTERNAL', '服务器出了点问题，请稍后再试', 500, checked.error.issues);
         }
       }
       const status = definition.status ?? 200;

@@ -9,10 +9,11 @@ interface BodyParserError extends Error {
 }
 
 function fromZod(error: z.ZodError, where: string): AppError {
-  return AppError.badRequest(
-    `Invalid ${where}`,
-    error.issues.map((issue) => ({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message })),
-  );
+  const details = error.issues.map((issue) => ({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message }));
+  // A message a schema wrote in Chinese is for the person; zod's own are for developers and stay in details.
+  const readable = details.find((detail) => /[\u4e00-\u9fff]/.test(detail.message));
+  const summary = readable ? `提交的信息有误：${readable.message}` : `提交的信息有 ${details.length} 处不符合要求，请检查后重试`;
+  return AppError.badRequest(summary, details);
 }
 
 /** Maps anything thrown in a request to an AppError; unknown errors become a bare 500. */
@@ -22,19 +23,19 @@ export function toAppError(error: unknown): AppError {
   const parserError = error as BodyParserError;
   switch (parserError?.type) {
     case 'entity.parse.failed':
-      return new AppError('MALFORMED_JSON', 'The request body is not valid JSON', 400);
+      return new AppError('MALFORMED_JSON', '提交的内容格式有误，请刷新后重试', 400);
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large', 413);
+      return new AppError('PAYLOAD_TOO_LARGE', '提交的内容太大了，请精简后重试', 413);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE', parserError.message, 415);
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', '提交内容的编码不受支持，请使用 UTF-8', 415, { reason: parserError.message });
     default:
       break;
   }
   if ((error as { code?: number })?.code === 11000) {
-    return AppError.conflict('A record with the same unique key already exists');
+    return AppError.conflict('这条记录已经存在');
   }
-  return new AppError('INTERNAL', 'Internal server error', 500);
+  return new AppError('INTERNAL', '服务器出了点问题，请稍后再试', 500);
 }
 
 export { fromZod };
@@ -95,7 +96,7 @@ export function methodNotAllowedHandler(routes: { method: string; fullPath: stri
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`, 404));
+  next(new AppError('NOT_FOUND', '没有找到这个页面或接口', 404, { method: req.method, path: req.path }));
 };
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {

@@ -77,8 +77,8 @@ export function acquisitionRouter(services: Services): ApiRouter {
       handler: async ({ body, req }) => {
         const staff = staffOf(req);
         if (body.storeId) await assertStoreAccess(staff, toObjectId(body.storeId));
-        else if (staff.role === 'store_manager') throw AppError.badRequest('A store manager creates campaigns for their store', [{ path: 'body.storeId', message: 'required' }]);
-        if (body.cityId && !canAccessCity(staff, toObjectId(body.cityId))) throw AppError.forbidden('This city is outside your scope');
+        else if (staff.role === 'store_manager') throw AppError.badRequest('店长只能为自己的门店创建活动', [{ path: 'body.storeId', message: 'required' }]);
+        if (body.cityId && !canAccessCity(staff, toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
         const c = await CampaignModel.create({ ...body, startsAt: body.startsAt ? new Date(body.startsAt) : null, endsAt: body.endsAt ? new Date(body.endsAt) : null });
         return { id: String(c._id), name: c.name, startsAt: isoString(c.startsAt), endsAt: isoString(c.endsAt), storeId: idString(c.storeId), cityId: idString(c.cityId) };
       },
@@ -155,7 +155,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
         const staff = staffOf(req);
         const resident = await assertResidentAccess(staff, params.residentId);
         const at = body.at ? new Date(body.at) : new Date();
-        if (at.getTime() > Date.now() + 5 * 60_000) throw AppError.badRequest('A touchpoint cannot be in the future', [{ path: 'body.at', message: 'in the future' }]);
+        if (at.getTime() > Date.now() + 5 * 60_000) throw AppError.badRequest('触点时间不能晚于现在', [{ path: 'body.at', message: 'in the future' }]);
         const touch = await TouchModel.create({
           kind: 'offline', residentId: resident._id, status: 'offline', offlineKind: body.kind,
           staffId: staff.id, storeId: staff.storeId ?? resident.storeId ?? null, note: body.note ?? null, at,
@@ -169,7 +169,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
       handler: async ({ params, req }) => {
         const principal = principalOf(req);
         if (principal.staff) await assertResidentAccess(principal.staff, params.residentId);
-        else if (!principal.residentId?.equals(params.residentId)) throw AppError.forbidden('Residents see only their own data');
+        else if (!principal.residentId?.equals(params.residentId)) throw AppError.forbidden('居民只能查看自己的信息');
         return (await TouchModel.find({ residentId: toObjectId(params.residentId) }).sort({ at: 1, _id: 1 }).limit(500).lean<TouchRecord[]>()).map(touchView);
       },
     });

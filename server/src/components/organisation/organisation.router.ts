@@ -134,7 +134,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       guards: guards.staff('city_ops', 'admin'), authenticated: true,
       body: communityInputSchema, response: communitySchema,
       handler: async ({ body, req }) => {
-        if (!canAccessCity(staffOf(req), toObjectId(body.cityId))) throw AppError.forbidden('This city is outside your scope');
+        if (!canAccessCity(staffOf(req), toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
         return communityView((await CommunityModel.create({ ...body, portrait: {} })).toObject());
       },
     })
@@ -145,7 +145,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
         const community = await getCommunity(toObjectId(params.communityId));
         const staff = staffOf(req);
         if (staff.role !== 'advisor' && staff.role !== 'store_manager') {
-          if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('This community is outside your scope');
+          if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('这个小区不在你的负责范围内');
         } else {
           await assertCommunityAccess(staff, community);
         }
@@ -197,7 +197,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       guards: guards.staff(), authenticated: true, params: sectionParams, response: z.array(sectionAssignmentSchema),
       handler: async ({ params, req }) => {
         const section = await SectionModel.findById(toObjectId(params.sectionId)).lean<SectionRecord>();
-        if (!section) throw AppError.notFound('Section');
+        if (!section) throw AppError.notFound('片区');
         await assertCommunityReadAccess(staffOf(req), await getCommunity(section.communityId));
         return (await SectionAssignmentModel.find({ sectionId: section._id }).sort({ version: 1 }).lean()).map((entry) => ({
           sectionId: String(entry.sectionId),

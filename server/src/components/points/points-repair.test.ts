@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
@@ -20,7 +21,7 @@ describe('after a crash between writing a points entry and applying it', () => {
     const before = (await ResidentModel.findById(resident.residentId).lean())!.points?.available ?? 0;
     // What a crash leaves: the entry is written, its step never taken, the mirror untouched.
     await PointEntryModel.create({
-      residentId: resident.residentId, intent: { kind: 'earn', amount: 30, now: null }, expiresAt: null,
+      residentId: new Types.ObjectId(resident.residentId!), intent: { kind: 'earn', amount: 30, now: null }, expiresAt: null,
       reasonCode: 'manual_grant', note: '补偿测试', source: 'manual', sourceId: null, idempotencyKey: 'crash-test-1',
       createdAt: new Date(Date.now() - 5 * 60_000), applied: null,
     });

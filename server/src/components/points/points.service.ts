@@ -74,6 +74,8 @@ export class InsufficientPointsError extends AppError {
  * Spending therefore never goes below zero, lots are spent oldest first, and anything a crash leaves
  * half-done (an entry without its step, a stale mirror) is finished by a retry or by `reconcile()`.
  */
+const HOLD_STATUS_NAMES: Record<string, string> = { released: '已经到账', cancelled: '已经取消', held: '仍在等待' };
+
 export class PointsService {
   constructor(private readonly expiryPolicy: ExpiryPolicy) {}
 
@@ -103,7 +105,7 @@ export class PointsService {
       { kind: 'release', heldId: String(held._id), expiresAt: isoString(expiresAt) },
       { expiresAt },
     );
-    if (entry.applied?.rejected) throw AppError.conflict(`These held points were already ${(await this.heldEntry(heldEntryId)).holdStatus}`);
+    if (entry.applied?.rejected) throw AppError.conflict(`这笔待到账积分${HOLD_STATUS_NAMES[(await this.heldEntry(heldEntryId)).holdStatus ?? ''] ?? '已处理'}`);
     return entry;
   }
 
@@ -114,7 +116,7 @@ export class PointsService {
       { residentId: held.residentId, reasonCode: `${held.reasonCode}_cancelled`, note, source: 'reversal', sourceId: String(held._id), idempotencyKey: `cancel:${held._id}`, now },
       { kind: 'cancel_hold', heldId: String(held._id) },
     );
-    if (entry.applied?.rejected) throw AppError.conflict(`These held points were already ${(await this.heldEntry(heldEntryId)).holdStatus}`);
+    if (entry.applied?.rejected) throw AppError.conflict(`这笔待到账积分${HOLD_STATUS_NAMES[(await this.heldEntry(heldEntryId)).holdStatus ?? ''] ?? '已处理'}`);
     return entry;
   }
 
@@ -302,7 +304,7 @@ export class PointsService {
 
   private async heldEntry(entryId: Types.ObjectId): Promise<PointEntryRecord> {
     const held = await PointEntryModel.findOne({ _id: entryId, 'intent.kind': 'hold' }).lean<PointEntryRecord>();
-    if (!held) throw AppError.notFound('Held points');
+    if (!held) throw AppError.notFound('待到账积分');
     if (!held.applied) return this.applyEntry(held);
     return held;
   }
@@ -329,7 +331,7 @@ export class PointsService {
       const existing = await PointEntryModel.findOne({ idempotencyKey: meta.idempotencyKey }).lean<PointEntryRecord>();
       if (!existing) throw error;
       const same = existing.residentId.equals(meta.residentId) && existing.intent.kind === intent.kind && (existing.intent.amount ?? null) === ('amount' in intent ? intent.amount : null);
-      if (!same) throw AppError.conflict('This idempotency key was already used for a different change', { idempotencyKey: meta.idempotencyKey });
+      if (!same) throw AppError.conflict('这个请求编号已用于另一笔积分变动', { idempotencyKey: meta.idempotencyKey });
       entry = existing;
     }
     return this.applyEntry(entry);
@@ -353,7 +355,7 @@ export class PointsService {
         // Another writer took this step (or applied this very entry); look again.
       }
     }
-    throw new AppError('BUSY', 'Too many concurrent changes to these points; try again', 503);
+    throw new AppError('BUSY', '积分同时有太多变动，请稍后重试', 503);
   }
 
   /** Copies a step's result onto the entry and the resident; deterministic, so any writer may do it. */
@@ -373,7 +375,7 @@ export class PointsService {
 }
 
 function assertPositive(amount: number): void {
-  if (!Number.isInteger(amount) || amount <= 0) throw AppError.badRequest('amount must be a positive integer');
+  if (!Number.isInteger(amount) || amount <= 0) throw AppError.badRequest('积分数必须是正整数');
 }
 
 function toIntent(entry: PointEntryRecord): PointsIntent {

@@ -59,9 +59,9 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       params: z.object({ staffId: objectIdSchema }), body: updateStaffGoalSchema, response: staffSchema,
       handler: async ({ params, body, req }) => {
         const target = await StaffModel.findById(toObjectId(params.staffId)).lean<StaffRecord>();
-        if (!target) throw AppError.notFound('Staff member');
-        if (target.role !== 'advisor') throw AppError.badRequest('Only advisors have a consumer-user goal');
-        if (!target.storeId || !canAccessStore(staffOf(req), await getStore(target.storeId))) throw AppError.forbidden('This advisor is outside your scope');
+        if (!target) throw AppError.notFound('工作人员');
+        if (target.role !== 'advisor') throw AppError.badRequest('只有顾问有消费用户目标');
+        if (!target.storeId || !canAccessStore(staffOf(req), await getStore(target.storeId))) throw AppError.forbidden('这位顾问不在你的负责范围内');
         const updated = await StaffModel.findByIdAndUpdate(target._id, { $set: { goalConsumerUsers: body.goalConsumerUsers } }, { returnDocument: 'after' }).lean<StaffRecord>();
         return staffView(updated!);
       },
