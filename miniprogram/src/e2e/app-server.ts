@@ -41,6 +41,7 @@ export async function startAppServer(h5Dir: string): Promise<RunningServer> {
     H5_DIST_DIR: h5Dir,
     H5_BASE_URL: `${baseUrl}/h5`,
     RATE_LIMIT_MAX: '100000',
+    RATE_LIMITS: JSON.stringify({ login: { max: 100000 }, scan: { max: 100000 } }),
     SEED_DEMO_DATA: 'true',
   };
   if (process.env.TEST_MONGODB_URI) {

@@ -15,8 +15,8 @@ const ISSUE_ATTEMPTS = 20;
 
 /**
  * A code is 12 digits: 6 that find it (`_id`) and 6 that prove it (`secret`). Attempts are limited
- * twice over: a WeChat account gets `ATTEMPTS_PER_ACCOUNT` tries per `ACCOUNT_WINDOW_MS`, and a
- * code dies after `ATTEMPTS_PER_CODE` tries naming it, right or wrong. A blind guess must hit a
+ * twice over: a WeChat account gets `ATTEMPTS_PER_ACCOUNT` wrong tries per `ACCOUNT_WINDOW_MS` (a
+ * right one gives its try back), and a code dies after `ATTEMPTS_PER_CODE` tries naming it. A blind guess must hit a
  * live lookup (at most a few hundred of 10^6) and its secret (10^-6): with 5 tries per account
  * per hour, even a thousand accounts guessing all day bind nothing (odds about 10^-7 a day).
  */
@@ -72,6 +72,9 @@ export class BindCodeService {
     if (!(await this.takeAttempt(`code:${code._id}:${code.createdAt.getTime()}`, ATTEMPTS_PER_CODE, now))) throw invalid;
     if (!code.secret || !secretsEqual(code.secret, input.code.slice(BIND_CODE_LOOKUP_DIGITS))) throw invalid;
     if (code.purpose === 'group' && !input.roomId) throw new AppError('BIND_CODE_NEEDS_GROUP', '这是群绑定码，请在要绑定的群里发送', 400);
+    // The right code gives the account its attempt back: the hourly budget is for wrong ones (a
+    // manager binding ten groups in an hour is not guessing).
+    await GroupBindAttemptModel.deleteOne({ _id: accountSlot });
     const claimed = await insertOnce(GroupBindCodeUseModel, { _id: `${code._id}:${code.createdAt.getTime()}`, wxid: input.wxid, roomId: input.roomId, at: now });
     if (!claimed) throw new AppError('BIND_CODE_USED', '这个绑定码已经用过了，请重新获取', 409);
 
@@ -97,15 +100,20 @@ export class BindCodeService {
   }
 
   /**
-   * Takes attempt slot n of `key` (1..max) by unique insert, starting after the ones counted; false
+   * Takes attempt slot n of `key` (1..max) by unique insert, starting after the ones counted; null
    * when all are taken. Concurrent attempts each get a distinct slot or none.
    */
-  private async takeAttempt(key: string, max: number, now: Date): Promise<boolean> {
+  private async takeAttempt(key: string, max: number, now: Date): Promise<string | null> {
     const taken = await GroupBindAttemptModel.countDocuments({ key });
     for (let n = taken + 1; n <= max; n += 1) {
-      if (await insertOnce(GroupBindAttemptModel, { _id: `${key}:${n}`, key, at: now })) return true;
+      if (await insertOnce(GroupBindAttemptModel, { _id: `${key}:${n}`, key, at: now })) return `${key}:${n}`;
     }
-    return false;
+    // A slot freed by a right code leaves a gap below the count.
+    const used = new Set((await GroupBindAttemptModel.find({ key }, { _id: 1 }).lean<{ _id: string }[]>()).map((slot) => slot._id));
+    for (let n = 1; n <= max; n += 1) {
+      if (!used.has(`${key}:${n}`) && (await insertOnce(GroupBindAttemptModel, { _id: `${key}:${n}`, key, at: now }))) return `${key}:${n}`;
+    }
+    return null;
   }
 
   private async bindIdentity(wxid: string, owner: { residentId?: Types.ObjectId; staffId?: Types.ObjectId }, name: string, now: Date): Promise<void> {

@@ -47,7 +47,7 @@ describe('bind codes', () => {
     expect(late.body.error).toMatchObject({ code: 'BIND_CODE_INVALID', message: '绑定码无效或已过期，请重新获取' });
   });
 
-  it(`give one WeChat account ${ATTEMPTS_PER_ACCOUNT} attempts an hour, however many arrive at once`, async () => {
+  it(`give one WeChat account ${ATTEMPTS_PER_ACCOUNT} wrong attempts an hour, however many arrive at once`, async () => {
     const { code } = await identityCode('bind-victim');
     const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => bind(String(100_000_000_000 + i), 'wx-attacker')));
     const statuses = guesses.map((guess) => guess.status);
@@ -61,6 +61,14 @@ describe('bind codes', () => {
     expect((await bind(code, 'wx-attacker')).status).toBe(429);
     expect(await GroupIdentityModel.countDocuments({ _id: 'wx-attacker' })).toBe(0);
     expect((await bind(code, 'wx-victim')).status).toBe(200);
+  });
+
+  it('count only wrong attempts against an account: a manager binds many groups in an hour', async () => {
+    for (let i = 0; i < ATTEMPTS_PER_ACCOUNT + 3; i += 1) {
+      const group = await request(app).post('/groups/bind-codes').set(bearer(manager)).send({ storeId: manager.staff!.storeId });
+      const bound = await bind(group.body.code, 'wx-busy-manager', `busy-${i}@chatroom`);
+      expect(bound.status).toBe(200);
+    }
   });
 
   it(`let a code be tried ${ATTEMPTS_PER_CODE} times across all accounts, then it is dead even for the right secret`, async () => {
