@@ -22,6 +22,8 @@ module.exports = {
   globalSetup: '<rootDir>/server/src/testing/global-setup.ts',
   globalTeardown: '<rootDir>/server/src/testing/global-teardown.ts',
   maxWorkers: 2,
+  // Hooks connect to and seed the shared database; on a loaded 2-core machine 5 s is too tight.
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/jest-results-reporter.js'],
   projects: [
     project('shared'),

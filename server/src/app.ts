@@ -27,10 +27,10 @@ import { jobsRouter } from './jobs/jobs.router';
 import { Scheduler } from './jobs/scheduler';
 import type { ApiRouter } from './lib/api-router';
 import { AppError } from './lib/app-error';
-import { errorHandler, notFoundHandler } from './lib/error-handler';
+import { errorHandler, methodNotAllowedHandler, notFoundHandler, rejectIllFormedText } from './lib/error-handler';
 import { runWithRequestId, type Logger } from './lib/logger';
 import { buildOpenApiDocument } from './lib/openapi';
-import { createRateLimiter } from './lib/rate-limit';
+import { createRateLimiters } from './lib/rate-limit';
 
 export type { AppDependencies };
 
@@ -75,7 +75,7 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!METHODS_WITH_BODY.has(req.method) || !hasBody) return next();
   if (req.is(['application/json', 'application/*+json', 'text/csv'])) return next();
-  next(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${req.headers['content-type'] ?? '(none)'} is not supported; send application/json`, 415));
+  next(new AppError('UNSUPPORTED_MEDIA_TYPE', '提交的内容格式不受支持，请刷新后重试', 415, { contentType: req.headers['content-type'] ?? null, accepted: ['application/json', 'text/csv'] }));
 };
 
 /** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes, or replace the app's own on the same paths. */
@@ -102,14 +102,11 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     }),
   );
-  const rateLimit = createRateLimiter(connection, logger, {
-    name: 'api',
-    windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
-    max: config.RATE_LIMIT_MAX,
-  });
+  const rateLimits = createRateLimiters(connection, logger, config);
+  app.locals.rateLimits = rateLimits;
   // Probes, and the order system's signed webhook (one busy client), are not rate limited per IP.
   const unlimited = new Set(['/healthz', '/readyz', '/orders/webhook']);
-  app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimit(req, res, next)));
+  app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimits.api(req, res, next)));
   app.use(requireJsonBody);
   app.use(
     express.json({
@@ -121,6 +118,12 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     }),
   );
   app.use(express.text({ type: 'text/csv', limit: config.BODY_LIMIT }));
+  app.use(rejectIllFormedText);
+  // Stricter limits where a guess or a flood costs most (after parsing: bind-code entry keys on the WeChat account).
+  app.post('/auth/wechat-login', rateLimits.login);
+  app.post('/scans', rateLimits.scan);
+  app.post('/staff/invites/accept', rateLimits.inviteAccept);
+  app.post('/groups/bot/bind', rateLimits.bindEntry);
 
   const services = createServices(deps);
   // main.ts starts it; the app only needs it for the admin job endpoints.
@@ -144,6 +147,7 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     app.use('/h5', express.static(config.H5_DIST_DIR, { index: 'index.html', maxAge: '1h' }));
   }
 
+  app.use(methodNotAllowedHandler(routers.flatMap((router) => router.routes)));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { openDatabase } from './db/open-database';
 import { listen } from './http-server';
 import { createLogger } from './lib/logger';
+import type { RateLimiters } from './lib/rate-limit';
 import { DEMO_LOGINS } from './seed/demo-data';
 import { seedDemo } from './seed/seed-demo';
 import type { Scheduler } from './jobs/scheduler';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     logger,
     onClosed: async () => {
       await scheduler.stop();
+      (app.locals.rateLimits as RateLimiters).shutdown();
       // Label refreshes queued by the last requests finish before the database goes (the nightly recompute would repair them anyway).
       await (app.locals.services as Services).labelRefresher.idle();
       await database.close();

@@ -33,8 +33,10 @@ export function parseCommand(text: string): Command | null {
   const body = cleaned(text);
   if (!body || body.length > 1600) return null;
   const folded = foldWidth(body).replace(/\s+/g, ' ');
-  const bind = /^绑定\s*(?:码)?[:：]?\s*(\d{6})$/.exec(folded);
-  if (bind) return { kind: 'bind', code: bind[1] };
+  // A code is 12 digits, copied with spaces or hyphens between groups; a wrong length is still a bind
+  // attempt, answered by the binding plugin without asking the server.
+  const bind = /^绑定\s*(?:码)?[:：]?\s*(\d[\d -]{2,30}\d)$/.exec(folded);
+  if (bind) return { kind: 'bind', code: bind[1].replace(/[ -]/g, '') };
   if (/^(每日)?(签到|打卡)[!！~～。.]*$/.test(folded.replace(/\s/g, ''))) return { kind: 'checkin' };
   const head = /^(公告|发公告|添加问答|新增问答|删除问答|特惠|今日特惠)[:：]?\s*(.*)$/s.exec(body);
   if (head) {

@@ -41,8 +41,12 @@ describe('intents', () => {
 
 describe('commands', () => {
   it('parses binding, check-in and staff commands in their usual spellings', () => {
+    expect(parseCommand('绑定 123456789012')).toEqual({ kind: 'bind', code: '123456789012' });
+    expect(parseCommand('绑定：１２３４５６７８９０１２')).toEqual({ kind: 'bind', code: '123456789012' });
+    expect(parseCommand('绑定码 1234 5678 9012')).toEqual({ kind: 'bind', code: '123456789012' });
+    expect(parseCommand('绑定 123456-789012')).toEqual({ kind: 'bind', code: '123456789012' });
     expect(parseCommand('绑定 123456')).toEqual({ kind: 'bind', code: '123456' });
-    expect(parseCommand('绑定：１２３４５６')).toEqual({ kind: 'bind', code: '123456' });
+    expect(parseCommand('绑定 我的')).toBeNull();
     expect(parseCommand('@小助手 签到！')).toEqual({ kind: 'checkin' });
     expect(parseCommand('打卡')).toEqual({ kind: 'checkin' });
     expect(parseCommand('公告 明天停电')).toEqual({ kind: 'announce', text: '明天停电' });

@@ -3,8 +3,10 @@ import { parseCommand } from '../matchers/commands';
 import { STAGES, replyLater, type BotRuntime } from '../runtime';
 import { ServerRejectedError } from '../server-client/bot-api';
 
+const BIND_CODE_PATTERN = /^\d{12}$/;
+
 /**
- * `绑定 123456`: in a group, a staff member's group code binds the group to their store; privately
+ * `绑定 123456789012`: in a group, a staff member's group code binds the group to their store; privately
  * (or in a group), a resident's or staff member's identity code binds their WeChat identity.
  */
 export function BindingPlugin(runtime: BotRuntime): WechatyPlugin {
@@ -13,6 +15,10 @@ export function BindingPlugin(runtime: BotRuntime): WechatyPlugin {
       if (turn.kind !== 'text') return 'continue';
       const command = parseCommand(turn.text);
       if (command?.kind !== 'bind') return 'continue';
+      if (!BIND_CODE_PATTERN.test(command.code)) {
+        replyLater(runtime, turn, '绑定码无效：绑定码是 12 位数字，请在小程序“我的”页面复制后重新发送。');
+        return 'handled';
+      }
       try {
         const result = await runtime.api.bind({ code: command.code, wxid: turn.talkerId, name: turn.talkerName, roomId: turn.roomId, topic: turn.room ? turn.topic : null });
         if (turn.roomId) runtime.directory.invalidate(turn.roomId);

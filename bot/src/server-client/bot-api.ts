@@ -68,15 +68,18 @@ export class BotApi {
       throw new ServerUnavailableError(`${method} ${path}: ${(error as Error).message}`);
     }
     const text = await response.text().catch(() => '');
-    if (response.status >= 500 || response.status === 429) throw new ServerUnavailableError(`${method} ${path}: ${response.status}`, response.status);
     let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
-      throw new ServerUnavailableError(`${method} ${path}: response is not JSON`, response.status);
+      json = undefined;
     }
+    const error = (json as { error?: { code?: string; message?: string } } | null | undefined)?.error;
+    // A 429 of the rate limiter passes; a person's own limit (too many bind attempts) is an answer for them.
+    const overloaded = response.status >= 500 || (response.status === 429 && error?.code === 'RATE_LIMITED') || (response.status === 429 && !error?.message);
+    if (overloaded) throw new ServerUnavailableError(`${method} ${path}: ${response.status}`, response.status);
+    if (json === undefined) throw new ServerUnavailableError(`${method} ${path}: response is not JSON`, response.status);
     if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
       throw new ServerRejectedError(response.status, error?.code ?? 'UNKNOWN', error?.message ?? `HTTP ${response.status}`);
     }
     return schema.parse(json);

@@ -58,7 +58,7 @@ export function pointsHowReply(context: BotGroupContext): string {
   ].join('\n');
 }
 
-export const BIND_HINT = '打开小程序“我的”页面获取绑定码，然后私聊我发送“绑定 123456”（换成你的 6 位码）';
+export const BIND_HINT = '打开小程序“我的”页面获取绑定码，然后私聊我发送“绑定 123456789012”（换成你的 12 位数字码）';
 
 export function privateDataPointer(bound: boolean): string {
   return bound ? '你的个人信息我已经私信发给你了，请查看私聊。' : `查询个人积分和订单需要先绑定账号：${BIND_HINT}。`;

@@ -47,6 +47,7 @@ export async function startAppServer(h5Dir: string): Promise<RunningServer> {
     LOG_LEVEL: 'warn',
     H5_DIST_DIR: h5Dir,
     RATE_LIMIT_MAX: '100000',
+    RATE_LIMITS: JSON.stringify({ login: { max: 100000 }, scan: { max: 100000 } }),
     SEED_DEMO_DATA: 'true',
     ORDER_WEBHOOK_SECRET,
   };

@@ -16,6 +16,26 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+export interface RateLimit {
+  max: number;
+  windowSeconds: number;
+}
+
+/** The stricter limits, per client IP (bind-code entry: per WeChat account the bot relays; the bot: by its token). */
+export const RATE_LIMIT_DEFAULTS = {
+  bot: { max: 6000, windowSeconds: 60 },
+  login: { max: 30, windowSeconds: 600 },
+  scan: { max: 30, windowSeconds: 60 },
+  inviteAccept: { max: 10, windowSeconds: 3600 },
+  bindEntry: { max: 10, windowSeconds: 60 },
+} satisfies Record<string, RateLimit>;
+export type RateLimitName = keyof typeof RATE_LIMIT_DEFAULTS;
+
+const rateLimitSchema = z.object({ max: z.number().int().min(1), windowSeconds: z.number().int().min(1).max(86_400) }).partial().strict();
+const rateLimitOverridesSchema = z
+  .object(Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((name) => [name, rateLimitSchema.optional()])) as Record<RateLimitName, z.ZodOptional<typeof rateLimitSchema>>)
+  .strict();
+
 /**
  * Every environment variable the server reads. Nothing else in the code reads process.env.
  * The README's configuration table mirrors this schema.
@@ -36,6 +56,29 @@ const environmentSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb').default('1mb'),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+  /** JSON overriding the stricter limits, e.g. `{"login":{"max":10,"windowSeconds":600}}`. */
+  RATE_LIMITS: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+      const result = rateLimitOverridesSchema.safeParse(parsed);
+      if (!result.success) {
+        context.addIssue({ code: 'custom', message: result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return Object.fromEntries(
+        Object.entries(RATE_LIMIT_DEFAULTS).map(([name, limit]) => [name, { ...limit, ...result.data[name as RateLimitName] }]),
+      ) as Record<RateLimitName, RateLimit>;
+    }),
+  /** How often each instance shares its rate-limit counts with the others. */
+  RATE_LIMIT_SYNC_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   TRUST_PROXY: booleanFlag.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z_-]{6,30}$/, 'a mini-program AppID such as wx1234567890abcdef').optional(),
@@ -147,6 +190,36 @@ function productionProblems(raw: z.infer<typeof environmentSchema>): { variable:
   return problems;
 }
 
+/** Addresses only this machine can reach; anything else (0.0.0.0, ::, a LAN or public address, a host name) is a network address. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
+const DEVELOPMENT_SECRETS = {
+  SCENE_SECRET: DEVELOPMENT_SCENE_SECRET,
+  SESSION_SECRET: DEVELOPMENT_SESSION_SECRET,
+  ORDER_WEBHOOK_SECRET: DEVELOPMENT_ORDER_WEBHOOK_SECRET,
+  BOT_API_TOKEN: DEVELOPMENT_BOT_API_TOKEN,
+} as const;
+
+/**
+ * Whatever NODE_ENV says, a server reachable from the network never runs with a public
+ * development secret (anyone could sign order webhooks that mint points, forge scenes or act as
+ * the bot) nor with dev login (anyone could sign in as an admin). Production refuses the
+ * development values even on loopback.
+ */
+function exposureProblems(config: Config): { variable: string; message: string }[] {
+  const exposed = !isLoopbackHost(config.HOST);
+  if (!exposed && config.NODE_ENV !== 'production') return [];
+  const where = exposed ? `HOST=${config.HOST} is reachable from the network` : 'NODE_ENV=production';
+  const problems = Object.entries(DEVELOPMENT_SECRETS)
+    .filter(([variable, value]) => config[variable as keyof typeof DEVELOPMENT_SECRETS] === value)
+    .map(([variable]) => ({ variable, message: `${where}: set your own secret (the development default is public)` }));
+  if (exposed && config.DEV_LOGIN) problems.push({ variable: 'DEV_LOGIN', message: `${where}: dev login lets anyone sign in as anyone; set DEV_LOGIN=false or listen on 127.0.0.1` });
+  return problems;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
     super(
@@ -170,5 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push({ variable: result.data.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID', message: 'WECHAT_APPID and WECHAT_SECRET are set together' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return resolveDerived(result.data);
+  const config = resolveDerived(result.data);
+  const exposure = exposureProblems(config);
+  if (exposure.length > 0) throw new ConfigError(exposure);
+  return config;
 }

@@ -57,9 +57,9 @@ export function jobsRouter({ guards }: Services, scheduler: Scheduler): ApiRoute
       guards: admins, authenticated: true, params: z.object({ name: z.string().max(60) }), response: jobRunSchema,
       handler: async ({ params, req }) => {
         const job = scheduler.get(params.name);
-        if (!job) throw AppError.notFound('Job');
+        if (!job) throw AppError.notFound('定时任务');
         const run = await scheduler.tick(job, 'manual', { triggeredBy: staffOf(req).id });
-        if (!run) throw AppError.conflict('This job is running right now; try again when it has finished');
+        if (!run) throw AppError.conflict('这个任务正在运行，请等它结束后再试');
         return runView(run);
       },
     });

@@ -2,6 +2,7 @@ import type { Services } from '../container';
 import { interestJobs } from '../components/interest/interest.jobs';
 import { metricsJobs } from '../components/metrics/metrics.jobs';
 import type { JobDefinition } from './scheduler';
+import { sweepSecurityRecords } from './security-sweep';
 
 /** Every scheduled job. Each calls component services, and each is safe to rerun. */
 export function jobDefinitions(services: Services): JobDefinition[] {
@@ -22,6 +23,19 @@ export function jobDefinitions(services: Services): JobDefinition[] {
         const report = await points.reconcile(now);
         return { checked: report.checked, finishedEntries: report.finishedEntries, repaired: report.repaired.length, repairs: report.repaired.slice(0, 50) };
       },
+    },
+    {
+      // After a crash a balance can lag its ledger; this closes the gap within minutes (caught up on start).
+      name: 'points-repair',
+      title: '积分中断补偿（近 24 小时）',
+      schedule: { kind: 'every_minutes', minutes: 5 },
+      run: async (now) => ({ ...(await points.repairRecent(now)) }),
+    },
+    {
+      name: 'security-sweep',
+      title: '清理过期的绑定码、尝试记录与扫码去重',
+      schedule: { kind: 'hourly', minute: 5 },
+      run: async (now) => ({ ...(await sweepSecurityRecords(now)) }),
     },
     {
       name: 'invites-maintenance',

@@ -36,6 +36,8 @@ export interface RouteDefinition<P extends AnyObject, Q extends AnyObject, B ext
   errors?: number[];
   /** Request content type when not JSON (e.g. text/csv). */
   bodyContentType?: string;
+  /** Success content type when not JSON (e.g. image/png): the handler writes the body itself. */
+  responseContentType?: string;
   handler: (input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R>> | z.input<R>;
 }
 
@@ -75,7 +77,7 @@ export class ApiRouter {
       if (req.app.locals.validateResponses) {
         const checked = definition.response.safeParse(result);
         if (!checked.success) {
-          throw new AppError('INTERNAL', 'Response does not match its documented schema', 500, checked.error.issues);
+          throw new AppError('INTERNAL', '服务器出了点问题，请稍后再试', 500, checked.error.issues);
         }
       }
       const status = definition.status ?? 200;

@@ -30,16 +30,17 @@ export class AppError extends Error {
     return new AppError('VALIDATION_FAILED', message, 400, details);
   }
 
-  static unauthenticated(message = 'Sign-in required'): AppError {
+  static unauthenticated(message = '请先登录'): AppError {
     return new AppError('UNAUTHENTICATED', message, 401);
   }
 
-  static forbidden(message = 'Not allowed for your role or scope'): AppError {
+  static forbidden(message = '你没有权限进行这个操作'): AppError {
     return new AppError('FORBIDDEN', message, 403);
   }
 
+  /** `what` is the Chinese name of the thing, e.g. `门店`: the message is `门店不存在`. */
   static notFound(what: string): AppError {
-    return new AppError('NOT_FOUND', `${what} not found`, 404);
+    return new AppError('NOT_FOUND', `${what}不存在`, 404);
   }
 
   static conflict(message: string, details?: unknown): AppError {

@@ -75,7 +75,7 @@ describe('error responses', () => {
   it('404 for an unknown route', async () => {
     const response = await request(app).get('/nowhere');
     expect(response.status).toBe(404);
-    expect(response.body.error).toEqual({ code: 'NOT_FOUND', message: 'No route for GET /nowhere', details: null });
+    expect(response.body.error).toEqual({ code: 'NOT_FOUND', message: '没有找到这个页面或接口', details: { method: 'GET', path: '/nowhere' } });
   });
 
   it('409 when a unique key is taken, and the first record is kept', async () => {
@@ -101,7 +101,7 @@ describe('error responses', () => {
   it('500 hides the cause and the stack', async () => {
     const response = await request(app).get('/probe/boom');
     expect(response.status).toBe(500);
-    expect(response.body).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error', details: null } });
+    expect(response.body).toEqual({ error: { code: 'INTERNAL', message: '服务器出了点问题，请稍后再试', details: null } });
     expect(JSON.stringify(response.body)).not.toMatch(/secret|app\.js|at /);
   });
 

@@ -6,7 +6,7 @@ export type ObjectId = Types.ObjectId;
 /** Parses a 24-hex id from a trusted or already-validated source. */
 export function toObjectId(id: string | Types.ObjectId): Types.ObjectId {
   if (id instanceof Types.ObjectId) return id;
-  if (!Types.ObjectId.isValid(id) || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.badRequest(`Invalid id ${id}`);
+  if (!Types.ObjectId.isValid(id) || !/^[0-9a-f]{24}$/i.test(id)) throw AppError.badRequest('编号格式有误', [{ path: 'id', message: `not a 24-character hex id: ${String(id).slice(0, 40)}` }]);
   return new Types.ObjectId(id);
 }
 

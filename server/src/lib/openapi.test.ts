@@ -35,3 +35,29 @@ describe('GET /openapi.json', () => {
     expect(response.body.components.schemas.ErrorBody.properties.error.required).toEqual(['code', 'message', 'details']);
   });
 });
+
+describe('the OpenAPI document for contract tools', () => {
+  it('has no reference that does not resolve inside the document (audience conditions used #/definitions/__schema0)', async () => {
+    const document = (await request(createTestApp()).get('/openapi.json')).body as Record<string, unknown>;
+    const references: string[] = [];
+    const stack: unknown[] = [document];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (!node || typeof node !== 'object') continue;
+      const ref = (node as { $ref?: unknown }).$ref;
+      if (typeof ref === 'string') references.push(ref);
+      stack.push(...Object.values(node));
+    }
+    const resolves = (ref: string): boolean => {
+      if (!ref.startsWith('#/')) return false;
+      let target: unknown = document;
+      for (const part of ref.slice(2).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+        if (!target || typeof target !== 'object' || !(part in target)) return false;
+        target = (target as Record<string, unknown>)[part];
+      }
+      return true;
+    };
+    expect(references.length).toBeGreaterThan(0);
+    expect(references.filter((ref) => !resolves(ref))).toEqual([]);
+  });
+});

@@ -26,6 +26,7 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Invalid input (details lists each field path)',
+  405: 'Method not allowed on this path',
   401: 'Not signed in',
   403: 'Role or scope does not allow this',
   404: 'Not found',
@@ -43,11 +44,22 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { title: s
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, fullPath, definition } of routes) {
     const openApiPath = fullPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const errorStatuses = [...new Set([400, 429, 500, ...(definition.errors ?? []), ...(definition.authenticated ? [401, 403] : [])])].sort();
+    // Statuses any such route can answer: a path id that names nothing (404), a body too large or of
+    // the wrong type (413, 415), besides what the route declares.
+    const errorStatuses = [...new Set([
+      400, 429, 500,
+      ...(definition.errors ?? []),
+      ...(definition.authenticated ? [401, 403] : []),
+      ...(definition.params ? [404] : []),
+      ...(definition.body ? [413, 415] : []),
+    ])].sort();
+    const successContent = definition.responseContentType
+      ? { [definition.responseContentType]: { schema: { type: 'string', format: 'binary' } } }
+      : { 'application/json': { schema: toJsonSchema(definition.response, 'output') } };
     const responses: Record<string, unknown> = {
       [String(definition.status ?? 200)]: {
         description: 'Success',
-        ...(definition.status === 204 ? {} : { content: { 'application/json': { schema: toJsonSchema(definition.response, 'output') } } }),
+        ...(definition.status === 204 ? {} : { content: successContent }),
       },
     };
     for (const status of errorStatuses) {

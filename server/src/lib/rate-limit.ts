@@ -1,73 +1,99 @@
-import type { RequestHandler, Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { Config, RateLimitName } from '../config/config';
 import { AppError } from './app-error';
+import { SharedWindowStore } from './rate-limit-store';
 
-export interface RateLimitOptions {
-  /** Separates limits for different purposes (global, login, ...). */
-  name: string;
-  windowSeconds: number;
-  max: number;
-  key?: (req: Request) => string;
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** The community-group bot, recognised by its bearer token (compared in constant time), never by its IP. */
+export function botTokenMatcher(token: string): (req: Request) => boolean {
+  const expected = digest(token);
+  return (req) => {
+    const match = /^Bearer\s+(\S{1,400})$/.exec(req.header('authorization') ?? '');
+    return Boolean(match && timingSafeEqual(digest(match[1]), expected));
+  };
 }
 
-interface SlotDocument {
-  _id: string;
-  key: string;
-  at: Date;
+function waitText(seconds: number): string {
+  return seconds < 120 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分钟`;
 }
 
-const COLLECTION = 'rate_limit_slots';
-const CLEANUP_EVERY_MS = 60_000;
+const MESSAGES: Record<RateLimitName | 'api', (wait: string) => string> = {
+  api: (wait) => `请求太频繁，请 ${wait}后再试`,
+  bot: (wait) => `群助手的请求太频繁，请 ${wait}后再试`,
+  login: (wait) => `登录太频繁，请 ${wait}后再试`,
+  scan: (wait) => `扫码太频繁，请 ${wait}后再试`,
+  inviteAccept: (wait) => `邀请码尝试太频繁，请 ${wait}后再试`,
+  bindEntry: (wait) => `绑定码发送太频繁，请 ${wait}后再试`,
+};
+
+export interface RateLimiters {
+  /** Every request but the probes and the signed order webhook: per client IP; the bot by its token, with a limit of its own. */
+  api: RequestHandler;
+  /** Stricter limits of their own (per IP; bind-code entry per WeChat account the bot relays). */
+  login: RequestHandler;
+  scan: RequestHandler;
+  inviteAccept: RequestHandler;
+  bindEntry: RequestHandler;
+  /** Pushes this instance's counts and pulls the others' now (tests; the stores also sync on their own). */
+  sync(): Promise<void>;
+  shutdown(): void;
+}
 
 /**
- * Fixed-window rate limiting counted in the database, so the limit holds across several server
- * instances. A request takes the next free numbered slot of its window, `<key>:<n>`, by a unique
- * insert; slots above `max` mean 429. Unique inserts are exact under concurrency, where an $inc
- * counter on the embedded database can lose updates. Old windows are swept occasionally. If the
- * database is unreachable the limiter lets requests through and /readyz reports the outage.
+ * express-rate-limit (a well-kept library: standard RateLimit headers, IPv6 subnet keys,
+ * configuration checks) on a store shared by instances through the database
+ * (`SharedWindowStore`), so a request costs no database round trip.
  */
-export function createRateLimiter(connection: Connection, logger: Logger, options: RateLimitOptions): RequestHandler {
-  let lastCleanup = 0;
-  let indexed: Promise<unknown> | undefined;
-  const keyOf = options.key ?? ((req: Request) => req.ip ?? 'unknown');
+export function createRateLimiters(connection: Connection, logger: Logger, config: Config): RateLimiters {
+  const isBot = botTokenMatcher(config.BOT_API_TOKEN);
+  const stores: SharedWindowStore[] = [];
+  const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
 
-  return async (req, res, next) => {
-    const now = Date.now();
-    const windowStart = Math.floor(now / 1000 / options.windowSeconds) * options.windowSeconds;
-    const resetAt = (windowStart + options.windowSeconds) * 1000;
-    const key = `${options.name}:${keyOf(req)}:${windowStart}`;
-    let count = 0;
-    try {
-      const slots = connection.db!.collection<SlotDocument>(COLLECTION);
-      indexed ??= slots.createIndex({ key: 1 }).catch(() => undefined);
-      await indexed;
-      // Slots stop at max + 1: once that one exists, every later request in the window is over.
-      for (count = (await slots.countDocuments({ key })) + 1; count <= options.max + 1; count += 1) {
-        try {
-          await slots.insertOne({ _id: `${key}:${count}`, key, at: new Date(now) });
-          break;
-        } catch (error) {
-          if ((error as { code?: number }).code !== 11000) throw error;
-        }
-      }
-      if (now - lastCleanup > CLEANUP_EVERY_MS) {
-        lastCleanup = now;
-        slots.deleteMany({ at: { $lt: new Date(windowStart * 1000 - options.windowSeconds * 1000) } }).catch(() => undefined);
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'rate limiter could not reach the database; letting the request through');
-      next();
-      return;
-    }
-    res.setHeader('RateLimit-Limit', String(options.max));
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, options.max - count)));
-    res.setHeader('RateLimit-Reset', String(Math.ceil((resetAt - now) / 1000)));
-    if (count > options.max) {
-      res.setHeader('Retry-After', String(Math.ceil((resetAt - now) / 1000)));
-      next(new AppError('RATE_LIMITED', 'Too many requests; try again later', 429, { retryAfterSeconds: Math.ceil((resetAt - now) / 1000) }));
-      return;
-    }
-    next();
+  const limiter = (name: RateLimitName | 'api', options: { windowSeconds: number; max: number; key: (req: Request) => string; skip?: (req: Request) => boolean }): RequestHandler => {
+    const store = new SharedWindowStore(connection, logger, { prefix: name, windowMs: options.windowSeconds * 1000, syncMs: config.RATE_LIMIT_SYNC_MS });
+    stores.push(store);
+    return rateLimit({
+      windowMs: options.windowSeconds * 1000,
+      limit: options.max,
+      keyGenerator: options.key,
+      skip: options.skip,
+      store,
+      standardHeaders: 'draft-6',
+      legacyHeaders: false,
+      handler: (req, res, next) => {
+        const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
+        const seconds = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now() + 1000) - Date.now()) / 1000));
+        res.setHeader('Retry-After', String(seconds));
+        next(new AppError('RATE_LIMITED', MESSAGES[name](waitText(seconds)), 429, { limiter: name, retryAfterSeconds: seconds }));
+      },
+    });
+  };
+
+  const limits = config.RATE_LIMITS;
+  return {
+    api: (() => {
+      const clients = limiter('api', { windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS, max: config.RATE_LIMIT_MAX, key: ipKey, skip: isBot });
+      const bot = limiter('bot', { ...limits.bot, key: () => 'bot', skip: (req) => !isBot(req) });
+      return (req, res, next) => (isBot(req) ? bot(req, res, next) : clients(req, res, next));
+    })(),
+    login: limiter('login', { ...limits.login, key: ipKey }),
+    scan: limiter('scan', { ...limits.scan, key: ipKey }),
+    inviteAccept: limiter('inviteAccept', { ...limits.inviteAccept, key: ipKey }),
+    bindEntry: limiter('bindEntry', {
+      ...limits.bindEntry,
+      key: (req) => {
+        const wxid = (req.body as { wxid?: unknown } | undefined)?.wxid;
+        return isBot(req) && typeof wxid === 'string' ? `wxid:${wxid.slice(0, 100)}` : ipKey(req);
+      },
+    }),
+    sync: async () => {
+      await Promise.all(stores.map((store) => store.sync()));
+    },
+    shutdown: () => stores.forEach((store) => store.shutdown()),
   };
 }

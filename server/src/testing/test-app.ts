@@ -6,8 +6,11 @@ import { loadConfig, type Config } from '../config/config';
 import type { ApiRouter } from '../lib/api-router';
 import { createLogger } from '../lib/logger';
 
+/** Tests sign in many people from 127.0.0.1: the stricter limits stay out of the way unless a test sets RATE_LIMITS. */
+const UNLIMITED_STRICT_LIMITS = JSON.stringify(Object.fromEntries(['bot', 'login', 'scan', 'inviteAccept', 'bindEntry'].map((name) => [name, { max: 1_000_000 }])));
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', RATE_LIMITS: UNLIMITED_STRICT_LIMITS, ...overrides });
 }
 
 /** The real app on the test file's database connection. */

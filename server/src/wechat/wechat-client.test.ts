@@ -63,7 +63,7 @@ describe('code2Session', () => {
 
   it('when the login code is unknown, then it fails with WECHAT_INVALID_CODE 400', async () => {
     const error = await expectWechatError(createClient().code2Session('nope'), 'WECHAT_INVALID_CODE', 400);
-    expect(error.message).toBe('The login code is invalid');
+    expect(error.message).toBe('登录码无效，请重新打开小程序登录');
     expect(error.details).toMatchObject({ errcode: 40029 });
   });
 
@@ -72,7 +72,7 @@ describe('code2Session', () => {
     const client = createClient();
     await client.code2Session('code-1');
     const error = await expectWechatError(client.code2Session('code-1'), 'WECHAT_CODE_USED', 400);
-    expect(error.message).toBe('The login code was already used');
+    expect(error.message).toBe('登录码已使用，请重新打开小程序登录');
   });
 
   it('when WeChat rate-limits logins, then it fails with WECHAT_RATE_LIMITED 429', async () => {
@@ -106,7 +106,8 @@ describe('code2Session', () => {
     const started = Date.now();
     const error = await expectWechatError(createClient({ timeoutMs: 150 }).code2Session('code-1'), 'WECHAT_UNAVAILABLE', 502);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(error.message).toBe('WeChat did not answer within 150 ms (/sns/jscode2session)');
+    expect(error.message).toBe('微信服务暂时无法访问，请稍后再试');
+    expect(error.details).toEqual({ path: '/sns/jscode2session', reason: 'WeChat did not answer within 150 ms' });
   });
 
   it('when WeChat cannot be reached, then it fails with WECHAT_UNAVAILABLE 502 naming the path', async () => {
@@ -114,7 +115,7 @@ describe('code2Session', () => {
     await fake.close();
     fake = await startFakeWechatServer();
     const error = await expectWechatError(client.code2Session('code-1'), 'WECHAT_UNAVAILABLE', 502);
-    expect(error.message).toContain('/sns/jscode2session');
+    expect(JSON.stringify(error.details)).toContain('/sns/jscode2session');
   });
 
   it('when the AppSecret is wrong, then it fails with WECHAT_CREDENTIALS_REJECTED and never shows the secret', async () => {

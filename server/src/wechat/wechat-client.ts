@@ -68,23 +68,23 @@ const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
 
 const CREDENTIALS_REJECTED = { code: 'WECHAT_CREDENTIALS_REJECTED', status: 502 };
-const QUOTA_EXCEEDED = { code: 'WECHAT_QUOTA_EXCEEDED', status: 429, message: 'The daily WeChat quota for this call is used up' };
+const QUOTA_EXCEEDED = { code: 'WECHAT_QUOTA_EXCEEDED', status: 429, message: '今天的微信调用次数已用完，请明天再试' };
 
 /** What each WeChat errcode means to our callers; anything else becomes WECHAT_ERROR. */
 const ERRCODES: Record<number, ErrcodeMeaning> = {
-  [SYSTEM_BUSY]: { code: 'WECHAT_BUSY', status: 503, message: 'WeChat is busy; try again shortly' },
-  40013: { ...CREDENTIALS_REJECTED, message: 'WeChat rejected the configured AppID' },
-  40125: { ...CREDENTIALS_REJECTED, message: 'WeChat rejected the configured AppSecret' },
-  40029: { code: 'WECHAT_INVALID_CODE', status: 400, message: 'The login code is invalid' },
-  40163: { code: 'WECHAT_CODE_USED', status: 400, message: 'The login code was already used' },
-  45011: { code: 'WECHAT_RATE_LIMITED', status: 429, message: 'Too many WeChat logins in a short time; try again in a minute' },
-  40226: { code: 'WECHAT_HIGH_RISK_USER', status: 403, message: 'WeChat flagged this user as high-risk and blocked the login' },
+  [SYSTEM_BUSY]: { code: 'WECHAT_BUSY', status: 503, message: '微信服务繁忙，请稍后再试' },
+  40013: { ...CREDENTIALS_REJECTED, message: '微信不认可当前配置的小程序 AppID，请联系管理员' },
+  40125: { ...CREDENTIALS_REJECTED, message: '微信不认可当前配置的小程序密钥，请联系管理员' },
+  40029: { code: 'WECHAT_INVALID_CODE', status: 400, message: '登录码无效，请重新打开小程序登录' },
+  40163: { code: 'WECHAT_CODE_USED', status: 400, message: '登录码已使用，请重新打开小程序登录' },
+  45011: { code: 'WECHAT_RATE_LIMITED', status: 429, message: '短时间内登录次数太多，请一分钟后再试' },
+  40226: { code: 'WECHAT_HIGH_RISK_USER', status: 403, message: '微信判定该账号存在风险，暂时无法登录' },
   45009: QUOTA_EXCEEDED,
-  41030: { code: 'WECHAT_INVALID_PAGE', status: 400, message: 'The page does not exist in the published mini-program' },
-  40129: { code: 'WECHAT_INVALID_SCENE', status: 400, message: 'The scene is invalid (at most 32 visible ASCII characters)' },
-  43101: { code: 'WECHAT_SUBSCRIPTION_REFUSED', status: 409, message: 'The user has not subscribed to this message (refused it, or has no subscription left)' },
-  40003: { code: 'WECHAT_INVALID_OPENID', status: 400, message: 'The openid is invalid' },
-  47003: { code: 'WECHAT_INVALID_TEMPLATE_DATA', status: 400, message: 'The message data does not match the template' },
+  41030: { code: 'WECHAT_INVALID_PAGE', status: 400, message: '小程序里没有这个页面，请确认已发布最新版本' },
+  40129: { code: 'WECHAT_INVALID_SCENE', status: 400, message: '二维码参数无效（最多 32 个可见英文字符）' },
+  43101: { code: 'WECHAT_SUBSCRIPTION_REFUSED', status: 409, message: '用户没有订阅这条消息（已拒绝或次数已用完）' },
+  40003: { code: 'WECHAT_INVALID_OPENID', status: 400, message: '用户身份无效' },
+  47003: { code: 'WECHAT_INVALID_TEMPLATE_DATA', status: 400, message: '消息内容与模板不符' },
 };
 
 interface WechatCall {
@@ -168,7 +168,7 @@ export class WechatClient {
         path: '/wxa/business/getuserphonenumber',
         body: { code: phoneCode },
         withAccessToken: true,
-        errcodes: { 40029: { code: 'WECHAT_INVALID_CODE', status: 400, message: 'The phone number code is invalid' } },
+        errcodes: { 40029: { code: 'WECHAT_INVALID_CODE', status: 400, message: '手机号授权码无效，请重新授权' } },
       },
       phoneResponse,
     );
@@ -276,15 +276,15 @@ export class WechatClient {
     const details = { errcode, errmsg: this.redact(errmsg) };
     const meaning = call.errcodes?.[errcode] ?? ERRCODES[errcode];
     if (meaning) return new WechatError(meaning.code, meaning.message, meaning.status, details);
-    return new WechatError('WECHAT_ERROR', `WeChat answered ${call.path} with error ${errcode}`, 502, details);
+    return new WechatError('WECHAT_ERROR', '微信服务返回错误，请稍后再试', 502, { ...details, path: call.path });
   }
 
   private unavailable(path: string, what: string): WechatError {
-    return new WechatError('WECHAT_UNAVAILABLE', `WeChat ${what} (${path})`, 502, { path });
+    return new WechatError('WECHAT_UNAVAILABLE', '微信服务暂时无法访问，请稍后再试', 502, { path, reason: `WeChat ${what}` });
   }
 
   private unexpected(path: string, what: string): WechatError {
-    return new WechatError('WECHAT_UNAVAILABLE', `WeChat answered ${path} with ${what}`, 502, { path });
+    return new WechatError('WECHAT_UNAVAILABLE', '微信服务返回了无法识别的结果，请稍后再试', 502, { path, reason: `WeChat answered with ${what}` });
   }
 
   /** WeChat's own message, kept for support (it carries a request id), without anything secret. */

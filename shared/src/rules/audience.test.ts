@@ -45,7 +45,7 @@ describe('audience condition schema', () => {
     const deep = { all: [{ any: [{ all: [{ any: [{ label: 'store', op: 'exists' }] }] }] }] };
     const result = audienceConditionSchema.safeParse(deep);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toBe('nested 5 levels deep; at most 4');
+    expect(result.error?.issues[0]?.message).toBe('条件最多嵌套 4 层，这里至少有 5 层');
     expect(audienceConditionSchema.safeParse({ label: 'store', op: 'gt', value: '1' }).success).toBe(false);
     expect(audienceConditionSchema.safeParse({ all: [] }).success).toBe(false);
     expect(audienceConditionSchema.safeParse({ label: 'store', op: 'in', values: [] }).success).toBe(false);

@@ -50,3 +50,37 @@ describe('escalation', () => {
     expect([1, 2, 3, 4, 10].map(penaltyFor)).toEqual(['warn', 'report', 'remove', 'remove', 'remove']);
   });
 });
+
+describe('matchers on long adversarial input', () => {
+  // Each of these took seconds at 40,000 characters when a quantified pattern was retried from
+  // every position of a long run; linear matchers take milliseconds even at 100,000.
+  const LONG = 100_000;
+  const adversarial: Record<string, string> = {
+    'hyphenated run': 'a-'.repeat(LONG / 2),
+    'letters w': 'w'.repeat(LONG),
+    'www. repeated': 'www.'.repeat(LONG / 4),
+    'dotted letters': 'a.'.repeat(LONG / 2),
+    'wx repeated': 'wx '.repeat(LONG / 3),
+    'http repeated': 'http'.repeat(LONG / 4),
+    'wedged symbols': '加.'.repeat(LONG / 2),
+    'mixed': 'a-1.'.repeat(LONG / 4),
+    'mentions': '@'.repeat(LONG),
+  };
+  for (const [name, text] of Object.entries(adversarial)) {
+    it(`finishes ${name} (${text.length} characters) in well under a second at every strictness`, () => {
+      for (const strictness of ['lenient', 'standard', 'strict'] as const) {
+        const started = performance.now();
+        findViolations({ kind: 'text', text, identicalRecently: 1 }, strictness);
+        expect(performance.now() - started).toBeLessThan(1000);
+      }
+    });
+  }
+
+  it('still finds a bare domain, a www link and a disguised one after a long run', () => {
+    const padding = 'a-'.repeat(5000);
+    expect(findViolations({ kind: 'text', text: `${padding} 看看 shop.example.com/deal?id=1`, identicalRecently: 1 }, 'standard')).toEqual([{ rule: 'link', detail: 'example.com/deal?id=1' }]);
+    expect(findViolations({ kind: 'text', text: `${'w'.repeat(3000)} 去 www.abc.cn`, identicalRecently: 1 }, 'standard')[0]).toEqual({ rule: 'link', detail: 'www.abc.cn' });
+    expect(findViolations({ kind: 'text', text: '加 w w w . d a i g o u . c o m 代 购', identicalRecently: 1 }, 'standard').map((violation) => violation.rule)).toEqual(['obfuscated']);
+    expect(findViolations({ kind: 'text', text: 'abc.community 是个词，不是链接', identicalRecently: 1 }, 'standard')).toEqual([]);
+  });
+});

@@ -43,7 +43,56 @@ export interface Violation {
   detail: string;
 }
 
-const URL_PATTERN = /(https?:\/\/[^\s]+|www\.[a-z0-9-]+\.[a-z]{2,}[^\s]*|\b[a-z0-9-]{2,}\.(com|cn|net|top|xyz|vip|cc|io|me|club|shop|ink|link|site|online)(\/[^\s]*)?\b)/i;
+/*
+ * Every matcher here runs in time linear in the message: a regular expression whose quantified
+ * part could be retried from each position of a long run ("a-a-a-…", "wwww…") is replaced by
+ * one pass over maximal runs, checked in code. `moderation.test.ts` times them on long
+ * adversarial input.
+ */
+const SCHEME_URL = /https?:\/\/[^\s]+/i;
+const WWW_URL = /www\.[a-z0-9-]+\.[a-z]{2,}[^\s]*/i;
+/** Maximal dotted runs such as `shop.example.com`; the lookbehind lets a run start only where it begins. */
+const DOTTED_RUN = /(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)+/gi;
+const BARE_DOMAIN_TLDS = new Set(['com', 'cn', 'net', 'top', 'xyz', 'vip', 'cc', 'io', 'me', 'club', 'shop', 'ink', 'link', 'site', 'online']);
+
+/** `name.tld` (a listed TLD, the name at least 2 characters) inside a dotted run, with a path right after it. */
+function bareDomain(text: string): string | null {
+  for (const match of text.matchAll(DOTTED_RUN)) {
+    const labels = match[0].split('.');
+    let offset = 0;
+    for (let index = 0; index < labels.length - 1; index += 1) {
+      if (labels[index].length >= 2 && BARE_DOMAIN_TLDS.has(labels[index + 1].toLowerCase())) {
+        const end = match.index + offset + labels[index].length + 1 + labels[index + 1].length;
+        const path = text[end] === '/' ? /^\S*/.exec(text.slice(end))![0] : '';
+        return text.slice(match.index + offset, end) + path;
+      }
+      offset += labels[index].length + 1;
+    }
+  }
+  return null;
+}
+
+function findUrl(text: string): string | null {
+  return SCHEME_URL.exec(text)?.[0] ?? WWW_URL.exec(text)?.[0] ?? bareDomain(text);
+}
+
+const HIDDEN_URL_TLDS = ['com', 'cn', 'net', 'top', 'xyz', 'vip'];
+const HIDDEN_SCHEME = /https?[a-z0-9]{4,}/i;
+
+/** On text reduced to letters and digits: `www` + at least 2 characters + a TLD, or `http(s)` + 4 more. */
+function hiddenUrlIn(bare: string): string | null {
+  for (const { 0: run } of bare.matchAll(/[a-z0-9]+/gi)) {
+    const lower = run.toLowerCase();
+    const start = lower.indexOf('www');
+    if (start < 0) continue;
+    const end = Math.max(...HIDDEN_URL_TLDS.map((tld) => {
+      const at = lower.lastIndexOf(tld);
+      return at >= start + 5 ? at + tld.length : -1;
+    }));
+    if (end > 0) return run.slice(start, end);
+  }
+  return HIDDEN_SCHEME.exec(bare)?.[0] ?? null;
+}
 const PHONE_PATTERN = /(?<!\d)1[3-9]\d{9}(?!\d)/;
 const WECHAT_ID_PATTERN = /(微信|威信|薇信|维信|vx|v信|wx|wechat|加v|加微|➕v|加我|q{2}|扣扣|企鹅)[:：号]?\s*[a-z0-9_-]{5,}/i;
 const CONTACT_HINT = /(微信|威信|薇信|维信|vx|v信|加v|加微|加我|私聊|私信我|扣扣|qq|联系电话|电话)/i;
@@ -104,14 +153,14 @@ export function findViolations(input: ModerationInput, strictness: ModerationStr
   if (input.kind === 'image' && input.qrCodeFound) violations.push({ rule: 'qr_image', detail: input.url ?? '二维码' });
 
   if (input.kind === 'text' && text) {
-    const url = URL_PATTERN.exec(text)?.[0];
+    const url = findUrl(text);
     if (url && !isAllowed(url, allowed)) violations.push({ rule: 'link', detail: url });
     const promo = contactPromo(text, strictness);
     if (promo) violations.push({ rule: 'contact_promo', detail: promo });
     if (!url && !promo) {
       // The same checks on the text with every symbol and space removed: what survives only there was disguised.
       const bare = lettersOnly(text);
-      const hiddenUrl = /(www[a-z0-9]{2,}(com|cn|net|top|xyz|vip)|http[s]?[a-z0-9]{4,})/i.exec(bare)?.[0];
+      const hiddenUrl = hiddenUrlIn(bare);
       const hiddenPromo = contactPromo(bare, strictness) ?? (strictness === 'strict' && promoWords(bare).length >= 2 ? promoWords(bare).join('、') : null);
       const wedged = symbolsBetweenCharacters(text);
       if ((hiddenUrl || hiddenPromo) && wedged >= (strictness === 'strict' ? 1 : 2)) {

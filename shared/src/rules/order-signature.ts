@@ -60,21 +60,21 @@ export function verifyOrderSignature(input: OrderSignatureInput): OrderSignature
   const signature = input.signature?.trim();
   const timestamp = input.timestamp?.trim();
   if (!signature || !timestamp) {
-    return { ok: false, code: 'WEBHOOK_SIGNATURE_MISSING', message: 'X-Signature and X-Timestamp headers are required' };
+    return { ok: false, code: 'WEBHOOK_SIGNATURE_MISSING', message: '订单推送缺少签名（需要 X-Signature 和 X-Timestamp）' };
   }
   if (!TIMESTAMP_PATTERN.test(timestamp)) {
-    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: 'X-Timestamp must be unix seconds' };
+    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: '订单推送的时间戳格式有误（X-Timestamp 应为 Unix 秒）' };
   }
   const seconds = Number(timestamp);
   if (Math.abs(input.nowSeconds - seconds) > input.maxSkewSeconds) {
-    return { ok: false, code: 'WEBHOOK_STALE', message: `X-Timestamp is more than ${input.maxSkewSeconds} seconds from the server's clock` };
+    return { ok: false, code: 'WEBHOOK_STALE', message: `订单推送的时间戳与服务器时间相差超过 ${input.maxSkewSeconds} 秒` };
   }
   if (!SIGNATURE_PATTERN.test(signature)) {
-    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: 'X-Signature must be a hex HMAC-SHA256' };
+    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: '订单推送的签名格式有误（X-Signature 应为十六进制 HMAC-SHA256）' };
   }
   const equal = input.equal ?? constantTimeEqual;
   if (!equal(input.expectedSignature(timestamp).toLowerCase(), signature.toLowerCase())) {
-    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: 'X-Signature does not match the body' };
+    return { ok: false, code: 'WEBHOOK_BAD_SIGNATURE', message: '订单推送的签名与内容不符' };
   }
   return { ok: true, timestamp: seconds };
 }

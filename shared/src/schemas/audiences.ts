@@ -27,38 +27,76 @@ export type AudienceLeaf = z.output<typeof audienceLeafSchema>;
 
 export type AudienceCondition = { all: AudienceCondition[] } | { any: AudienceCondition[] } | AudienceLeaf;
 
-/** A node: a group of at least one condition, or a leaf. The nesting is limited after parsing. */
-export const audienceNodeSchema: z.ZodType<AudienceCondition> = z.lazy(() =>
-  z.union([
-    z.object({ all: z.array(audienceNodeSchema).min(1).max(AUDIENCE_MAX_LEAVES) }).strict(),
-    z.object({ any: z.array(audienceNodeSchema).min(1).max(AUDIENCE_MAX_LEAVES) }).strict(),
-    audienceLeafSchema,
-  ]),
-) as z.ZodType<AudienceCondition>;
-
-/** Depth (a leaf is 1) and number of leaves of a condition. */
-export function conditionSize(condition: AudienceCondition): { depth: number; leaves: number } {
-  if ('all' in condition || 'any' in condition) {
-    const children = ('all' in condition ? condition.all : condition.any).map(conditionSize);
-    return { depth: 1 + Math.max(...children.map((child) => child.depth)), leaves: children.reduce((sum, child) => sum + child.leaves, 0) };
+/**
+ * Depth (a leaf is 1) and number of leaves of any JSON value read as a condition tree, walked with
+ * an explicit stack and stopped as soon as either limit is passed: a body nested a thousand levels
+ * deep costs a few steps, never a deep recursion.
+ */
+export function measureCondition(value: unknown, limits = { depth: AUDIENCE_MAX_DEPTH, leaves: AUDIENCE_MAX_LEAVES }): { depth: number; leaves: number; exceeded: boolean } {
+  let depth = 0;
+  let leaves = 0;
+  const stack: { node: unknown; level: number }[] = [{ node: value, level: 1 }];
+  while (stack.length > 0) {
+    const { node, level } = stack.pop()!;
+    depth = Math.max(depth, level);
+    if (depth > limits.depth) return { depth, leaves, exceeded: true };
+    const children = node && typeof node === 'object' && !Array.isArray(node) ? ((node as { all?: unknown }).all ?? (node as { any?: unknown }).any) : undefined;
+    if (Array.isArray(children)) {
+      for (const child of children.slice(0, limits.leaves + 1)) stack.push({ node: child, level: level + 1 });
+    } else {
+      leaves += 1;
+      if (leaves > limits.leaves) return { depth, leaves, exceeded: true };
+    }
   }
-  return { depth: 1, leaves: 1 };
+  return { depth, leaves, exceeded: false };
 }
 
-/** A whole condition: a well-formed tree, at most `AUDIENCE_MAX_DEPTH` levels and `AUDIENCE_MAX_LEAVES` leaves. */
-export const audienceConditionSchema = audienceNodeSchema.superRefine((condition, ctx) => {
-  const { depth, leaves } = conditionSize(condition);
-  if (depth > AUDIENCE_MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `nested ${depth} levels deep; at most ${AUDIENCE_MAX_DEPTH}` });
-  if (leaves > AUDIENCE_MAX_LEAVES) ctx.addIssue({ code: 'custom', message: `${leaves} label comparisons; at most ${AUDIENCE_MAX_LEAVES}` });
-});
+/**
+ * The tree's levels, built bottom-up without recursion (`z.lazy`): level 1 is a leaf, level n a
+ * leaf or a group of level n-1 nodes. Parsing never goes deeper than `AUDIENCE_MAX_DEPTH`, and the
+ * OpenAPI document gets a plain schema with no self-reference for contract tools to resolve.
+ */
+function nodeSchemaOfDepth(depth: number): z.ZodType<AudienceCondition> {
+  let node: z.ZodType<AudienceCondition> = audienceLeafSchema;
+  for (let level = 2; level <= depth; level += 1) {
+    const child = node;
+    node = z.union([
+      z.object({ all: z.array(child).min(1).max(AUDIENCE_MAX_LEAVES) }).strict(),
+      z.object({ any: z.array(child).min(1).max(AUDIENCE_MAX_LEAVES) }).strict(),
+      audienceLeafSchema,
+    ]) as unknown as z.ZodType<AudienceCondition>;
+  }
+  return node;
+}
+
+/** A node of a tree at most `AUDIENCE_MAX_DEPTH` levels deep. */
+export const audienceNodeSchema = nodeSchemaOfDepth(AUDIENCE_MAX_DEPTH);
+
+/** Depth (a leaf is 1) and number of leaves of a parsed condition. */
+export function conditionSize(condition: AudienceCondition): { depth: number; leaves: number } {
+  const { depth, leaves } = measureCondition(condition, { depth: Number.MAX_SAFE_INTEGER, leaves: Number.MAX_SAFE_INTEGER });
+  return { depth, leaves };
+}
+
+/**
+ * A whole condition: at most `AUDIENCE_MAX_DEPTH` levels and `AUDIENCE_MAX_LEAVES` leaves. The
+ * limits are checked on the raw value first, so a too-deep tree is refused with its depth before
+ * any parsing.
+ */
+export const audienceConditionSchema = z.preprocess((value, ctx) => {
+  const size = measureCondition(value);
+  if (size.depth > AUDIENCE_MAX_DEPTH) ctx.addIssue({ code: 'custom', message: `条件最多嵌套 ${AUDIENCE_MAX_DEPTH} 层，这里至少有 ${size.depth} 层`, input: value });
+  else if (size.leaves > AUDIENCE_MAX_LEAVES) ctx.addIssue({ code: 'custom', message: `条件最多 ${AUDIENCE_MAX_LEAVES} 项标签比较，这里超过了`, input: value });
+  return value;
+}, audienceNodeSchema);
 
 /**
  * Who an audience can reach. A store manager's audiences are limited to their store; city ops'
  * to their city (or one of its stores); an admin's may be unlimited.
  */
 const audienceFields = {
-  name: z.string().trim().min(1).max(40),
-  description: z.string().trim().max(300).default(''),
+  name: z.string().max(40).trim().min(1),
+  description: z.string().max(300).trim().default(''),
   storeId: objectIdSchema.nullable().default(null),
   cityId: objectIdSchema.nullable().default(null),
   conditions: audienceConditionSchema,
@@ -70,7 +108,7 @@ export type CreateAudience = z.output<typeof createAudienceSchema>;
 export const updateAudienceSchema = z
   .object({
     name: audienceFields.name,
-    description: z.string().trim().max(300),
+    description: z.string().max(300).trim(),
     storeId: objectIdSchema.nullable(),
     cityId: objectIdSchema.nullable(),
     conditions: audienceConditionSchema,

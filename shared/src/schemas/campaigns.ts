@@ -75,7 +75,7 @@ export const miniprogramPageSchema = z
   .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*(\?[A-Za-z0-9_=&%.-]*)?$/, 'a mini-program page path such as pages/index/index (no leading slash)');
 
 export const pushInputSchema = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: z.string().max(60).trim().min(1),
   target: pushTargetSchema,
   templateId: templateIdSchema,
   /** Template field name → value, e.g. `{ "thing1": "有机菠菜特价" }`; checked against the template's fields. */
@@ -206,7 +206,7 @@ export type ProductAudience = z.infer<typeof productAudienceSchema>;
 
 export const promotionInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(60),
+    name: z.string().max(60).trim().min(1),
     productId: productIdSchema,
     storeId: objectIdSchema.optional(),
     audience: z.union([

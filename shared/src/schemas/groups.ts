@@ -99,7 +99,8 @@ export const groupListQuerySchema = z.object({ storeId: objectIdSchema.optional(
 
 /* ---------------------------------------------------------------- codes */
 
-export const bindCodeSchema = z.string().regex(/^\d{6}$/, '6 digits');
+/** 12 digits: 6 that find the code and 6 that prove it (the bot accepts them with spaces between). */
+export const bindCodeSchema = z.string().regex(/^\d{12}$/, '12 digits');
 export const BIND_CODE_PURPOSES = ['group', 'identity'] as const;
 
 export const createGroupBindCodeSchema = z.object({ storeId: objectIdSchema });
@@ -107,7 +108,7 @@ export const bindCodeIssuedSchema = z.object({
   code: bindCodeSchema,
   purpose: z.enum(BIND_CODE_PURPOSES),
   expiresAt: z.string(),
-  /** What to say to the bot, e.g. `绑定 123456`. */
+  /** What to say to the bot, e.g. `绑定 123456789012`. */
   instruction: z.string(),
 });
 export type BindCodeIssued = z.infer<typeof bindCodeIssuedSchema>;
@@ -142,8 +143,8 @@ export type FaqEntry = z.infer<typeof faqEntrySchema>;
 export const faqInputSchema = z.object({
   /** null: every store (admins and city ops only). */
   storeId: objectIdSchema.nullable(),
-  questions: z.array(z.string().trim().min(1).max(100)).min(1).max(20),
-  answer: z.string().trim().min(1).max(1000),
+  questions: z.array(z.string().max(100).trim().min(1)).min(1).max(20),
+  answer: z.string().max(1000).trim().min(1),
 });
 export const faqListQuerySchema = z.object({ storeId: objectIdSchema.optional() });
 
@@ -175,7 +176,7 @@ export const botGroupContextSchema = z.object({
 });
 export type BotGroupContext = z.infer<typeof botGroupContextSchema>;
 
-export const productSearchQuerySchema = z.object({ q: z.string().trim().min(1).max(30) });
+export const productSearchQuerySchema = z.object({ q: z.string().max(30).trim().min(1) });
 export const productSearchResultSchema = z.object({
   /** False when the store has no catalogue yet: the bot then points to staff instead of saying no. */
   catalogueAvailable: z.boolean(),
@@ -250,7 +251,7 @@ export const broadcastInputSchema = z
     audienceId: objectIdSchema.optional(),
     /** With `audience`: only groups with at least this many of its members. */
     minMembers: z.number().int().min(1).max(500).default(1),
-    text: z.string().trim().min(1).max(1500),
+    text: z.string().max(1500).trim().min(1),
     /** When to send; now when omitted. */
     sendAt: instantSchema.optional(),
   })
@@ -365,13 +366,13 @@ export type BotEventResults = z.infer<typeof botEventResultSchema>;
 
 export const staffActorSchema = z.object({ roomId: wechatIdSchema, byWxid: wechatIdSchema });
 export const botFaqAddSchema = staffActorSchema.extend({
-  questions: z.array(z.string().trim().min(1).max(100)).min(1).max(20),
-  answer: z.string().trim().min(1).max(1000),
+  questions: z.array(z.string().max(100).trim().min(1)).min(1).max(20),
+  answer: z.string().max(1000).trim().min(1),
 });
-export const botFaqRemoveSchema = staffActorSchema.extend({ question: z.string().trim().min(1).max(100) });
-export const botAnnounceSchema = staffActorSchema.extend({ text: z.string().trim().min(1).max(1500) });
+export const botFaqRemoveSchema = staffActorSchema.extend({ question: z.string().max(100).trim().min(1) });
+export const botAnnounceSchema = staffActorSchema.extend({ text: z.string().max(1500).trim().min(1) });
 export const botPauseSchema = staffActorSchema.extend({ paused: z.boolean() });
-export const botOfferSchema = staffActorSchema.extend({ text: z.string().trim().min(1).max(300) });
+export const botOfferSchema = staffActorSchema.extend({ text: z.string().max(300).trim().min(1) });
 export const botStaffResultSchema = z.object({ message: z.string() });
 export type BotStaffResult = z.infer<typeof botStaffResultSchema>;
 

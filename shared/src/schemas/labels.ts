@@ -12,7 +12,7 @@ import { objectIdSchema } from './common';
 export const labelKeySchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, '2-40 lowercase letters, digits and _, starting with a letter');
 
 /** One label value: an enum key (`active`), an id (stores, communities) or a category name (interest). */
-export const labelValueSchema = z.string().trim().min(1).max(40);
+export const labelValueSchema = z.string().max(40).trim().min(1);
 
 /** `rule`: computed by a built-in rule; `interest`: read from the interest prediction; `manual`: set by staff. */
 export const LABEL_KINDS = ['rule', 'interest', 'manual'] as const;
@@ -126,12 +126,12 @@ export const RULE_VALUES: Record<LabelRuleName, { value: string; name: string }[
   interest_category: 'text',
 };
 
-export const labelValueOptionSchema = z.object({ value: labelValueSchema, name: z.string().trim().min(1).max(20) });
+export const labelValueOptionSchema = z.object({ value: labelValueSchema, name: z.string().max(20).trim().min(1) });
 export type LabelValueOption = z.infer<typeof labelValueOptionSchema>;
 
 export const scenarioInputSchema = z.object({
-  name: z.string().trim().min(1).max(30),
-  description: z.string().trim().max(300).default(''),
+  name: z.string().max(30).trim().min(1),
+  description: z.string().max(300).trim().default(''),
   active: z.boolean().default(true),
 });
 export type ScenarioInput = z.output<typeof scenarioInputSchema>;
@@ -175,12 +175,12 @@ function checkRuleValues(ruleName: LabelRuleName, values: LabelValueOption[], ct
 }
 
 const definitionFields = z.object({
-  name: z.string().trim().min(1).max(30),
-  description: z.string().trim().max(300).default(''),
+  name: z.string().max(30).trim().min(1),
+  description: z.string().max(300).trim().default(''),
   scenarioKeys: z.array(labelKeySchema).max(20).default([]),
   /** 标签类别 and 子类别, e.g. 消费行为 / RFM. */
-  category: z.string().trim().min(1).max(20),
-  subcategory: z.string().trim().max(20).default(''),
+  category: z.string().max(20).trim().min(1),
+  subcategory: z.string().max(20).trim().default(''),
   kind: labelKindSchema,
   rule: labelRuleSchema.nullable().default(null),
   /** Allowed values with display names; for a rule label, empty means the rule's defaults. */
@@ -239,7 +239,7 @@ export const residentLabelParamsSchema = z.object({ residentId: objectIdSchema, 
 /** The body of `PUT /residents/:residentId/labels/:key` (manual labels only). */
 export const setManualLabelSchema = z.object({
   value: labelValueSchema,
-  reason: z.string().trim().min(1).max(100),
+  reason: z.string().max(100).trim().min(1),
 });
 
 export const recomputeResultSchema = z.object({

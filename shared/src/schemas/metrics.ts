@@ -14,7 +14,7 @@ export const MAX_METRIC_RANGE_DAYS = 400;
 const dimensionFields = {
   dimension: metricDimensionSchema.default('all'),
   /** An id (store, community, advisor, channel, campaign, placement) or a code type. */
-  value: z.string().trim().min(1).max(64).optional(),
+  value: z.string().max(64).trim().min(1).optional(),
 };
 
 const withDimension = <T extends { dimension: string; value?: string }>(query: T): boolean => query.dimension === 'all' || Boolean(query.value);

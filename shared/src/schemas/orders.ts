@@ -38,7 +38,7 @@ export const orderWebhookSchema = z
   .object({
     eventId: externalIdSchema,
     orderId: externalIdSchema,
-    residentOpenid: z.string().trim().min(1).max(128).optional(),
+    residentOpenid: z.string().max(128).trim().min(1).optional(),
     residentId: objectIdSchema.optional(),
     storeId: objectIdSchema,
     status: orderStatusSchema,

@@ -44,6 +44,18 @@ export const storeInputSchema = z.object({
   /** The configured group QR (until live group codes rotate between groups); null removes it. */
   groupQr: storeGroupQrSchema.nullable().optional(),
 });
+/**
+ * `PATCH /stores/:id`: only the fields sent change (no defaults, so an edit of the hours never
+ * resets the radius). Location and service radius decide which communities the store serves and
+ * so whose they are: only city ops and admins change them.
+ */
+export const storeUpdateSchema = storeInputSchema
+  .omit({ cityId: true, serviceRadiusKm: true })
+  .extend({ serviceRadiusKm: z.number().positive().max(20) })
+  .partial()
+  .strict();
+export const STORE_TERRITORY_FIELDS = ['location', 'serviceRadiusKm'] as const;
+
 export const storeSchema = storeInputSchema.extend({
   id: objectIdSchema,
   serviceRadiusKm: z.number(),

@@ -14,12 +14,12 @@ export type RepeatNature = z.infer<typeof repeatNatureSchema>;
 export const productIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits and _.:-');
 
 const productFields = z.object({
-  name: z.string().trim().min(1).max(60),
+  name: z.string().max(60).trim().min(1),
   /** 品类, e.g. 蔬菜 水果 乳品 粮油 日用 家电. */
-  category: z.string().trim().min(1).max(20),
-  subcategory: z.string().trim().max(20),
+  category: z.string().max(20).trim().min(1),
+  subcategory: z.string().max(20).trim(),
   priceCents: z.number().int().min(0).max(100_000_000),
-  tags: z.array(z.string().trim().min(1).max(20)).max(20),
+  tags: z.array(z.string().max(20).trim().min(1)).max(20),
   /** The stores that sell it. */
   storeIds: z.array(objectIdSchema).max(1000),
   repeatNature: repeatNatureSchema,
@@ -53,7 +53,7 @@ export type ProductUpsertResult = z.infer<typeof productUpsertResultSchema>;
 /** Public catalogue listing: active products, optionally of one store and one category. */
 export const productListQuerySchema = z.object({
   storeId: objectIdSchema.optional(),
-  category: z.string().trim().min(1).max(20).optional(),
+  category: z.string().max(20).trim().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(200),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });

@@ -25,8 +25,8 @@ export const rewardScopeSchema = z.discriminatedUnion('kind', [
 export type RewardScope = z.infer<typeof rewardScopeSchema>;
 
 const rewardFields = z.object({
-  name: z.string().trim().min(1).max(40),
-  description: z.string().trim().max(500),
+  name: z.string().max(40).trim().min(1),
+  description: z.string().max(500).trim(),
   kind: rewardKindSchema,
   pointsCost: z.number().int().min(1).max(100_000),
   /** Total number of coupons that can ever be redeemed. */

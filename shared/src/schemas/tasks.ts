@@ -53,10 +53,10 @@ export type TaskPeriodInput = z.infer<typeof taskPeriodInputSchema>;
 export const MAX_NEWBIE_WINDOW_DAYS = 90;
 
 const taskText = {
-  title: z.string().trim().min(1).max(30),
-  description: z.string().trim().max(200),
+  title: z.string().max(30).trim().min(1),
+  description: z.string().max(200).trim(),
   /** What to do next, e.g. "去门店扫码" or "在社群发送“签到”". */
-  nextStep: z.string().trim().min(1).max(40),
+  nextStep: z.string().max(40).trim().min(1),
 };
 
 const taskDefinitionFields = z.object({

@@ -63,3 +63,15 @@ const touchSchema = new Schema({
 });
 export const TouchModel = model('Touch', touchSchema, 'touches');
 export type TouchRecord = InferSchemaType<typeof touchSchema> & { _id: Types.ObjectId };
+
+/**
+ * One scan per scanner, scene and 10-minute bucket (`_id` `<who>|<scene>|<bucket>`, a unique insert):
+ * repeating `POST /scans` stores one touch, not one per request.
+ */
+const scanDedupeSchema = new Schema({
+  _id: { type: String },
+  touchId: { type: Schema.Types.ObjectId, required: true },
+  at: { type: Date, required: true },
+});
+export const ScanDedupeModel = model('ScanDedupe', scanDedupeSchema, 'scan_dedupes');
+export const SCAN_DEDUPE_BUCKET_MS = 10 * 60_000;

@@ -78,8 +78,8 @@ export function acquisitionRouter(services: Services): ApiRouter {
       handler: async ({ body, req }) => {
         const staff = staffOf(req);
         if (body.storeId) await assertStoreAccess(staff, toObjectId(body.storeId));
-        else if (staff.role === 'store_manager') throw AppError.badRequest('A store manager creates campaigns for their store', [{ path: 'body.storeId', message: 'required' }]);
-        if (body.cityId && !canAccessCity(staff, toObjectId(body.cityId))) throw AppError.forbidden('This city is outside your scope');
+        else if (staff.role === 'store_manager') throw AppError.badRequest('店长只能为自己的门店创建活动', [{ path: 'body.storeId', message: 'required' }]);
+        if (body.cityId && !canAccessCity(staff, toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
         const c = await CampaignModel.create({ ...body, startsAt: body.startsAt ? new Date(body.startsAt) : null, endsAt: body.endsAt ? new Date(body.endsAt) : null });
         return { id: String(c._id), name: c.name, startsAt: isoString(c.startsAt), endsAt: isoString(c.endsAt), storeId: idString(c.storeId), cityId: idString(c.cityId) };
       },
@@ -128,7 +128,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
       method: 'get', path: '/codes/:codeId/image',
       summary: "The code's PNG: WeChat's mini-program code when configured, else a QR of the H5 URL carrying the same scene",
       tags, errors: [404, 502], guards: guards.staff(), authenticated: true, params: codeParams,
-      response: z.any().describe('image/png'),
+      response: z.any().describe('image/png'), responseContentType: 'image/png',
       handler: async ({ params, req, res }) => {
         const image = await codes.image(await codes.get(staffOf(req), toObjectId(params.codeId)));
         res.setHeader('Content-Type', 'image/png');
@@ -139,13 +139,14 @@ export function acquisitionRouter(services: Services): ApiRouter {
     })
     .route({
       method: 'post', path: '/scans',
-      summary: 'Record a scan of a code or invite (anonymous until login links it); says whether it will credit anyone and why not',
+      summary: 'Record a scan of a code or invite (anonymous until login links it); says whether it will credit anyone and why not. The same scan again within 10 minutes returns the first touch',
       tags, body: recordScanSchema, response: scanResultSchema,
       handler: async ({ body, req }) => {
         let residentId = null;
         const token = /^Bearer\s+(\S+)$/.exec(req.header('authorization') ?? '')?.[1];
         if (token) residentId = (await sessions.find(token))?.residentId ?? null;
-        return (await acquisition.recordScan({ scene: body.scene, deviceId: body.deviceId, residentId, now: new Date() })).view;
+        const scanner = residentId ? `resident:${residentId}` : body.deviceId ? `device:${body.deviceId}` : `ip:${req.ip ?? 'unknown'}`;
+        return (await acquisition.recordScan({ scene: body.scene, deviceId: body.deviceId, residentId, now: new Date(), scanner })).view;
       },
     })
     .route({
@@ -155,7 +156,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
         const staff = staffOf(req);
         const resident = await assertResidentAccess(staff, params.residentId);
         const at = body.at ? new Date(body.at) : new Date();
-        if (at.getTime() > Date.now() + 5 * 60_000) throw AppError.badRequest('A touchpoint cannot be in the future', [{ path: 'body.at', message: 'in the future' }]);
+        if (at.getTime() > Date.now() + 5 * 60_000) throw AppError.badRequest('触点时间不能晚于现在', [{ path: 'body.at', message: 'in the future' }]);
         const touch = await TouchModel.create({
           kind: 'offline', residentId: resident._id, status: 'offline', offlineKind: body.kind,
           staffId: staff.id, storeId: staff.storeId ?? resident.storeId ?? null, note: body.note ?? null, at,
@@ -177,7 +178,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
       handler: async ({ params, req }) => {
         const principal = principalOf(req);
         if (principal.staff) await assertResidentAccess(principal.staff, params.residentId);
-        else if (!principal.residentId?.equals(params.residentId)) throw AppError.forbidden('Residents see only their own data');
+        else if (!principal.residentId?.equals(params.residentId)) throw AppError.forbidden('居民只能查看自己的信息');
         return (await TouchModel.find({ residentId: toObjectId(params.residentId) }).sort({ at: 1, _id: 1 }).limit(500).lean<TouchRecord[]>()).map(touchView);
       },
     });

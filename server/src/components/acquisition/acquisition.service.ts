@@ -1,10 +1,10 @@
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { CODE_TYPE_CREDITS, type Attribution, type CodeType, type ScanStatus } from '@o2o/shared/schemas/acquisition';
 import { parseScene } from '@o2o/shared/rules/scene';
 import { idString } from '../../lib/ids';
 import { StoreModel } from '../organisation/organisation.model';
 import { ResidentModel } from '../residents/resident.model';
-import { QrCodeModel, TouchModel, type QrCodeRecord } from './acquisition.model';
+import { QrCodeModel, SCAN_DEDUPE_BUCKET_MS, ScanDedupeModel, TouchModel, type QrCodeRecord } from './acquisition.model';
 import type { SceneSigner } from './scene-signer';
 
 const SCAN_MESSAGES: Record<ScanStatus, string> = {
@@ -58,10 +58,32 @@ export class AcquisitionService {
     return result('attributable', code);
   }
 
-  /** Records a scan as a touch: anonymous (by device) until login links it, or the resident's own. */
-  async recordScan(input: { scene: string; deviceId?: string; residentId?: Types.ObjectId | null; now: Date }) {
+  /**
+   * Records a scan as a touch: anonymous (by device) until login links it, or the resident's own.
+   * With `scanner` (who scanned: resident, device or client address), the same scene scanned again
+   * within 10 minutes returns the first touch instead of storing another.
+   */
+  async recordScan(input: { scene: string; deviceId?: string; residentId?: Types.ObjectId | null; now: Date; scanner?: string }) {
     const resolution = await this.resolveScene(input.scene, input.now);
-    const touch = await TouchModel.create({
+    let touchId = new Types.ObjectId();
+    let duplicate = false;
+    let firstAt = input.now;
+    if (input.scanner) {
+      const key = `${input.scanner}|${input.scene.slice(0, 64)}|${Math.floor(input.now.getTime() / SCAN_DEDUPE_BUCKET_MS)}`;
+      try {
+        await ScanDedupeModel.create({ _id: key, touchId, at: input.now });
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        const first = await ScanDedupeModel.findById(key).lean();
+        if (first) {
+          touchId = first.touchId;
+          firstAt = first.at;
+          duplicate = true;
+        }
+      }
+    }
+    const touch = duplicate ? { _id: touchId, at: firstAt } : await TouchModel.create({
+      _id: touchId,
       kind: 'scan',
       residentId: input.residentId ?? null,
       deviceId: input.deviceId ?? null,

@@ -53,22 +53,22 @@ export class QrCodeService {
   async create(staff: StaffPrincipal, input: z.output<typeof createCodeSchema>): Promise<QrCodeRecord> {
     let advisorId: Types.ObjectId | null = input.advisorId ? toObjectId(input.advisorId) : null;
     if (staff.role === 'advisor') {
-      if (input.type !== 'advisor_activity') throw AppError.forbidden('Advisors create their own activity codes only');
-      if (advisorId && !advisorId.equals(staff.id)) throw AppError.forbidden('Advisors create codes for themselves only');
+      if (input.type !== 'advisor_activity') throw AppError.forbidden('顾问只能创建自己的活动码');
+      if (advisorId && !advisorId.equals(staff.id)) throw AppError.forbidden('顾问只能为自己创建二维码');
       advisorId = staff.id;
     }
     const needsAdvisor = input.type === 'advisor' || input.type === 'advisor_activity';
-    if (needsAdvisor && !advisorId) throw AppError.badRequest('advisorId is required for advisor codes', [{ path: 'body.advisorId', message: 'required for this code type' }]);
-    if (!needsAdvisor && advisorId) throw AppError.badRequest('Only advisor codes carry an advisor', [{ path: 'body.advisorId', message: 'not allowed for this code type' }]);
+    if (needsAdvisor && !advisorId) throw AppError.badRequest('顾问码需要指定顾问', [{ path: 'body.advisorId', message: 'required for this code type' }]);
+    if (!needsAdvisor && advisorId) throw AppError.badRequest('只有顾问码和顾问活动码可以指定顾问', [{ path: 'body.advisorId', message: 'not allowed for this code type' }]);
 
     let storeId = input.storeId ? toObjectId(input.storeId) : staff.storeId;
     if (advisorId) {
       const advisor = await StaffModel.findById(advisorId).lean();
-      if (!advisor || advisor.role !== 'advisor' || !advisor.active || !advisor.storeId) throw AppError.badRequest('advisorId must be an active advisor');
-      if (storeId && !storeId.equals(advisor.storeId)) throw AppError.badRequest("An advisor's code carries the advisor's own store");
+      if (!advisor || advisor.role !== 'advisor' || !advisor.active || !advisor.storeId) throw AppError.badRequest('请选择一位在职的顾问');
+      if (storeId && !storeId.equals(advisor.storeId)) throw AppError.badRequest('顾问的二维码只能属于顾问所在的门店');
       storeId = advisor.storeId;
     }
-    if (!storeId) throw AppError.badRequest('storeId is required', [{ path: 'body.storeId', message: 'required' }]);
+    if (!storeId) throw AppError.badRequest('请选择门店', [{ path: 'body.storeId', message: 'required' }]);
     await assertStoreAccess(staff, storeId);
 
     const [channel, campaign, placement] = await Promise.all([
@@ -77,8 +77,8 @@ export class QrCodeService {
       PlacementModel.exists({ _id: toObjectId(input.placementId) }),
     ]);
     const missing = [!channel && 'channelId', !campaign && 'campaignId', !placement && 'placementId'].filter(Boolean) as string[];
-    if (missing.length > 0) throw AppError.badRequest('Unknown attribution dimension', missing.map((field) => ({ path: `body.${field}`, message: 'no such record' })));
-    if (input.validFrom && input.validTo && new Date(input.validFrom) >= new Date(input.validTo)) throw AppError.badRequest('validFrom must be before validTo');
+    if (missing.length > 0) throw AppError.badRequest('渠道、活动或投放位置不存在', missing.map((field) => ({ path: `body.${field}`, message: 'no such record' })));
+    if (input.validFrom && input.validTo && new Date(input.validFrom) >= new Date(input.validTo)) throw AppError.badRequest('生效时间必须早于失效时间');
 
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -114,13 +114,13 @@ export class QrCodeService {
   async get(staff: StaffPrincipal, codeId: Types.ObjectId): Promise<QrCodeRecord> {
     const code = await QrCodeModel.findOne({ _id: codeId, ...(await this.scopeFilter(staff)) }).lean<QrCodeRecord>();
     if (code) return code;
-    if (await QrCodeModel.exists({ _id: codeId })) throw AppError.forbidden('This code is outside your scope');
-    throw AppError.notFound('Code');
+    if (await QrCodeModel.exists({ _id: codeId })) throw AppError.forbidden('这个二维码不在你的负责范围内');
+    throw AppError.notFound('二维码');
   }
 
   async update(staff: StaffPrincipal, codeId: Types.ObjectId, input: z.output<typeof updateCodeSchema>): Promise<QrCodeRecord> {
     const code = await this.get(staff, codeId);
-    if (staff.role === 'advisor' && !code.advisorId?.equals(staff.id)) throw AppError.forbidden('Advisors change their own codes only');
+    if (staff.role === 'advisor' && !code.advisorId?.equals(staff.id)) throw AppError.forbidden('顾问只能修改自己的二维码');
     const set: Record<string, unknown> = {};
     if (input.name !== undefined) set.name = input.name;
     if (input.enabled !== undefined) set.enabled = input.enabled;

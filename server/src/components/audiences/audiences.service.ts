@@ -125,7 +125,7 @@ export class AudienceService implements AudienceResolver, BroadcastAudiences {
     if (patch.conditions) await this.validateConditions(patch.conditions, 'body.conditions');
     const fields = { ...patch, ...scope, updatedBy: staff.id };
     const updated = await AudienceModel.findOneAndUpdate({ _id: existing._id }, { $set: fields }, { returnDocument: 'after' }).lean<AudienceRecord>();
-    if (!updated) throw AppError.notFound('Audience');
+    if (!updated) throw AppError.notFound('人群');
     return audienceView(updated);
   }
 
@@ -193,7 +193,7 @@ export class AudienceService implements AudienceResolver, BroadcastAudiences {
   /** For a broadcast to an audience: 404 or 403 unless the staff member manages it; its scope. */
   async scopeFor(staff: StaffPrincipal | null, audienceId: string): Promise<{ storeId: Types.ObjectId | null; cityId: Types.ObjectId | null }> {
     const record = staff ? await this.managed(staff, audienceId) : await this.find(audienceId);
-    if (!record) throw AppError.notFound('Audience');
+    if (!record) throw AppError.notFound('人群');
     return this.scopeOf(record);
   }
 
@@ -242,7 +242,7 @@ export class AudienceService implements AudienceResolver, BroadcastAudiences {
         return problem ? [{ path: valuePath, message: problem }] : [];
       });
     });
-    if (details.length > 0) throw AppError.badRequest('The audience conditions name unknown labels or values', details);
+    if (details.length > 0) throw AppError.badRequest('人群条件里有不存在的标签或标签值', details);
   }
 
   private async countMatching(scope: AudienceScope, condition: AudienceCondition, now: Date): Promise<AudienceCount> {
@@ -268,8 +268,8 @@ export class AudienceService implements AudienceResolver, BroadcastAudiences {
 
   private async managed(staff: StaffPrincipal, audienceId: string): Promise<AudienceRecord> {
     const record = await this.find(audienceId);
-    if (!record) throw AppError.notFound('Audience');
-    if (!(await this.canManage(staff, record))) throw AppError.forbidden('This audience is outside your scope');
+    if (!record) throw AppError.notFound('人群');
+    if (!(await this.canManage(staff, record))) throw AppError.forbidden('这个人群不在你的负责范围内');
     return record;
   }
 
@@ -306,19 +306,19 @@ export class AudienceService implements AudienceResolver, BroadcastAudiences {
    * one of its stores; an admin's whatever they ask (a store, a city, or everyone).
    */
   private async resolveScope(staff: StaffPrincipal, input: { storeId: string | null; cityId: string | null }): Promise<AudienceScope> {
-    if (input.storeId && input.cityId) throw AppError.badRequest('Limit an audience to a store or a city, not both', [{ path: 'body.cityId', message: 'give storeId or cityId, not both' }]);
+    if (input.storeId && input.cityId) throw AppError.badRequest('人群只能限定在一个门店或一个城市，不能同时限定', [{ path: 'body.cityId', message: 'give storeId or cityId, not both' }]);
     if (staff.role === 'store_manager') {
-      if (!staff.storeId) throw AppError.forbidden('You have no store');
-      if ((input.storeId && input.storeId.toLowerCase() !== String(staff.storeId)) || input.cityId) throw AppError.forbidden('A store manager\'s audiences are limited to their own store');
+      if (!staff.storeId) throw AppError.forbidden('你还没有归属门店');
+      if ((input.storeId && input.storeId.toLowerCase() !== String(staff.storeId)) || input.cityId) throw AppError.forbidden('店长创建的人群只能限定在自己的门店');
       return { storeId: staff.storeId, cityId: null };
     }
     if (input.storeId) return { storeId: (await assertStoreAccess(staff, toObjectId(input.storeId)))._id, cityId: null };
     if (staff.role === 'city_ops') {
-      if (!staff.cityId) throw AppError.forbidden('You have no city');
-      if (input.cityId && input.cityId.toLowerCase() !== String(staff.cityId)) throw AppError.forbidden('This city is outside your scope');
+      if (!staff.cityId) throw AppError.forbidden('你还没有归属城市');
+      if (input.cityId && input.cityId.toLowerCase() !== String(staff.cityId)) throw AppError.forbidden('这个城市不在你的负责范围内');
       return { storeId: null, cityId: staff.cityId };
     }
-    if (input.cityId && !(await CityModel.exists({ _id: toObjectId(input.cityId) }))) throw AppError.notFound('City');
+    if (input.cityId && !(await CityModel.exists({ _id: toObjectId(input.cityId) }))) throw AppError.notFound('城市');
     return { storeId: null, cityId: input.cityId ? toObjectId(input.cityId) : null };
   }
 }

@@ -28,17 +28,19 @@ function bearerToken(req: Request): string | null {
   return match?.[1] ?? null;
 }
 
+const ROLE_NAMES: Record<StaffRole, string> = { advisor: '顾问', store_manager: '店长', city_ops: '城市运营', admin: '管理员' };
+
 /** Guards for the route table: who may call, checked on every request (roles are re-read from the database). */
 export function createGuards(sessions: SessionService) {
   const authenticate: RequestHandler = async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(AppError.unauthenticated());
     const session = await sessions.find(token);
-    if (!session) return next(new AppError('SESSION_EXPIRED', 'The session is invalid or has expired; sign in again', 401));
+    if (!session) return next(new AppError('SESSION_EXPIRED', '登录已失效，请重新登录', 401));
     let staff: StaffPrincipal | null = null;
     if (session.kind === 'staff' && session.staffId) {
       const record = await StaffModel.findById(session.staffId).lean();
-      if (!record || !record.active) return next(AppError.forbidden('This staff account is not active'));
+      if (!record || !record.active) return next(AppError.forbidden('这个工作人员账号已停用，请联系管理员'));
       staff = { id: record._id, name: record.name, role: record.role, storeId: record.storeId ?? null, cityId: record.cityId ?? null };
     }
     principals.set(req, { sessionId: session.id, openid: session.openid, residentId: session.residentId, staff });
@@ -46,15 +48,15 @@ export function createGuards(sessions: SessionService) {
   };
 
   const residentOnly: RequestHandler = (req, _res, next) => {
-    next(principals.get(req)?.residentId ? undefined : AppError.forbidden('Only residents can do this'));
+    next(principals.get(req)?.residentId ? undefined : AppError.forbidden('只有居民可以进行这个操作'));
   };
 
   const staffRoles =
     (roles: readonly StaffRole[]): RequestHandler =>
     (req, _res, next) => {
       const staff = principals.get(req)?.staff;
-      if (!staff) return next(AppError.forbidden('Only staff can do this'));
-      next(roles.includes(staff.role) ? undefined : AppError.forbidden(`Your role (${staff.role}) cannot do this`));
+      if (!staff) return next(AppError.forbidden('只有工作人员可以进行这个操作'));
+      next(roles.includes(staff.role) ? undefined : AppError.forbidden(`${ROLE_NAMES[staff.role]}没有权限进行这个操作`));
     };
 
   return {
@@ -78,12 +80,12 @@ export function principalOf(req: Request): Principal {
 
 export function staffOf(req: Request): StaffPrincipal {
   const staff = principalOf(req).staff;
-  if (!staff) throw AppError.forbidden('Only staff can do this');
+  if (!staff) throw AppError.forbidden('只有工作人员可以进行这个操作');
   return staff;
 }
 
 export function residentIdOf(req: Request): Types.ObjectId {
   const residentId = principalOf(req).residentId;
-  if (!residentId) throw AppError.forbidden('Only residents can do this');
+  if (!residentId) throw AppError.forbidden('只有居民可以进行这个操作');
   return residentId;
 }

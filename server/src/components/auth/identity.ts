@@ -28,7 +28,9 @@ export function createIdentityResolver(config: Config, wechat: WechatClient | nu
       return { openid: `dev:${dev[1]}` };
     }
     if (!wechat) {
-      throw new AppError('WECHAT_NOT_CONFIGURED', 'WeChat login is not configured (set WECHAT_APPID and WECHAT_SECRET, or use a dev:<name> code in development)', 503);
+      // With dev login on, a code that is not `dev:<name>` can never work here: the caller's mistake.
+      if (config.DEV_LOGIN) throw new AppError('LOGIN_CODE_INVALID', '登录码无效，请重新打开小程序登录', 400, { hint: 'WeChat is not configured; development sign-in takes dev:<name> codes' });
+      throw new AppError('WECHAT_NOT_CONFIGURED', '微信登录暂未开通，请稍后再试', 503, { hint: 'set WECHAT_APPID and WECHAT_SECRET' });
     }
     const session = await wechat.code2Session(code);
     // session_key stays on the server.

@@ -100,6 +100,6 @@ export function campaignFilter(staff: StaffPrincipal): Record<string, unknown> {
 /** The store a staff member asks about: the given one (checked against their scope) or their own. */
 export async function storeForStaff(staff: StaffPrincipal, storeId: Types.ObjectId | undefined): Promise<{ _id: Types.ObjectId; cityId: Types.ObjectId }> {
   const wanted = storeId ?? staff.storeId;
-  if (!wanted) throw AppError.badRequest('storeId is required', [{ path: 'query.storeId', message: 'required for staff without a store' }]);
+  if (!wanted) throw AppError.badRequest('请选择门店', [{ path: 'query.storeId', message: 'required for staff without a store' }]);
   return assertStoreAccess(staff, wanted);
 }

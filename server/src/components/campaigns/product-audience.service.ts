@@ -25,7 +25,7 @@ const SCOPE_BATCH = 200;
 export class ProductAudienceService {
   async product(productId: string): Promise<{ _id: string; name: string }> {
     const product = await ProductModel.findById(productId, { name: 1 }).lean<{ _id: string; name: string }>();
-    if (!product) throw AppError.notFound('Product');
+    if (!product) throw AppError.notFound('商品');
     return product;
   }
 

@@ -60,9 +60,9 @@ export class PromotionService {
    */
   async effect(staff: StaffPrincipal, promotionId: Types.ObjectId, now = new Date()): Promise<PromotionEffectView> {
     const promotion = await PromotionModel.findById(promotionId).lean<PromotionRecord>();
-    if (!promotion) throw AppError.notFound('Promotion');
-    if (!canSeeCampaign(staff, promotion)) throw AppError.forbidden('This promotion is outside your scope');
-    if (now <= promotion.startAt) throw new AppError('PROMOTION_NOT_STARTED', 'The promotion has not started; its effect can be measured once it runs', 409);
+    if (!promotion) throw AppError.notFound('促销活动');
+    if (!canSeeCampaign(staff, promotion)) throw AppError.forbidden('这个促销活动不在你的负责范围内');
+    if (now <= promotion.startAt) throw new AppError('PROMOTION_NOT_STARTED', '促销活动还没开始，开始后才能查看效果', 409);
     const windows = promotionWindows(promotion.startAt, promotion.endAt, now);
     const members = await this.memberSet(promotion);
     const storeIds = await this.marketStores(promotion);
@@ -122,7 +122,7 @@ export class PromotionService {
   ): Promise<{ audienceId: Types.ObjectId | null; audienceName: string | null; memberIds: Types.ObjectId[] }> {
     if ('audienceId' in input.audience) {
       const audience = await this.audiences.describe(input.audience.audienceId);
-      if (!audience) throw AppError.notFound('Audience');
+      if (!audience) throw AppError.notFound('人群');
       const ids = await this.audiences.memberIds(input.audience.audienceId);
       const inScope = scope.kind === 'all' && !storeId ? ids : (await residentsInScope(ids, scope, { storeId })).map((resident) => resident._id);
       return { audienceId: new Types.ObjectId(input.audience.audienceId), audienceName: audience.name, memberIds: uniqueIds(inScope) };
@@ -133,7 +133,7 @@ export class PromotionService {
 
   private async assertPushVisible(staff: StaffPrincipal, pushId: Types.ObjectId): Promise<void> {
     const push = await CampaignPushModel.findById(pushId, { storeId: 1, cityId: 1 }).lean<{ storeId: Types.ObjectId | null; cityId: Types.ObjectId | null }>();
-    if (!push || !canSeeCampaign(staff, push)) throw AppError.notFound('Push');
+    if (!push || !canSeeCampaign(staff, push)) throw AppError.notFound('推送');
   }
 }
 

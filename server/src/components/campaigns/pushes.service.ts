@@ -79,7 +79,7 @@ export class PushService {
     const template = this.deps.subscriptions.template(input.templateId);
     const issues = templateDataIssues(template, input.data);
     if (issues.length > 0) {
-      throw AppError.badRequest(`The data does not fit template ${template.title}`, issues.map((issue) => ({ path: `body.data.${issue.field}`, message: issue.message })));
+      throw AppError.badRequest(`消息内容与模板「${template.title}」不符`, issues.map((issue) => ({ path: `body.data.${issue.field}`, message: issue.message })));
     }
     const scope = await residentScopeOf(staff);
     const { target, residentIds } = await this.resolveTarget(input.target, scope);
@@ -119,9 +119,9 @@ export class PushService {
    */
   async send(pushId: Types.ObjectId, now = new Date()): Promise<SendReport> {
     const wechat = this.deps.wechat;
-    if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', 'Subscribe messages go through WeChat, which is not configured (set WECHAT_APPID and WECHAT_SECRET)', 503);
+    if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', '订阅消息需要接入微信，当前尚未配置，暂时无法发送', 503);
     const push = await CampaignPushModel.findById(pushId).lean<CampaignPushRecord>();
-    if (!push) throw AppError.notFound('Push');
+    if (!push) throw AppError.notFound('推送');
     const template = this.deps.subscriptions.template(push.templateId, 'push.templateId');
     const run = emptyRun();
     // An object, not a `let`: workers set it from callbacks.
@@ -252,8 +252,8 @@ export class PushService {
 
   private async visiblePush(staff: StaffPrincipal, pushId: Types.ObjectId): Promise<CampaignPushRecord> {
     const push = await CampaignPushModel.findById(pushId).lean<CampaignPushRecord>();
-    if (!push) throw AppError.notFound('Push');
-    if (!canSeeCampaign(staff, push)) throw AppError.forbidden('This push is outside your scope');
+    if (!push) throw AppError.notFound('推送');
+    if (!canSeeCampaign(staff, push)) throw AppError.forbidden('这条推送不在你的负责范围内');
     return push;
   }
 
@@ -261,7 +261,7 @@ export class PushService {
   private async resolveTarget(target: PushInput['target'], scope: ResidentScope): Promise<{ target: CampaignPushRecord['target']; residentIds: Types.ObjectId[] }> {
     if ('audienceId' in target) {
       const audience = await this.deps.audiences.describe(target.audienceId);
-      if (!audience) throw AppError.notFound('Audience');
+      if (!audience) throw AppError.notFound('人群');
       const members = await this.deps.audiences.memberIds(target.audienceId);
       const residentIds = scope.kind === 'all' ? members : (await residentsInScope(members, scope)).map((resident) => resident._id);
       return { target: { audienceId: new Types.ObjectId(target.audienceId), audienceName: audience.name, productId: null, limit: null }, residentIds: uniqueIds(residentIds) };

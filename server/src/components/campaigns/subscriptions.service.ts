@@ -24,7 +24,7 @@ export class SubscriptionService {
   template(templateId: string, path = 'body.templateId'): SubscribeTemplate {
     const template = this.templatesById.get(templateId);
     if (!template) {
-      throw AppError.badRequest(`Unknown subscribe-message template ${templateId}`, [
+      throw AppError.badRequest('订阅消息模板不存在', [
         { path, message: `one of ${this.templates.map((known) => known.id).join(', ')}` },
       ]);
     }
@@ -41,7 +41,7 @@ export class SubscriptionService {
     const inserted = await insertOnce(SubscriptionGrantModel, { _id: grantId, residentId, ...report, reportedAt: now });
     const stored = inserted ? null : await SubscriptionGrantModel.findById(grantId).lean<SubscriptionGrantRecord>();
     if (stored && stored.result !== report.result) {
-      throw AppError.conflict(`Request ${report.requestId} was already reported as ${stored.result}`);
+      throw AppError.conflict('这次订阅结果已经上报过了，内容不同', { requestId: report.requestId, reported: stored.result });
     }
     // Also on a retry: the first report may have died between the grant and its slot.
     if (report.result === 'accept') await this.ensureSlot(residentId, report.templateId, grantId);
@@ -82,6 +82,6 @@ export class SubscriptionService {
       if (slot?.grantId === grantId) return;
       if (!slot && (await insertOnce(GrantSlotModel, { _id: key, grantId }))) return;
     }
-    throw new AppError('BUSY', 'Could not index the subscription; try again', 503);
+    throw new AppError('BUSY', '订阅记录保存失败，请稍后重试', 503);
   }
 }

@@ -12,8 +12,8 @@ export function botGuard(expectedToken: string): RequestHandler {
   const expected = digest(expectedToken);
   return (req, _res, next) => {
     const match = /^Bearer\s+(\S{1,400})$/.exec(req.header('authorization') ?? '');
-    if (!match) return next(new AppError('UNAUTHENTICATED', 'The bot token is missing', 401));
-    if (!timingSafeEqual(digest(match[1]), expected)) return next(new AppError('FORBIDDEN', 'The bot token is not valid', 403));
+    if (!match) return next(new AppError('UNAUTHENTICATED', '群助手缺少访问凭证', 401));
+    if (!timingSafeEqual(digest(match[1]), expected)) return next(new AppError('FORBIDDEN', '群助手的访问凭证无效', 403));
     next();
   };
 }

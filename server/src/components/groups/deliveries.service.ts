@@ -160,7 +160,7 @@ export class DeliveryService {
     switch (input.audience) {
       case 'group': {
         const group = await GroupModel.findById(new Types.ObjectId(input.groupId!)).lean();
-        if (!group) throw AppError.notFound('Group');
+        if (!group) throw AppError.notFound('社群');
         if (staff) await assertStoreAccess(staff, group.storeId);
         return { ...none, groupId: group._id, storeId: group.storeId, cityId: group.cityId };
       }
@@ -171,16 +171,16 @@ export class DeliveryService {
       }
       case 'city': {
         const cityId = new Types.ObjectId(input.cityId!);
-        if (staff && (staff.role === 'advisor' || staff.role === 'store_manager' || !canAccessCity(staff, cityId))) throw AppError.forbidden('Only city ops and admins broadcast to a city');
+        if (staff && (staff.role === 'advisor' || staff.role === 'store_manager' || !canAccessCity(staff, cityId))) throw AppError.forbidden('只有城市运营和管理员可以向整个城市的社群群发');
         return { ...none, cityId };
       }
       case 'audience': {
-        if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', 'Audience broadcasts are not available', 503);
+        if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', '当前无法按人群群发', 503);
         const scope = await this.audiences.scopeFor(staff, input.audienceId!);
         return { ...none, ...scope, audienceId: new Types.ObjectId(input.audienceId!) };
       }
       default:
-        if (staff && staff.role !== 'admin') throw AppError.forbidden('Only an admin broadcasts to every group');
+        if (staff && staff.role !== 'admin') throw AppError.forbidden('只有管理员可以向所有社群群发');
         return none;
     }
   }

@@ -128,9 +128,10 @@ const faqSchema = new Schema(
 export const GroupFaqModel = model('GroupFaq', faqSchema, 'group_faqs');
 export type GroupFaqRecord = InferSchemaType<typeof faqSchema> & { _id: Types.ObjectId; createdAt: Date };
 
-/** A one-time code, `_id` the 6 digits: binds a room to a store, or a WeChat identity to a resident or staff member. */
+/** A one-time code, `_id` its 6 lookup digits and `secret` the 6 after them: binds a room to a store, or a WeChat identity to a resident or staff member. */
 const bindCodeSchema = new Schema({
   _id: { type: String },
+  secret: { type: String, default: null },
   purpose: { type: String, enum: BIND_CODE_PURPOSES, required: true },
   storeId: { type: Schema.Types.ObjectId, default: null },
   residentId: { type: Schema.Types.ObjectId, default: null },
@@ -149,6 +150,14 @@ const bindCodeUseSchema = new Schema({
   at: { type: Date, required: true },
 });
 export const GroupBindCodeUseModel = model('GroupBindCodeUse', bindCodeUseSchema, 'group_bind_code_uses');
+
+/** One attempt at a bind code, slot `<key>:<n>` taken by unique insert: per WeChat account per hour, and per code. */
+const bindAttemptSchema = new Schema({
+  _id: { type: String },
+  key: { type: String, required: true, index: true },
+  at: { type: Date, required: true },
+});
+export const GroupBindAttemptModel = model('GroupBindAttempt', bindAttemptSchema, 'group_bind_attempts');
 
 /** A WeChat identity (as the bot sees it) bound to a resident or a staff member. */
 const identitySchema = new Schema({

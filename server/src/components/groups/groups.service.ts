@@ -108,7 +108,7 @@ export class GroupsService {
 
   async assertGroupAccess(staff: StaffPrincipal, groupId: string): Promise<GroupRecord> {
     const group = await GroupModel.findById(toObjectId(groupId)).lean<GroupRecord>();
-    if (!group) throw AppError.notFound('Group');
+    if (!group) throw AppError.notFound('社群');
     await assertStoreAccess(staff, group.storeId);
     return group;
   }
@@ -363,16 +363,16 @@ export class GroupsService {
 
   async createFaq(staff: StaffPrincipal, input: FaqInput): Promise<FaqEntry> {
     if (input.storeId) await assertStoreAccess(staff, toObjectId(input.storeId));
-    else if (staff.role !== 'admin' && staff.role !== 'city_ops') throw AppError.forbidden('Only admins and city ops add FAQ entries for every store');
+    else if (staff.role !== 'admin' && staff.role !== 'city_ops') throw AppError.forbidden('只有管理员和城市运营可以添加所有门店通用的问答');
     const faq = await GroupFaqModel.create({ storeId: input.storeId ? toObjectId(input.storeId) : null, questions: input.questions, answer: input.answer, createdBy: staff.id });
     return faqView(faq.toObject() as GroupFaqRecord);
   }
 
   async removeFaq(staff: StaffPrincipal, faqId: string): Promise<void> {
     const faq = await GroupFaqModel.findById(toObjectId(faqId)).lean();
-    if (!faq) throw AppError.notFound('FAQ entry');
+    if (!faq) throw AppError.notFound('问答条目');
     if (faq.storeId) await assertStoreAccess(staff, faq.storeId);
-    else if (staff.role !== 'admin' && staff.role !== 'city_ops') throw AppError.forbidden('Only admins and city ops remove FAQ entries for every store');
+    else if (staff.role !== 'admin' && staff.role !== 'city_ops') throw AppError.forbidden('只有管理员和城市运营可以删除所有门店通用的问答');
     await GroupFaqModel.updateOne({ _id: faq._id }, { $set: { active: false } });
   }
 

@@ -49,9 +49,9 @@ describe('bind codes', () => {
   it('when two bots say the same code at once, then exactly one binding succeeds', async () => {
     const code = (await request(app).post('/groups/bind-codes').set(bearer(manager)).send({ storeId })).body.code;
     const attempts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => request(app).post('/groups/bot/bind').set(asBot).send({ code, wxid: `w${i}`, name: 'x', roomId: `race-${i}@chatroom`, topic: null })),
+      Array.from({ length: 5 }, (_, i) => request(app).post('/groups/bot/bind').set(asBot).send({ code, wxid: `w${i}`, name: 'x', roomId: `race-${i}@chatroom`, topic: null })),
     );
-    expect(attempts.map((attempt) => attempt.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    expect(attempts.map((attempt) => attempt.status).sort()).toEqual([200, 409, 409, 409, 409]);
     expect(await GroupModel.countDocuments({ roomId: /^race-/ })).toBe(1);
   });
 

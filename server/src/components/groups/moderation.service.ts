@@ -68,7 +68,7 @@ export class ModerationService {
 
   async recordOutcome(caseId: string, outcome: NonNullable<ModerationCase['outcome']>): Promise<void> {
     const updated = await GroupModerationCaseModel.updateOne({ _id: toObjectId(caseId) }, { $set: { outcome } });
-    if (updated.matchedCount === 0) throw AppError.notFound('Moderation case');
+    if (updated.matchedCount === 0) throw AppError.notFound('违规记录');
   }
 
   async list(staff: StaffPrincipal, query: { groupId?: string; limit: number }): Promise<ModerationCase[]> {
@@ -89,6 +89,6 @@ export class ModerationService {
       const mine = await GroupStrikeModel.findOne({ caseKey }).lean();
       if (mine) return mine.n;
     }
-    throw new AppError('STRIKE_CONTENTION', 'Too many concurrent strikes; retry', 503);
+    throw new AppError('STRIKE_CONTENTION', '同时处理的违规记录太多，请稍后重试', 503);
   }
 }

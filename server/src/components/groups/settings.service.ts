@@ -55,16 +55,16 @@ export class GroupSettingsService {
 
   /** Brand: admins. City: its city ops and admins. Store and group: staff who manage the store. */
   private async assertCanManage(staff: StaffPrincipal, level: SettingsLevel, scopeId: string): Promise<Types.ObjectId | null> {
-    if (staff.role === 'advisor') throw AppError.forbidden('Advisors cannot change group settings');
+    if (staff.role === 'advisor') throw AppError.forbidden('顾问不能修改社群设置');
     if (level === 'brand') {
-      if (staff.role !== 'admin') throw AppError.forbidden('Only an admin changes brand-wide group settings');
+      if (staff.role !== 'admin') throw AppError.forbidden('只有管理员可以修改品牌级的社群设置');
       return null;
     }
-    if (scopeId === '-') throw AppError.badRequest(`A ${level} setting needs its id`);
+    if (scopeId === '-') throw AppError.badRequest('请指定要设置的城市、门店或社群', [{ path: 'params.scopeId', message: `a ${level} setting needs its id` }]);
     const id = new Types.ObjectId(scopeId);
     if (level === 'city') {
-      if (!(await CityModel.exists({ _id: id }))) throw AppError.notFound('City');
-      if (staff.role === 'store_manager' || !canAccessCity(staff, id)) throw AppError.forbidden('This city is outside your scope');
+      if (!(await CityModel.exists({ _id: id }))) throw AppError.notFound('城市');
+      if (staff.role === 'store_manager' || !canAccessCity(staff, id)) throw AppError.forbidden('这个城市不在你的负责范围内');
       return id;
     }
     if (level === 'store') {
@@ -72,7 +72,7 @@ export class GroupSettingsService {
       return id;
     }
     const group = await GroupModel.findById(id).lean();
-    if (!group) throw AppError.notFound('Group');
+    if (!group) throw AppError.notFound('社群');
     await assertStoreAccess(staff, group.storeId);
     return id;
   }

@@ -23,7 +23,7 @@ export function healthRouter(connection: Connection): ApiRouter {
       errors: [503],
       handler: async () => {
         if (!(await pingDatabase(connection))) {
-          throw new AppError('DATABASE_UNAVAILABLE', 'The database does not answer', 503);
+          throw new AppError('DATABASE_UNAVAILABLE', '数据库暂时无法访问，请稍后再试', 503);
         }
         return { status: 'ready' as const, database: 'up' as const };
       },

@@ -23,15 +23,15 @@ import type { AudienceScope, InterestService } from './interest.service';
  */
 export async function assertInterestAccess(staff: StaffPrincipal, residentId: Types.ObjectId): Promise<void> {
   const resident = await ResidentModel.findById(residentId, { storeId: 1, attribution: 1 }).lean();
-  if (!resident) throw AppError.notFound('Resident');
+  if (!resident) throw AppError.notFound('居民');
   if (staff.role === 'advisor') {
     const own = [resident.attribution?.advisorId, resident.attribution?.codeOwnerId].some((id) => id && staff.id.equals(id));
-    if (!own) throw AppError.forbidden('This resident is outside your scope');
+    if (!own) throw AppError.forbidden('这位居民不在你的负责范围内');
     return;
   }
   const storeIds = await storeIdsInScope(staff);
   if (storeIds === 'all') return;
-  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('This resident is outside your scope');
+  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('这位居民不在你的负责范围内');
 }
 
 /** The caller's audience scope, narrowed to `storeId` when given (403 outside the scope). */

@@ -69,7 +69,7 @@ export class InterestService {
    * this process (the job's lease keeps other instances out).
    */
   async rebuild(now: Date = new Date()): Promise<InterestModelRun> {
-    if (this.running) throw AppError.conflict('An interest rebuild is already running');
+    if (this.running) throw AppError.conflict('兴趣预测正在重新计算，请稍后再试');
     this.running = true;
     try {
       return await this.runRebuild(now);
@@ -236,7 +236,7 @@ export class InterestService {
    * filtered by scope, keeping the best `limit` (ties by resident id, so the answer is stable).
    */
   async audienceForProduct(productId: string, limit: number, scope: AudienceScope): Promise<ProductAudience> {
-    if (!(await ProductModel.exists({ _id: productId }))) throw AppError.notFound('Product');
+    if (!(await ProductModel.exists({ _id: productId }))) throw AppError.notFound('商品');
     const best: ProductAudience['residents'] = [];
     const cursor = ResidentInterestModel.collection.find({ 'products.productId': productId }, { projection: { products: 1, storeId: 1, advisorIds: 1 }, batchSize: BATCH });
     for await (const doc of cursor) {
@@ -253,7 +253,7 @@ export class InterestService {
 
   async latestRun(): Promise<InterestModelRun> {
     const record = await this.latestRecord();
-    if (!record) throw AppError.notFound('Interest model (no rebuild has run yet)');
+    if (!record) throw new AppError('NOT_FOUND', '兴趣预测还没有生成，请在夜间任务运行后再查看', 404);
     return runView(record);
   }
 

@@ -204,7 +204,7 @@ export class InviteService {
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
       const existing = await FraudDecisionModel.findById(flag._id).lean();
-      if (existing?.decision !== decision || !existing.staffId.equals(staff.id)) throw AppError.conflict('This flag was already decided', { decision: existing?.decision });
+      if (existing?.decision !== decision || !existing.staffId.equals(staff.id)) throw AppError.conflict('这个风控标记已经处理过了', { decision: existing?.decision });
     }
     await FraudFlagModel.updateOne(
       { _id: flag._id },
@@ -268,9 +268,9 @@ export class InviteService {
 
   private async flagInScope(staff: StaffPrincipal, flagId: Types.ObjectId): Promise<FraudFlagRecord> {
     const flag = await FraudFlagModel.findById(flagId).lean<FraudFlagRecord>();
-    if (!flag) throw AppError.notFound('Fraud flag');
+    if (!flag) throw AppError.notFound('风控标记');
     const storeIds = await storeIdsInScope(staff);
-    if (storeIds !== 'all' && !storeIds.some((id) => flag.storeId?.equals(id))) throw AppError.forbidden('This flag is outside your scope');
+    if (storeIds !== 'all' && !storeIds.some((id) => flag.storeId?.equals(id))) throw AppError.forbidden('这个风控标记不在你的负责范围内');
     return flag;
   }
 

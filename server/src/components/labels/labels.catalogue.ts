@@ -93,7 +93,7 @@ export class LabelCatalogue {
   async putDefinition(key: string, input: LabelDefinitionInput, staffId: Types.ObjectId | null): Promise<LabelDefinition> {
     const existing = await LabelDefinitionModel.findById(key, { kind: 1 }).lean<Pick<LabelDefinitionRecord, 'kind'>>();
     if (existing && existing.kind !== input.kind) {
-      throw AppError.conflict(`Label ${key} is a ${existing.kind} label; its kind cannot change (use a new key)`);
+      throw AppError.conflict(`标签「${key}」的类型不能修改，如需其他类型请新建标签`, { kind: existing.kind });
     }
     await this.assertScenariosExist(input.scenarioKeys);
     const fields = { ...input, rule: input.rule ? { name: input.rule.name, params: input.rule.params } : null, updatedBy: staffId };
@@ -115,7 +115,7 @@ export class LabelCatalogue {
   private async assertScenariosExist(keys: string[]): Promise<void> {
     const found = await Promise.all(keys.map((key) => LabelScenarioModel.exists({ _id: key })));
     const details = keys.flatMap((key, index) => (found[index] ? [] : [{ path: `body.scenarioKeys.${index}`, message: `unknown scenario ${key}` }]));
-    if (details.length > 0) throw AppError.badRequest('Unknown scenario', details);
+    if (details.length > 0) throw AppError.badRequest('业务场景不存在', details);
   }
 }
 

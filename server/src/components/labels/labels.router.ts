@@ -26,14 +26,14 @@ import type { LabelService } from './labels.service';
  */
 export async function assertLabelAccess(staff: StaffPrincipal, residentId: string): Promise<void> {
   const resident = await ResidentModel.findById(toObjectId(residentId), { storeId: 1, attribution: 1 }).lean();
-  if (!resident) throw AppError.notFound('Resident');
+  if (!resident) throw AppError.notFound('居民');
   if (staff.role === 'advisor') {
-    if (![resident.attribution?.advisorId, resident.attribution?.codeOwnerId].some((id) => id && staff.id.equals(id))) throw AppError.forbidden('This resident is outside your scope');
+    if (![resident.attribution?.advisorId, resident.attribution?.codeOwnerId].some((id) => id && staff.id.equals(id))) throw AppError.forbidden('这位居民不在你的负责范围内');
     return;
   }
   const storeIds = await storeIdsInScope(staff);
   if (storeIds === 'all') return;
-  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('This resident is outside your scope');
+  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('这位居民不在你的负责范围内');
 }
 
 /** The label catalogue (read by staff, edited by operations), residents' labels, manual labels and the full recompute. */

@@ -81,7 +81,7 @@ export class LabelService {
    * mid-run is not overwritten by facts read before it.
    */
   async recomputeAll(now = new Date()): Promise<RecomputeResult> {
-    if (this.touchedDuringRecompute) throw AppError.conflict('A label recompute is already running');
+    if (this.touchedDuringRecompute) throw AppError.conflict('标签正在重新计算，请稍后再试');
     this.touchedDuringRecompute = new Map();
     try {
       const result = await this.runRecompute(now);
@@ -131,7 +131,7 @@ export class LabelService {
   /** A resident's labels with display names; computed on the spot when they never were. */
   async residentLabels(residentId: Types.ObjectId): Promise<ResidentLabels> {
     const stored = (await ResidentLabelsModel.findById(residentId).lean<ResidentLabelsRecord>()) ?? (await this.refreshResident(residentId));
-    if (!stored) throw AppError.notFound('Resident');
+    if (!stored) throw AppError.notFound('居民');
     const entries = new Map((await this.catalogue.entries()).map((entry) => [entry.key, entry]));
     const labels = await Promise.all(stored.labels.flatMap((label) => {
       const entry = entries.get(label.key);
@@ -144,7 +144,7 @@ export class LabelService {
   async setManual(staff: StaffPrincipal, residentId: Types.ObjectId, key: string, input: { value: string; reason: string }, now = new Date()): Promise<ResidentLabels> {
     const entry = await this.manualEntry(key);
     if (!entry.values.some((option) => option.value === input.value)) {
-      throw AppError.badRequest(`Label ${key} has no value ${input.value}`, [{ path: 'body.value', message: `one of ${entry.values.map((option) => option.value).join(', ')}` }]);
+      throw AppError.badRequest(`标签「${entry.name}」没有这个取值`, [{ path: 'body.value', message: `one of ${entry.values.map((option) => option.value).join(', ')}` }]);
     }
     const id = manualLabelId(residentId, key);
     const existing = await ManualLabelModel.findById(id).lean<ManualLabelRecord>();
@@ -164,9 +164,9 @@ export class LabelService {
 
   private async manualEntry(key: string): Promise<CatalogueEntry> {
     const entry = await this.catalogue.entry(key);
-    if (!entry) throw AppError.notFound('Label');
-    if (entry.kind !== 'manual') throw AppError.badRequest(`Label ${key} is a ${entry.kind} label; only manual labels are set by hand`, [{ path: 'params.key', message: 'not a manual label' }]);
-    if (!entry.active) throw AppError.conflict(`Label ${key} is switched off`);
+    if (!entry) throw AppError.notFound('标签');
+    if (entry.kind !== 'manual') throw AppError.badRequest(`标签「${entry.name}」由系统计算，只有手动标签可以手工设置`, [{ path: 'params.key', message: 'not a manual label' }]);
+    if (!entry.active) throw AppError.conflict(`标签「${entry.name}」已停用`);
     return entry;
   }
 

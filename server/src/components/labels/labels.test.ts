@@ -374,7 +374,7 @@ describe('audiences', () => {
     ]);
     const deep = await request(app).post('/audiences/preview').set(bearer(ops)).send({ conditions: { all: [{ any: [{ all: [{ any: [{ label: 'store', op: 'exists' }] }] }] }] } });
     expect(deep.status).toBe(400);
-    expect(deep.body.error.details[0]).toMatchObject({ path: 'body.conditions', message: 'nested 5 levels deep; at most 4' });
+    expect(deep.body.error.details[0]).toMatchObject({ path: 'body.conditions', message: '条件最多嵌套 4 层，这里至少有 5 层' });
     const op = await request(app).post('/audiences/preview').set(bearer(ops)).send({ conditions: { label: 'store', op: 'gt', value: '1' } });
     expect(op.status).toBe(400);
     expect(op.body.error.details[0].path).toMatch(/^body\.conditions/);

@@ -98,8 +98,13 @@ const scenarios: Record<string, () => Promise<{ acted: string[]; subject: string
   },
   profile_completed: async () => {
     const resident = await newResident('act-profile');
-    expect((await request(app).post('/tasks/events').set(bearer(resident)).send({ type: 'profile_completed', idempotencyKey: 'profile-1' })).status).toBe(200);
-    return { acted: [resident.residentId!], subject: resident.residentId!, source: 'miniprogram' };
+    // The mini-program cannot report it: the server records it when the saved profile is complete.
+    expect((await request(app).post('/tasks/events').set(bearer(resident)).send({ type: 'profile_completed', idempotencyKey: 'profile-1' })).status).toBe(403);
+    expect((await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId })).status).toBe(200);
+    const saved = await request(app).patch('/residents/me').set(bearer(resident)).send({ nickname: '小李', building: '3 号楼', unit: '2 单元 501', phone: '13800138000' });
+    expect(saved.status).toBe(200);
+    expect(saved.body.missingProfileFields).toEqual([]);
+    return { acted: [resident.residentId!], subject: resident.residentId!, source: 'server' };
   },
   activity_viewed: async () => {
     const resident = await newResident('act-viewed');
@@ -135,6 +140,7 @@ const scenarios: Record<string, () => Promise<{ acted: string[]; subject: string
     const inviter = await newResident('act-inviter');
     const scene = (await request(app).get('/invites/me').set(bearer(inviter))).body.scene;
     const invitee = await login(app, 'dev:act-invitee', { scene });
+    expect((await request(app).post('/residents/me/sign-up').set(bearer(invitee)).send({ communityId })).status).toBe(200);
     // The invitee's sign-up alone is no success of the inviter's: the invite succeeds with the first order.
     expect(await eventsOf(inviter.residentId!, 'invite_succeeded')).toHaveLength(0);
     const now = new Date().toISOString();

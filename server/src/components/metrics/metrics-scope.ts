@@ -19,10 +19,10 @@ export interface MetricScope {
 }
 
 const single = (dimension: MetricDimension, value: string): MetricScope => ({ dimension, values: [value], label: value });
-const outside = (): AppError => AppError.forbidden('These numbers are outside your scope');
+const outside = (): AppError => AppError.forbidden('这些数据不在你的查看范围内');
 
 function idOf(value: string): Types.ObjectId {
-  if (!/^[0-9a-f]{24}$/i.test(value)) throw AppError.badRequest('This dimension takes a 24-character hex id', [{ path: 'query.value', message: 'must be a 24-character hex id' }]);
+  if (!/^[0-9a-f]{24}$/i.test(value)) throw AppError.badRequest('这个维度需要填写 24 位的编号', [{ path: 'query.value', message: 'must be a 24-character hex id' }]);
   return toObjectId(value);
 }
 

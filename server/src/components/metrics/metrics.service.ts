@@ -715,14 +715,14 @@ export class MetricsService {
     const ownStore = staff.role === 'advisor' || staff.role === 'store_manager';
     if (query.storeId || (ownStore && !query.cityId)) {
       const id = query.storeId ? toObjectId(query.storeId) : staff.storeId;
-      if (!id) throw AppError.forbidden('You belong to no store');
+      if (!id) throw AppError.forbidden('你还没有归属门店，请联系店长或城市运营');
       await assertStoreAccess(staff, id);
       const store = (await StoreModel.findById(id).lean<StoreRecord>())!;
       communities = (await communitiesServedBy(store)).map((entry) => entry.community);
       storeId = String(id);
     } else if (query.cityId || staff.role === 'city_ops') {
       const id = query.cityId ? toObjectId(query.cityId) : staff.cityId;
-      if (!id || ownStore || !canAccessCity(staff, id)) throw AppError.forbidden('This city is outside your scope');
+      if (!id || ownStore || !canAccessCity(staff, id)) throw AppError.forbidden('这个城市不在你的负责范围内');
       communities = await CommunityModel.find({ cityId: id }).lean<CommunityRecord[]>();
       cityId = String(id);
     } else {
@@ -777,13 +777,13 @@ export class MetricsService {
   async advisorsProgress(staff: StaffPrincipal, query: { storeId?: string; from?: string; to?: string }): Promise<AdvisorProgressView[]> {
     let filter: Record<string, unknown>;
     if (staff.role === 'advisor') {
-      if (query.storeId && query.storeId !== String(staff.storeId)) throw AppError.forbidden('This store is outside your scope');
+      if (query.storeId && query.storeId !== String(staff.storeId)) throw AppError.forbidden('这个门店不在你的负责范围内');
       filter = { _id: staff.id };
     } else if (query.storeId) {
       await assertStoreAccess(staff, toObjectId(query.storeId));
       filter = { storeId: toObjectId(query.storeId) };
     } else if (staff.role === 'store_manager') {
-      if (!staff.storeId) throw AppError.forbidden('You belong to no store');
+      if (!staff.storeId) throw AppError.forbidden('你还没有归属门店，请联系店长或城市运营');
       filter = { storeId: staff.storeId };
     } else if (staff.role === 'city_ops') {
       const stores = staff.cityId ? await StoreModel.find({ cityId: staff.cityId }, { _id: 1 }).lean() : [];
@@ -797,7 +797,7 @@ export class MetricsService {
 
   async myProgress(staff: StaffPrincipal, query: { from?: string; to?: string }): Promise<AdvisorProgressView> {
     const advisor = await StaffModel.findById(staff.id).lean();
-    if (!advisor || advisor.role !== 'advisor') throw AppError.forbidden('Only advisors have a consumer-user goal');
+    if (!advisor || advisor.role !== 'advisor') throw AppError.forbidden('只有顾问有消费用户目标');
     return (await this.progressOf([advisor], query.from, query.to))[0];
   }
 
@@ -812,7 +812,7 @@ export class MetricsService {
   ): Promise<AdvisorProgressView[]> {
     const rangeTo = to ?? this.today();
     const rangeFrom = from ?? addDays(rangeTo, -29);
-    if (rangeFrom > rangeTo) throw AppError.badRequest('from must not be after to', [{ path: 'query.from', message: 'after to' }]);
+    if (rangeFrom > rangeTo) throw AppError.badRequest('开始日期不能晚于结束日期', [{ path: 'query.from', message: 'after to' }]);
     const consumers = await this.consumersBy('advisor', advisors.map((advisor) => advisor._id));
     const scope: MetricScope = { dimension: 'advisor', values: advisors.map((advisor) => String(advisor._id)), label: '' };
     const perAdvisor = await this.dailyCountsPerValue('cohort', scope, rangeFrom, rangeTo);
@@ -935,7 +935,7 @@ export class MetricsService {
 
   async getReview(id: string): Promise<Review> {
     const review = await MetricReviewModel.findById(id).lean();
-    if (!review) throw AppError.notFound('Review');
+    if (!review) throw AppError.notFound('复盘报告');
     return review.body as Review;
   }
 }

@@ -136,7 +136,7 @@ export class OrderService {
       const existing = await OrderEventModel.findById(event.eventId).lean<OrderEventRecord>();
       if (!existing) throw error;
       if (existing.payloadHash !== record.payloadHash) {
-        throw new AppError('WEBHOOK_EVENT_CONFLICT', 'This eventId was already delivered with a different body', 409, { eventId: event.eventId });
+        throw new AppError('WEBHOOK_EVENT_CONFLICT', '这个订单事件编号已经用过，但内容不同', 409, { eventId: event.eventId });
       }
       stored = existing;
       duplicate = true;
@@ -173,7 +173,7 @@ export class OrderService {
    */
   async matchResident(residentId: Types.ObjectId): Promise<{ orders: number }> {
     const resident = await ResidentModel.findById(residentId, { openid: 1, communityId: 1 }).lean();
-    if (!resident) throw AppError.notFound('Resident');
+    if (!resident) throw AppError.notFound('居民');
     const waiting = await OrderEventModel.find({ residentOpenid: resident.openid, residentId: null }, { orderId: 1 }).lean();
     if (waiting.length === 0) return { orders: 0 };
     await OrderEventModel.updateMany(
@@ -271,7 +271,7 @@ export class OrderService {
         if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
       }
     }
-    throw new AppError('BUSY', 'Too many concurrent changes to this order; try again', 503);
+    throw new AppError('BUSY', '这笔订单同时有太多变更，请稍后重试', 503);
   }
 
   /** Order points for a completed order, and their clawback once it is refunded or cancelled. */
@@ -358,7 +358,7 @@ export class OrderService {
       }
       await ResidentModel.updateOne({ _id: residentId }, { $set: { firstOrderAt } });
     }
-    throw new AppError('BUSY', "Too many concurrent changes to this resident's orders; try again", 503);
+    throw new AppError('BUSY', '这位居民的订单同时有太多变更，请稍后重试', 503);
   }
 
   private async earliestCompleted(residentId: Types.ObjectId): Promise<Pick<OrderRecord, '_id' | 'completedAt' | 'storeId'> | null> {

@@ -11,8 +11,10 @@ import {
   sectionInputSchema,
   sectionSchema,
   servedCommunitySchema,
+  STORE_TERRITORY_FIELDS,
   storeInputSchema,
   storeSchema,
+  storeUpdateSchema,
 } from '@o2o/shared/schemas/organisation';
 import type { Services } from '../../container';
 import { ApiRouter } from '../../lib/api-router';
@@ -23,6 +25,7 @@ import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
 import { CityModel, CommunityModel, SectionAssignmentModel, SectionModel, StoreModel, type SectionRecord, type StoreRecord } from './organisation.model';
 import {
   assertCommunityAccess,
+  assertCommunityReadAccess,
   assignSection,
   communitiesServedBy,
   communityView,
@@ -81,10 +84,16 @@ export function organisationRouter({ guards }: Services): ApiRouter {
     .route({
       method: 'patch', path: '/stores/:storeId', summary: "Update a store's details (its manager, city ops, admin)", tags, errors: [404],
       guards: guards.staff('store_manager', 'city_ops', 'admin'), authenticated: true,
-      params: storeParams, body: storeInputSchema.omit({ cityId: true }).partial(), response: storeSchema,
+      description: 'Store managers change hours, address, delivery terms and phone; location and service radius are for city ops and admins.',
+      params: storeParams, body: storeUpdateSchema, response: storeSchema,
       handler: async ({ params, body, req }) => {
         const storeId = toObjectId(params.storeId);
-        await assertStoreAccess(staffOf(req), storeId);
+        const staff = staffOf(req);
+        await assertStoreAccess(staff, storeId);
+        const territory = STORE_TERRITORY_FIELDS.filter((field) => body[field] !== undefined);
+        if (staff.role === 'store_manager' && territory.length > 0) {
+          throw new AppError('FORBIDDEN', '门店位置和服务半径只能由城市运营或管理员调整', 403, territory.map((field) => ({ path: `body.${field}` })));
+        }
         return storeView((await StoreModel.findByIdAndUpdate(storeId, { $set: body }, { returnDocument: 'after' }).lean<StoreRecord>())!);
       },
     })
@@ -125,7 +134,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       guards: guards.staff('city_ops', 'admin'), authenticated: true,
       body: communityInputSchema, response: communitySchema,
       handler: async ({ body, req }) => {
-        if (!canAccessCity(staffOf(req), toObjectId(body.cityId))) throw AppError.forbidden('This city is outside your scope');
+        if (!canAccessCity(staffOf(req), toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
         return communityView((await CommunityModel.create({ ...body, portrait: {} })).toObject());
       },
     })
@@ -136,7 +145,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
         const community = await getCommunity(toObjectId(params.communityId));
         const staff = staffOf(req);
         if (staff.role !== 'advisor' && staff.role !== 'store_manager') {
-          if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('This community is outside your scope');
+          if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('这个小区不在你的负责范围内');
         } else {
           await assertCommunityAccess(staff, community);
         }
@@ -151,12 +160,11 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       handler: async ({ params, body, req }) => communityView(await updatePortrait(staffOf(req), toObjectId(params.communityId), body)),
     })
     .route({
-      method: 'get', path: '/communities/:communityId/sections', summary: 'Sections of a community and their owners', tags,
+      method: 'get', path: '/communities/:communityId/sections', summary: 'Sections of a community and their owners (staff of a store serving it, city ops)', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: communityParams, response: z.array(sectionSchema),
       handler: async ({ params, req }) => {
         const community = await getCommunity(toObjectId(params.communityId));
-        const staff = staffOf(req);
-        if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('This community is outside your scope');
+        await assertCommunityReadAccess(staffOf(req), community);
         return (await SectionModel.find({ communityId: community._id }).sort({ name: 1 }).lean<SectionRecord[]>()).map(sectionView);
       },
     })
@@ -187,8 +195,11 @@ export function organisationRouter({ guards }: Services): ApiRouter {
     .route({
       method: 'get', path: '/sections/:sectionId/history', summary: 'Who owned the section when, and who changed it', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: sectionParams, response: z.array(sectionAssignmentSchema),
-      handler: async ({ params }) =>
-        (await SectionAssignmentModel.find({ sectionId: toObjectId(params.sectionId) }).sort({ version: 1 }).lean()).map((entry) => ({
+      handler: async ({ params, req }) => {
+        const section = await SectionModel.findById(toObjectId(params.sectionId)).lean<SectionRecord>();
+        if (!section) throw AppError.notFound('片区');
+        await assertCommunityReadAccess(staffOf(req), await getCommunity(section.communityId));
+        return (await SectionAssignmentModel.find({ sectionId: section._id }).sort({ version: 1 }).lean()).map((entry) => ({
           sectionId: String(entry.sectionId),
           fromStaffId: idString(entry.fromStaffId),
           toStaffId: idString(entry.toStaffId),
@@ -196,6 +207,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
           byStaffId: String(entry.byStaffId),
           reason: entry.reason ?? null,
           at: entry.at.toISOString(),
-        })),
+        }));
+      },
     });
 }

@@ -68,18 +68,18 @@ export function sectionView(section: SectionRecord): Section {
 
 export async function getStore(storeId: Types.ObjectId): Promise<StoreRecord> {
   const store = await StoreModel.findById(storeId).lean<StoreRecord>();
-  if (!store) throw AppError.notFound('Store');
+  if (!store) throw AppError.notFound('门店');
   return store;
 }
 
 export async function getCommunity(communityId: Types.ObjectId): Promise<CommunityRecord> {
   const community = await CommunityModel.findById(communityId).lean<CommunityRecord>();
-  if (!community) throw AppError.notFound('Community');
+  if (!community) throw AppError.notFound('小区');
   return community;
 }
 
 export async function createStore(staff: StaffPrincipal, input: Omit<z.output<typeof storeInputSchema>, 'cityId'> & { cityId: Types.ObjectId }): Promise<StoreRecord> {
-  if (!canAccessCity(staff, input.cityId)) throw AppError.forbidden('This city is outside your scope');
+  if (!canAccessCity(staff, input.cityId)) throw AppError.forbidden('这个城市不在你的负责范围内');
   const store = await StoreModel.create(input);
   return store.toObject() as StoreRecord;
 }
@@ -110,16 +110,30 @@ export async function storesServing(community: CommunityRecord): Promise<StoreRe
 export async function assertCommunityAccess(staff: StaffPrincipal, community: CommunityRecord): Promise<void> {
   if (staff.role === 'admin' || staff.role === 'city_ops') {
     if (canAccessCity(staff, community.cityId)) return;
-    throw AppError.forbidden('This community is outside your scope');
+    throw AppError.forbidden('这个小区不在你的负责范围内');
   }
   if (staff.role === 'advisor') {
     const owns = await SectionModel.exists({ communityId: community._id, ownerStaffId: staff.id });
     if (owns) return;
-    throw AppError.forbidden('You own no section in this community');
+    throw AppError.forbidden('你在这个小区没有负责的片区');
   }
   const serving = await storesServing(community);
   if (serving.some((store) => canAccessStore(staff, store))) return;
-  throw AppError.forbidden('This community is outside your scope');
+  throw AppError.forbidden('这个小区不在你的负责范围内');
+}
+
+/**
+ * Staff who may read a community's sections and their history: its city's ops, and the managers
+ * and advisors of a store whose service radius covers it.
+ */
+export async function assertCommunityReadAccess(staff: StaffPrincipal, community: CommunityRecord): Promise<void> {
+  if (staff.role === 'admin' || staff.role === 'city_ops') {
+    if (canAccessCity(staff, community.cityId)) return;
+    throw AppError.forbidden('这个小区不在你的负责范围内');
+  }
+  const serving = await storesServing(community);
+  if (serving.some((store) => canAccessStore(staff, store))) return;
+  throw AppError.forbidden('这个小区不在你的负责范围内');
 }
 
 export async function updatePortrait(staff: StaffPrincipal, communityId: Types.ObjectId, portrait: Record<string, unknown>, now = new Date()): Promise<CommunityRecord> {
@@ -166,7 +180,7 @@ async function recordOwnership(
   } catch (error) {
     if ((error as { code?: number }).code !== 11000) throw error;
     const current = await currentOwnership(sectionId);
-    throw AppError.conflict('The section changed owner meanwhile; reload and try again', { ownerStaffId: idString(current.ownerStaffId) });
+    throw AppError.conflict('片区负责人刚刚有变动，请刷新后重试', { ownerStaffId: idString(current.ownerStaffId) });
   }
   await syncSectionMirror(sectionId);
   return (await SectionModel.findById(sectionId).lean<SectionRecord>())!;
@@ -176,6 +190,14 @@ async function recordOwnership(
 export async function syncSectionMirror(sectionId: Types.ObjectId): Promise<void> {
   const latest = await SectionAssignmentModel.findOne({ sectionId }).sort({ version: -1 }).lean();
   await SectionModel.updateOne({ _id: sectionId }, { $set: { ownerStaffId: latest?.toStaffId ?? null, assignedAt: latest?.toStaffId ? latest.at : null } });
+}
+
+/** A section's current owner may be moved or released only by staff whose scope covers the owner's store. */
+async function assertOwnerInScope(staff: StaffPrincipal, ownerStaffId: Types.ObjectId): Promise<void> {
+  const owner = await StaffModel.findById(ownerStaffId).lean();
+  if (!owner?.storeId) return;
+  const store = await getStore(owner.storeId);
+  if (!canAccessStore(staff, store)) throw AppError.forbidden('片区现负责人所在的门店不在你的负责范围内');
 }
 
 /**
@@ -189,21 +211,23 @@ export async function assignSection(
   now = new Date(),
 ): Promise<SectionRecord> {
   const section = await SectionModel.findById(sectionId).lean<SectionRecord>();
-  if (!section) throw AppError.notFound('Section');
+  if (!section) throw AppError.notFound('片区');
   const community = await getCommunity(section.communityId);
   const advisor = await StaffModel.findById(input.advisorId).lean();
-  if (!advisor || advisor.role !== 'advisor' || !advisor.active) throw AppError.badRequest('advisorId must be an active advisor');
-  if (!advisor.storeId) throw AppError.badRequest('The advisor has no store');
+  if (!advisor || advisor.role !== 'advisor' || !advisor.active) throw AppError.badRequest('请选择一位在职的顾问');
+  if (!advisor.storeId) throw AppError.badRequest('这位顾问还没有归属门店');
   const advisorStore = await getStore(advisor.storeId);
-  if (!canAccessStore(staff, advisorStore)) throw AppError.forbidden("The advisor's store is outside your scope");
+  if (!canAccessStore(staff, advisorStore)) throw AppError.forbidden('这位顾问所在的门店不在你的负责范围内');
   const serving = await storesServing(community);
   if (!serving.some((store) => store._id.equals(advisorStore._id))) {
-    throw AppError.badRequest("The community is outside the advisor's store service radius");
+    throw AppError.badRequest('这个小区不在顾问所在门店的服务范围内');
   }
   const current = await currentOwnership(sectionId);
   if (current.ownerStaffId?.equals(advisor._id)) return section;
+  // Taking a section away from its owner needs the owner's store in scope too, as releasing it does.
+  if (current.ownerStaffId) await assertOwnerInScope(staff, current.ownerStaffId);
   if (current.ownerStaffId && !input.transfer) {
-    throw AppError.conflict('The section already has an owner; transfer it explicitly', { ownerStaffId: idString(current.ownerStaffId) });
+    throw AppError.conflict('这个片区已有负责人，如需更换请选择转交', { ownerStaffId: idString(current.ownerStaffId) });
   }
   return recordOwnership(
     sectionId,
@@ -215,13 +239,9 @@ export async function assignSection(
 
 export async function releaseSection(staff: StaffPrincipal, sectionId: Types.ObjectId, reason: string | undefined, now = new Date()): Promise<SectionRecord> {
   const section = await SectionModel.findById(sectionId).lean<SectionRecord>();
-  if (!section) throw AppError.notFound('Section');
+  if (!section) throw AppError.notFound('片区');
   const current = await currentOwnership(sectionId);
   if (!current.ownerStaffId) return section;
-  const owner = await StaffModel.findById(current.ownerStaffId).lean();
-  if (owner?.storeId) {
-    const store = await getStore(owner.storeId);
-    if (!canAccessStore(staff, store)) throw AppError.forbidden("The owner's store is outside your scope");
-  }
+  await assertOwnerInScope(staff, current.ownerStaffId);
   return recordOwnership(sectionId, current, { toStaffId: null, kind: 'release', byStaffId: staff.id, reason }, now);
 }

@@ -64,7 +64,7 @@ describe('points ledger', () => {
     const second = await spend(residentId, 20, 'redeem:retry-0001');
     expect(String(second._id)).toBe(String(first._id));
     expect(await stored(residentId)).toEqual({ available: 10, pending: 0 });
-    await expect(earn(residentId, 99, 'redeem:retry-0001')).rejects.toThrow(/already used for a different change/);
+    await expect(earn(residentId, 99, 'redeem:retry-0001')).rejects.toThrow(/已用于另一笔积分变动/);
   });
 
   it('spends the oldest lots first across several lots', async () => {
@@ -111,12 +111,12 @@ describe('points ledger', () => {
     await points.release(held._id, '邀请的邻居完成首单');
     await points.release(held._id, '邀请的邻居完成首单');
     expect(await stored(residentId)).toEqual({ available: 50, pending: 0 });
-    await expect(points.cancelHold(held._id, '已发放')).rejects.toThrow(/already released/);
+    await expect(points.cancelHold(held._id, '已发放')).rejects.toThrow('这笔待到账积分已经到账');
 
     const other = await earn(residentId, 30, 'invite:held-0002', { held: true, source: 'invite', reasonCode: 'invite_reward' });
     await points.cancelHold(other._id, '邀请已失效');
     expect(await stored(residentId)).toEqual({ available: 50, pending: 0 });
-    await expect(points.release(other._id, 'x')).rejects.toThrow(/already cancelled/);
+    await expect(points.release(other._id, 'x')).rejects.toThrow('这笔待到账积分已经取消');
   });
 
   it('claws back what a refunded order earned, held or available', async () => {

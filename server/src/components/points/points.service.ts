@@ -74,6 +74,8 @@ export class InsufficientPointsError extends AppError {
  * Spending therefore never goes below zero, lots are spent oldest first, and anything a crash leaves
  * half-done (an entry without its step, a stale mirror) is finished by a retry or by `reconcile()`.
  */
+const HOLD_STATUS_NAMES: Record<string, string> = { released: '已经到账', cancelled: '已经取消', held: '仍在等待' };
+
 export class PointsService {
   constructor(private readonly expiryPolicy: ExpiryPolicy) {}
 
@@ -103,7 +105,7 @@ export class PointsService {
       { kind: 'release', heldId: String(held._id), expiresAt: isoString(expiresAt) },
       { expiresAt },
     );
-    if (entry.applied?.rejected) throw AppError.conflict(`These held points were already ${(await this.heldEntry(heldEntryId)).holdStatus}`);
+    if (entry.applied?.rejected) throw AppError.conflict(`这笔待到账积分${HOLD_STATUS_NAMES[(await this.heldEntry(heldEntryId)).holdStatus ?? ''] ?? '已处理'}`);
     return entry;
   }
 
@@ -114,7 +116,7 @@ export class PointsService {
       { residentId: held.residentId, reasonCode: `${held.reasonCode}_cancelled`, note, source: 'reversal', sourceId: String(held._id), idempotencyKey: `cancel:${held._id}`, now },
       { kind: 'cancel_hold', heldId: String(held._id) },
     );
-    if (entry.applied?.rejected) throw AppError.conflict(`These held points were already ${(await this.heldEntry(heldEntryId)).holdStatus}`);
+    if (entry.applied?.rejected) throw AppError.conflict(`这笔待到账积分${HOLD_STATUS_NAMES[(await this.heldEntry(heldEntryId)).holdStatus ?? ''] ?? '已处理'}`);
     return entry;
   }
 
@@ -233,6 +235,36 @@ export class PointsService {
     return report;
   }
 
+  /**
+   * The quick repair after a crash, run on start and every few minutes: entries written in the last
+   * `windowMs` but never applied get their step, and the balance mirror of every resident with a
+   * recent entry is set from the ledger. The nightly `reconcile` still checks everyone.
+   */
+  async repairRecent(now = new Date(), windowMs = 24 * 3600_000, graceMs = 60_000): Promise<{ finishedEntries: number; checked: number; repaired: number }> {
+    const recent = await PointEntryModel.find({ createdAt: { $gte: new Date(now.getTime() - windowMs) } }).lean<PointEntryRecord[]>();
+    let finishedEntries = 0;
+    for (const entry of recent) {
+      if (entry.applied || entry.createdAt.getTime() > now.getTime() - graceMs) continue;
+      await this.applyEntry(entry);
+      finishedEntries += 1;
+    }
+    const residentIds = [...new Map(recent.map((entry) => [String(entry.residentId), entry.residentId])).values()];
+    let repaired = 0;
+    for (const residentId of residentIds) {
+      const resident = await ResidentModel.findById(residentId, { points: 1 }).lean();
+      if (!resident) continue;
+      const head = await this.head(residentId);
+      const before = { available: resident.points?.available ?? 0, pending: resident.points?.pending ?? 0 };
+      const after = { available: head.state.available, pending: head.state.pending };
+      if (before.available === after.available && before.pending === after.pending && (resident.points?.version ?? 0) === head.version) continue;
+      await ResidentModel.updateOne({ _id: residentId }, { $set: { points: { ...after, version: head.version } } });
+      if (before.available === after.available && before.pending === after.pending) continue;
+      repaired += 1;
+      await PointAuditModel.create({ kind: 'reconcile_repair', residentId, reason: 'balance mirror differed from the ledger (recent repair)', before, after, at: now });
+    }
+    return { finishedEntries, checked: residentIds.length, repaired };
+  }
+
   /** Replays a resident's steps from the start and checks they reproduce the balance of record. */
   async verify(residentId: Types.ObjectId): Promise<{ consistent: boolean; replayed: PointsState; recorded: PointsState }> {
     const steps = await PointStepModel.find({ residentId }).sort({ version: 1 }).lean();
@@ -272,7 +304,7 @@ export class PointsService {
 
   private async heldEntry(entryId: Types.ObjectId): Promise<PointEntryRecord> {
     const held = await PointEntryModel.findOne({ _id: entryId, 'intent.kind': 'hold' }).lean<PointEntryRecord>();
-    if (!held) throw AppError.notFound('Held points');
+    if (!held) throw AppError.notFound('待到账积分');
     if (!held.applied) return this.applyEntry(held);
     return held;
   }
@@ -299,7 +331,7 @@ export class PointsService {
       const existing = await PointEntryModel.findOne({ idempotencyKey: meta.idempotencyKey }).lean<PointEntryRecord>();
       if (!existing) throw error;
       const same = existing.residentId.equals(meta.residentId) && existing.intent.kind === intent.kind && (existing.intent.amount ?? null) === ('amount' in intent ? intent.amount : null);
-      if (!same) throw AppError.conflict('This idempotency key was already used for a different change', { idempotencyKey: meta.idempotencyKey });
+      if (!same) throw AppError.conflict('这个请求编号已用于另一笔积分变动', { idempotencyKey: meta.idempotencyKey });
       entry = existing;
     }
     return this.applyEntry(entry);
@@ -323,7 +355,7 @@ export class PointsService {
         // Another writer took this step (or applied this very entry); look again.
       }
     }
-    throw new AppError('BUSY', 'Too many concurrent changes to these points; try again', 503);
+    throw new AppError('BUSY', '积分同时有太多变动，请稍后重试', 503);
   }
 
   /** Copies a step's result onto the entry and the resident; deterministic, so any writer may do it. */
@@ -343,7 +375,7 @@ export class PointsService {
 }
 
 function assertPositive(amount: number): void {
-  if (!Number.isInteger(amount) || amount <= 0) throw AppError.badRequest('amount must be a positive integer');
+  if (!Number.isInteger(amount) || amount <= 0) throw AppError.badRequest('积分数必须是正整数');
 }
 
 function toIntent(entry: PointEntryRecord): PointsIntent {

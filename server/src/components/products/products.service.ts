@@ -148,8 +148,8 @@ export async function upsertProduct(productId: string, input: ProductInput, acto
   const existing = await ProductModel.findById(productId).lean<ProductRecord>();
   const scope = await StoreScope.load(actor, [...input.storeIds, ...(existing?.storeIds ?? []).map(String)]);
   const problem = scope.problem(input.storeIds);
-  if (problem?.kind === 'missing') throw AppError.notFound('Store');
-  if (problem) throw AppError.forbidden('City operations can list only the stores of their own city on a product');
+  if (problem?.kind === 'missing') throw AppError.notFound('门店');
+  if (problem) throw AppError.forbidden('城市运营只能为商品选择本城市的门店');
   const fields = canonical({ ...input, storeIds: scope.merge(input.storeIds, existing) });
   const { result, product } = await writeProduct(productId, fields, existing);
   return { result, product: productView(product) };
@@ -157,7 +157,7 @@ export async function upsertProduct(productId: string, input: ProductInput, acto
 
 export async function getProduct(productId: string): Promise<Product> {
   const product = await ProductModel.findById(productId).lean<ProductRecord>();
-  if (!product) throw AppError.notFound('Product');
+  if (!product) throw AppError.notFound('商品');
   return productView(product);
 }
 

@@ -20,8 +20,8 @@ export async function residentScopeFilter(staff: StaffPrincipal): Promise<Record
 export async function assertResidentAccess(staff: StaffPrincipal, residentId: z.infer<typeof objectIdSchema>): Promise<ResidentRecord> {
   const resident = await ResidentModel.findOne({ _id: toObjectId(residentId), ...(await residentScopeFilter(staff)) }).lean<ResidentRecord>();
   if (!resident) {
-    if (await ResidentModel.exists({ _id: toObjectId(residentId) })) throw AppError.forbidden('This resident is outside your scope');
-    throw AppError.notFound('Resident');
+    if (await ResidentModel.exists({ _id: toObjectId(residentId) })) throw AppError.forbidden('这位居民不在你的负责范围内');
+    throw AppError.notFound('居民');
   }
   return resident;
 }
@@ -64,7 +64,7 @@ export function residentRouter({ guards, residents, wechat }: Services): ApiRout
       handler: async ({ body, req }) => {
         let phone: string | undefined;
         if (body.phoneCode) {
-          if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', 'Phone numbers come from WeChat, which is not configured', 503);
+          if (!wechat) throw new AppError('WECHAT_NOT_CONFIGURED', '获取手机号需要接入微信，当前尚未配置', 503);
           phone = (await wechat.getPhoneNumber(body.phoneCode)).purePhoneNumber;
         }
         return residentView(await residents.completeSignUp(residentIdOf(req), { communityId: toObjectId(body.communityId), nickname: body.nickname, phone, phoneVerified: phone !== undefined }));

@@ -107,7 +107,7 @@ export class ResidentService {
         if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
       }
     }
-    if (!resident) throw new AppError('INTERNAL', 'Could not create the resident', 500);
+    if (!resident) throw new AppError('INTERNAL', '居民资料创建失败，请稍后重试', 500);
     const isNew = resident.creationToken === creationToken;
 
     if (isNew && attribution.touchId) {
@@ -121,7 +121,7 @@ export class ResidentService {
 
   async get(residentId: Types.ObjectId): Promise<ResidentRecord> {
     const resident = await ResidentModel.findById(residentId).lean<ResidentRecord>();
-    if (!resident) throw AppError.notFound('Resident');
+    if (!resident) throw AppError.notFound('居民');
     return resident;
   }
 
@@ -136,7 +136,7 @@ export class ResidentService {
     now = new Date(),
   ): Promise<ResidentRecord> {
     const community = await CommunityModel.findById(input.communityId).lean();
-    if (!community) throw AppError.notFound('Community');
+    if (!community) throw AppError.notFound('小区');
     const resident = await this.get(residentId);
     const storeId = await servingStore(community, resident.attribution.storeId ?? resident.storeId ?? null);
     const updated = await ResidentModel.findOneAndUpdate(
@@ -150,7 +150,7 @@ export class ResidentService {
         },
       },
     ).lean<ResidentRecord>();
-    if (!updated) throw AppError.notFound('Resident');
+    if (!updated) throw AppError.notFound('居民');
     // Sign-up completes once; changing community later keeps the first date.
     await ResidentModel.updateOne({ _id: residentId, signedUpAt: null }, { $set: { signedUpAt: now } });
     const signedUp = await this.get(residentId);

@@ -79,14 +79,14 @@ export async function staffCoversTarget(staff: StaffPrincipal, target: ScopeTarg
 export async function resolveScope(scope: RewardScope): Promise<ScopeTarget> {
   if (scope.kind === 'city') {
     const city = await CityModel.findById(scope.cityId, { _id: 1 }).lean();
-    if (!city) throw AppError.notFound('City');
+    if (!city) throw AppError.notFound('城市');
     return { cityId: city._id, scopeKind: 'city', storeIds: [] };
   }
   const ids = [...new Set(scope.storeIds)];
   const stores = await StoreModel.find({ _id: { $in: ids } }, { cityId: 1 }).lean<StoreRef[]>();
-  if (stores.length !== ids.length) throw AppError.notFound('Store');
+  if (stores.length !== ids.length) throw AppError.notFound('门店');
   const cityId = stores[0].cityId;
-  if (!stores.every((store) => store.cityId.equals(cityId))) throw AppError.badRequest('The stores of one reward must be in one city', [{ path: 'body.scope.storeIds', message: 'stores in different cities' }]);
+  if (!stores.every((store) => store.cityId.equals(cityId))) throw AppError.badRequest('一个奖励的适用门店必须在同一个城市', [{ path: 'body.scope.storeIds', message: 'stores in different cities' }]);
   const order = new Map(ids.map((id, index) => [id, index]));
   return { cityId, scopeKind: 'stores', storeIds: stores.map((store) => store._id).sort((a, b) => order.get(String(a))! - order.get(String(b))!) };
 }

@@ -106,7 +106,7 @@ export class RewardsService {
 
   async createReward(staff: StaffPrincipal, input: RewardInput, now = new Date()): Promise<Reward> {
     const target = await resolveScope(input.scope);
-    if (!canManageReward(staff, target)) throw AppError.forbidden('You cannot manage rewards for this scope');
+    if (!canManageReward(staff, target)) throw AppError.forbidden('你不能管理这个范围的奖励');
     assertValidityOpen(input.validity, now);
     const reward = await RewardModel.create({
       ...target,
@@ -131,12 +131,12 @@ export class RewardsService {
    */
   async updateReward(staff: StaffPrincipal, rewardId: Types.ObjectId, patch: RewardPatch, now = new Date()): Promise<Reward> {
     const reward = await RewardModel.findById(rewardId).lean<RewardRecord>();
-    if (!reward) throw AppError.notFound('Reward');
-    if (!canManageReward(staff, reward)) throw AppError.forbidden('You cannot manage this reward');
+    if (!reward) throw AppError.notFound('奖励');
+    if (!canManageReward(staff, reward)) throw AppError.forbidden('你不能管理这个奖励');
     const set: Record<string, unknown> = { updatedBy: staff.id };
     if (patch.scope) {
       const target = await resolveScope(patch.scope);
-      if (!canManageReward(staff, target)) throw AppError.forbidden('You cannot move this reward to that scope');
+      if (!canManageReward(staff, target)) throw AppError.forbidden('你不能把这个奖励改到那个范围');
       Object.assign(set, target);
     }
     if (patch.validity) {
@@ -155,7 +155,7 @@ export class RewardsService {
     const filters: Record<string, unknown>[] = [await manageFilter(staff)];
     if (query.storeId) {
       const store = await StoreModel.findById(query.storeId, { cityId: 1 }).lean<StoreRef>();
-      if (!store) throw AppError.notFound('Store');
+      if (!store) throw AppError.notFound('门店');
       filters.push(appliesAtStoreFilter(store));
     }
     if (query.active !== undefined) filters.push({ active: query.active });
@@ -233,7 +233,7 @@ export class RewardsService {
         if (!redemption) throw error;
       }
     }
-    if (!redemption.rewardId.equals(rewardId)) throw AppError.conflict('This idempotency key was already used to redeem another reward', { idempotencyKey });
+    if (!redemption.rewardId.equals(rewardId)) throw AppError.conflict('这个请求编号已用于兑换另一个奖励', { idempotencyKey });
     const settled = await this.settle(redemption, now, 'claim');
     if (settled.status === 'failed') throw new RedemptionFailedError(settled.failureCode as RedemptionFailureCode, settled._id);
     return this.redemptionView(settled, now);
@@ -309,8 +309,8 @@ export class RewardsService {
     const storeId = input.storeId ?? staff.storeId;
     if (!storeId) throw AppError.badRequest('请选择核销门店', [{ path: 'body.storeId', message: 'required for staff without a store' }]);
     const store = await StoreModel.findById(storeId, { cityId: 1 }).lean<StoreRef>();
-    if (!store) throw AppError.notFound('Store');
-    if (!canAccessStore(staff, store)) throw AppError.forbidden('This store is outside your scope');
+    if (!store) throw AppError.notFound('门店');
+    if (!canAccessStore(staff, store)) throw AppError.forbidden('这个门店不在你的负责范围内');
     if (!appliesAtStore(coupon, store)) throw new AppError('COUPON_NOT_FOR_THIS_STORE', '该券不适用于此门店', 403);
 
     const couponKey = String(coupon._id);
@@ -449,14 +449,14 @@ export class RewardsService {
         if (issued) return issued;
       }
     }
-    throw new AppError('BUSY', 'Could not draw a free coupon code; try again', 503);
+    throw new AppError('BUSY', '券码生成失败，请稍后重试', 503);
   }
 
   // ── Lookups and views ────────────────────────────────────────────────────
 
   private async residentStore(residentId: Types.ObjectId): Promise<StoreRef | null> {
     const resident = await ResidentModel.findById(residentId, { storeId: 1 }).lean();
-    if (!resident) throw AppError.notFound('Resident');
+    if (!resident) throw AppError.notFound('居民');
     return resident.storeId ? StoreModel.findById(resident.storeId, { cityId: 1 }).lean<StoreRef>() : null;
   }
 
@@ -600,7 +600,7 @@ function hasEnded(validity: ValidityRecord, now: Date): boolean {
 
 function assertValidityOpen(validity: RewardValidity, now: Date): void {
   if (validity.kind === 'until' && new Date(validity.endsAt).getTime() <= now.getTime()) {
-    throw AppError.badRequest('The end date must be in the future', [{ path: 'body.validity.endsAt', message: 'must be in the future' }]);
+    throw AppError.badRequest('结束日期必须晚于今天', [{ path: 'body.validity.endsAt', message: 'must be in the future' }]);
   }
 }
 

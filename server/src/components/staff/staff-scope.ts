@@ -31,8 +31,8 @@ export function canAccessStore(staff: StaffPrincipal, store: { _id: Types.Object
 
 export async function assertStoreAccess(staff: StaffPrincipal, storeId: Types.ObjectId): Promise<{ _id: Types.ObjectId; cityId: Types.ObjectId }> {
   const store = await StoreModel.findById(storeId, { cityId: 1 }).lean();
-  if (!store) throw AppError.notFound('Store');
-  if (!canAccessStore(staff, store)) throw AppError.forbidden('This store is outside your scope');
+  if (!store) throw AppError.notFound('门店');
+  if (!canAccessStore(staff, store)) throw AppError.forbidden('这个门店不在你的负责范围内');
   return store;
 }
 

@@ -22,7 +22,7 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       handler: async ({ body, req }) => createInvite(staffOf(req), body),
     })
     .route({
-      method: 'post', path: '/invites/accept', summary: "Bind an invite to the caller's WeChat identity and sign in as staff", tags, errors: [409],
+      method: 'post', path: '/invites/accept', summary: "Bind an invite to the caller's WeChat identity and sign in as staff", tags, errors: [409, 502, 503],
       body: acceptStaffInviteSchema, response: sessionSchema,
       handler: async ({ body }) => {
         const who = await identity(body.code);
@@ -46,10 +46,11 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       response: z.array(staffSchema),
       handler: async ({ query, req }) => {
         const staff = staffOf(req);
-        const filter: Record<string, unknown> = staff.role === 'admin' ? {} : staff.role === 'city_ops' ? { cityId: staff.cityId } : await storeFilter(staff);
-        if (query.storeId) filter.storeId = toObjectId(query.storeId);
-        if (query.role) filter.role = query.role;
-        return (await StaffModel.find(filter).sort({ name: 1 }).limit(1000).lean<StaffRecord[]>()).map(staffView);
+        // The query narrows the caller's scope; it never replaces it.
+        const narrowing: Record<string, unknown>[] = [staff.role === 'admin' ? {} : staff.role === 'city_ops' ? { cityId: staff.cityId } : await storeFilter(staff)];
+        if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
+        if (query.role) narrowing.push({ role: query.role });
+        return (await StaffModel.find({ $and: narrowing }).sort({ name: 1 }).limit(1000).lean<StaffRecord[]>()).map(staffView);
       },
     })
     .route({
@@ -58,9 +59,9 @@ export function staffRouter({ guards, identity, sessions }: Services): ApiRouter
       params: z.object({ staffId: objectIdSchema }), body: updateStaffGoalSchema, response: staffSchema,
       handler: async ({ params, body, req }) => {
         const target = await StaffModel.findById(toObjectId(params.staffId)).lean<StaffRecord>();
-        if (!target) throw AppError.notFound('Staff member');
-        if (target.role !== 'advisor') throw AppError.badRequest('Only advisors have a consumer-user goal');
-        if (!target.storeId || !canAccessStore(staffOf(req), await getStore(target.storeId))) throw AppError.forbidden('This advisor is outside your scope');
+        if (!target) throw AppError.notFound('工作人员');
+        if (target.role !== 'advisor') throw AppError.badRequest('只有顾问有消费用户目标');
+        if (!target.storeId || !canAccessStore(staffOf(req), await getStore(target.storeId))) throw AppError.forbidden('这位顾问不在你的负责范围内');
         const updated = await StaffModel.findByIdAndUpdate(target._id, { $set: { goalConsumerUsers: body.goalConsumerUsers } }, { returnDocument: 'after' }).lean<StaffRecord>();
         return staffView(updated!);
       },

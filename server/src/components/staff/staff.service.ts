@@ -28,10 +28,10 @@ async function assertMayInvite(inviter: StaffPrincipal | null, invite: z.output<
   const placement = { storeId: store?._id ?? null, cityId };
   if (!inviter) return placement; // the bootstrap command
   if (inviter.role === 'admin') return placement;
-  if (invite.role === 'admin') throw AppError.forbidden('Only an admin can invite an admin');
+  if (invite.role === 'admin') throw AppError.forbidden('只有管理员可以邀请管理员');
   if (inviter.role === 'city_ops' && cityId && canAccessCity(inviter, cityId)) return placement;
   if (inviter.role === 'store_manager' && store && canAccessStore(inviter, store) && (invite.role === 'advisor' || invite.role === 'store_manager')) return placement;
-  throw AppError.forbidden('You cannot invite this role to this store or city');
+  throw AppError.forbidden('你不能邀请这个角色加入这个门店或城市');
 }
 
 export async function createInvite(inviter: StaffPrincipal | null, invite: z.output<typeof createStaffInviteSchema>, now = new Date()) {
@@ -60,7 +60,7 @@ export async function createInvite(inviter: StaffPrincipal | null, invite: z.out
  * the same invite, anyone else gets a 409.
  */
 export async function acceptInvite(inviteCode: string, identity: { openid: string; unionid?: string }, now = new Date()): Promise<StaffRecord> {
-  const invalid = new AppError('INVITE_INVALID', 'The invite code is unknown, used or expired', 409);
+  const invalid = new AppError('INVITE_INVALID', '邀请码无效、已使用或已过期', 409);
   const invite = await StaffInviteModel.findOne({ code: inviteCode }).lean();
   if (!invite) throw invalid;
   try {
@@ -75,7 +75,7 @@ export async function acceptInvite(inviteCode: string, identity: { openid: strin
   const existing = await StaffModel.findOne({ openid: identity.openid }).lean<StaffRecord>();
   if (existing) {
     if (existing.inviteId?.equals(invite._id)) return existing;
-    throw AppError.conflict('This WeChat account is already bound to a staff member');
+    throw AppError.conflict('这个微信号已经绑定了其他工作人员');
   }
   const staff = await StaffModel.create({
     name: invite.name,

@@ -73,7 +73,7 @@ export const pairKey = (taskId: Types.ObjectId | string, periodKey: string) => `
 export class TaskRepository {
   async residentContext(residentId: Types.ObjectId): Promise<ResidentContext> {
     const resident = await ResidentModel.findById(residentId, { registeredAt: 1, storeId: 1 }).lean();
-    if (!resident) throw AppError.notFound('Resident');
+    if (!resident) throw AppError.notFound('居民');
     const storeId = resident.storeId ?? null;
     const store = storeId ? await StoreModel.findById(storeId, { cityId: 1 }).lean() : null;
     return { _id: resident._id, registeredAt: resident.registeredAt, storeId, cityId: store?.cityId ?? null };

@@ -184,7 +184,7 @@ export class TaskService {
       counts,
     });
     if (duplicate && (!event.residentId.equals(input.residentId) || event.type !== input.type)) {
-      throw AppError.conflict('This idempotency key was already used for a different event', { idempotencyKey: input.idempotencyKey });
+      throw AppError.conflict('这个请求编号已用于另一个任务事件', { idempotencyKey: input.idempotencyKey });
     }
     const definitions = duplicate ? await this.repository.definitionsByIds(event.counts.map((ref) => ref.taskId)) : candidates;
     const byId = new Map(definitions.map((task) => [String(task._id), task]));
@@ -217,8 +217,9 @@ export class TaskService {
     if (!CLIENT_REPORTABLE_EVENT_TYPES.includes(report.type)) {
       throw new AppError(
         'EVENT_NOT_REPORTABLE',
-        `The mini-program cannot report ${report.type} events; the server records them itself. Reportable: ${CLIENT_REPORTABLE_EVENT_TYPES.join(', ')}`,
+        '这个任务进度由系统自动记录，无需手动上报',
         403,
+        { type: report.type, reportable: CLIENT_REPORTABLE_EVENT_TYPES },
       );
     }
     return this.recordEvent({
@@ -302,7 +303,7 @@ export class TaskService {
   /** Changes a task, e.g. `{ active: false }` to switch it off. The result must still be a valid task, within the caller's scope. */
   async updateDefinition(staff: StaffPrincipal, taskId: Types.ObjectId, patch: UpdateTaskDefinition): Promise<TaskDefinition> {
     const existing = await this.repository.findDefinition(taskId);
-    if (!existing) throw AppError.notFound('Task');
+    if (!existing) throw AppError.notFound('任务');
     await this.assertCanManage(staff, { storeId: existing.storeId ?? null, cityId: existing.cityId ?? null });
     const current = definitionView(existing);
     const merged = taskDefinitionStateSchema.safeParse({ ...current, period: periodInputOf(existing), ...patch });
@@ -329,7 +330,7 @@ export class TaskService {
       nextStep: next.nextStep,
       updatedBy: staff.id,
     });
-    if (!updated) throw AppError.notFound('Task');
+    if (!updated) throw AppError.notFound('任务');
     return definitionView(updated);
   }
 
@@ -343,7 +344,7 @@ export class TaskService {
     const store = await assertStoreAccess(staff, toObjectId(query.storeId));
     const to = query.to ? new Date(query.to) : now;
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - FUNNEL_DEFAULT_DAYS * DAY_MS);
-    if (from.getTime() >= to.getTime()) throw AppError.badRequest('from must be before to', [{ path: 'query.from', message: 'must be before to' }]);
+    if (from.getTime() >= to.getTime()) throw AppError.badRequest('开始时间必须早于结束时间', [{ path: 'query.from', message: 'must be before to' }]);
     const [saw, started, completed] = await Promise.all(
       (['saw', 'started', 'completed'] as const).map((stage) => this.repository.distinctResidentsPerTask(stage, store._id, from, to)),
     );
@@ -386,8 +387,8 @@ export class TaskService {
 
   private async assertAudienceExists(audienceId: string | null): Promise<void> {
     if (!audienceId) return;
-    if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', 'Audience-limited tasks are not enabled on this server', 409);
-    if (!(await this.audiences.describe(audienceId))) throw AppError.notFound('Audience');
+    if (!this.audiences) throw new AppError('AUDIENCES_UNAVAILABLE', '当前不支持限定人群的任务', 409);
+    if (!(await this.audiences.describe(audienceId))) throw AppError.notFound('人群');
   }
 
   /** Counts one event toward one task period, and completes the task when the count reaches the target. */
@@ -444,12 +445,12 @@ export class TaskService {
       await assertStoreAccess(staff, scope.storeId);
       return;
     }
-    if (staff.role === 'store_manager') throw AppError.forbidden('A store manager manages only tasks limited to their own store');
+    if (staff.role === 'store_manager') throw AppError.forbidden('店长只能管理限定在自己门店的任务');
     if (scope.cityId) {
-      if (!(await CityModel.exists({ _id: scope.cityId }))) throw AppError.notFound('City');
-      if (!canAccessCity(staff, scope.cityId)) throw AppError.forbidden('This city is outside your scope');
+      if (!(await CityModel.exists({ _id: scope.cityId }))) throw AppError.notFound('城市');
+      if (!canAccessCity(staff, scope.cityId)) throw AppError.forbidden('这个城市不在你的负责范围内');
       return;
     }
-    if (staff.role !== 'admin') throw AppError.forbidden('Only an admin manages tasks for every city; limit the task to your city or one of its stores');
+    if (staff.role !== 'admin') throw AppError.forbidden('只有管理员可以管理所有城市的任务，请把任务限定在你的城市或其中的门店');
   }
 }

@@ -93,7 +93,7 @@ describe('counting events toward tasks', () => {
   it('refuses to reuse an event key for a different event', async () => {
     const resident = await newResident();
     await event(resident.id, 'order_completed', `order:reused-${resident.id}`);
-    await expect(event(resident.id, 'first_order', `order:reused-${resident.id}`)).rejects.toThrow(/already used for a different event/);
+    await expect(event(resident.id, 'first_order', `order:reused-${resident.id}`)).rejects.toThrow(/已用于另一个任务事件/);
   });
 
   it('when a target-2 task gets its second distinct event, then it completes and awards its points exactly once', async () => {
@@ -227,7 +227,8 @@ describe('events reported by the mini-program', () => {
       const refused = await send({ type, idempotencyKey: `forged-${type}` });
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('EVENT_NOT_REPORTABLE');
-      expect(refused.body.error.message).toContain(type);
+      expect(refused.body.error.message).toBe('这个任务进度由系统自动记录，无需手动上报');
+      expect(refused.body.error.details).toMatchObject({ type });
     }
     expect(await TaskEventModel.countDocuments({ residentId: resident.id })).toBe(1);
 
