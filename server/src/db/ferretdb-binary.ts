@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-/** The Go program in tools/ferretdb wraps FerretDB 1.24 (SQLite backend). */
+/** The Go program in tools/ferretdb wraps FerretDB 1.24 and supervises its PostgreSQL. */
 export const FERRETDB_SOURCE_DIR = path.resolve(__dirname, '../../../tools/ferretdb');
-const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go'];
+const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go', 'postgres.go', 'gin-twins.sql'];
 /** Used only when the machine's Go is older than FerretDB 1.24 requires. */
 const PINNED_GO_TOOLCHAIN = 'go1.24.11';
 

@@ -7,20 +7,24 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-databas
 
 export interface OpenDatabase {
   connection: Connection;
-  /** The embedded FerretDB when MONGODB_URI is unset. */
+  /** The embedded database when MONGODB_URI is unset. */
   embedded?: EmbeddedDatabase;
   close(): Promise<void>;
 }
 
-/** MONGODB_URI when set; otherwise the project's own FerretDB with its data under DATA_DIR. */
+/** MONGODB_URI when set; otherwise the project's own FerretDB on PostgreSQL with its data under DATA_DIR. */
 export async function openDatabase(config: Config, logger: Logger): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.MONGODB_URI;
   if (!uri) {
-    const dataDir = path.join(config.DATA_DIR, 'ferretdb');
-    embedded = await startEmbeddedDatabase({ dataDir, onLog: (line) => logger.warn({ ferretdb: line }, 'embedded database') });
+    const dataDir = path.join(config.DATA_DIR, 'postgres');
+    embedded = await startEmbeddedDatabase({ dataDir, onLog: (line) => logger.warn({ embeddedDatabase: line }, 'embedded database') });
     uri = embedded.uri;
-    logger.info({ dataDir, uri }, 'embedded database (FerretDB, SQLite) started');
+    embedded.onStateChange((state) => {
+      const log = state === 'failed' ? logger.fatal.bind(logger) : logger.warn.bind(logger);
+      log({ state, restarts: embedded!.restarts }, `embedded database ${state}`);
+    });
+    logger.info({ dataDir, uri }, 'embedded database (FerretDB on PostgreSQL) started');
   }
   try {
     const connection = await connectDatabase(uri, config.MONGODB_DB_NAME, config.MONGODB_CONNECT_TIMEOUT_MS);
