@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -45,6 +46,14 @@ func main() {
 	pgBin := flag.String("pg-bin", "", "directory holding PostgreSQL's initdb and postgres (postgresql handler)")
 	pgDurable := flag.Bool("pg-durable", true, "fsync PostgreSQL's writes; false only for throw-away test clusters (a process crash still loses nothing, an OS crash may)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	var extraSettings []string
+	flag.Func("pg-setting", "an extra PostgreSQL setting name=value (repeatable; tests use enable_seqscan=off)", func(value string) error {
+		if !strings.Contains(value, "=") {
+			return fmt.Errorf("want name=value, got %q", value)
+		}
+		extraSettings = append(extraSettings, value)
+		return nil
+	})
 	flag.Parse()
 
 	if *dir == "" {
@@ -59,7 +68,7 @@ func main() {
 	if err = level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fail(2, "bad -log-level: %s", err)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(quietQueries{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 
 	// SIGINT from a terminal reaches the whole process group; the server decides when the
 	// database stops (after its in-flight requests), by closing our stdin or sending SIGTERM.
@@ -90,7 +99,7 @@ func main() {
 		if *pgBin == "" {
 			fail(2, "-pg-bin is required for the postgresql handler")
 		}
-		cluster, err = startPostgres(ctx, postgresOptions{dataDir: abs, binDir: *pgBin, durable: *pgDurable})
+		cluster, err = startPostgres(ctx, postgresOptions{dataDir: abs, binDir: *pgBin, durable: *pgDurable, extra: extraSettings})
 		if err != nil {
 			fail(1, "%s", err)
 		}
@@ -136,4 +145,28 @@ func main() {
 		fail(exitPostgresDied, "PostgreSQL exited unexpectedly (%v); stopping so that the server restarts the database", err)
 	default:
 	}
+}
+
+// quietQueries drops the PostgreSQL driver's per-statement trace records: they log every
+// failed statement as an error, and unique-key violations are how this project's writes stay
+// idempotent. A failed statement still reaches the client as its command's error.
+type quietQueries struct{ slog.Handler }
+
+var driverTraceMessages = map[string]bool{
+	"Query": true, "Exec": true, "Prepare": true, "BatchQuery": true, "BatchClose": true, "CopyFrom": true,
+}
+
+func (q quietQueries) Handle(ctx context.Context, record slog.Record) error {
+	if driverTraceMessages[record.Message] {
+		return nil
+	}
+	return q.Handler.Handle(ctx, record)
+}
+
+func (q quietQueries) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietQueries{q.Handler.WithAttrs(attrs)}
+}
+
+func (q quietQueries) WithGroup(name string) slog.Handler {
+	return quietQueries{q.Handler.WithGroup(name)}
 }

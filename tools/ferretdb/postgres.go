@@ -71,6 +71,7 @@ type postgresOptions struct {
 	dataDir string
 	binDir  string
 	durable bool
+	extra   []string
 }
 
 type postgresCluster struct {
@@ -255,7 +256,7 @@ func freePort() (int, error) {
 // whole life: the parent-death signal fires when the thread that forked the child exits.
 func (c *postgresCluster) run(ctx context.Context) error {
 	args := []string{"-D", c.options.dataDir}
-	for _, s := range settings(c.port, c.options.durable) {
+	for _, s := range append(settings(c.port, c.options.durable), c.options.extra...) {
 		args = append(args, "-c", s)
 	}
 	cmd := exec.Command(filepath.Join(c.options.binDir, "postgres"), args...)

@@ -45,6 +45,8 @@ export interface EmbeddedDatabaseOptions {
    * nothing, only an operating-system crash could.
    */
   durable?: boolean;
+  /** Extra PostgreSQL settings `name=value` (the query-shape guard turns sequential scans off). */
+  postgresSettings?: string[];
   /** Where the database's own warnings go; defaults to stderr. */
   onLog?: (line: string) => void;
   startTimeoutMs?: number;
@@ -169,7 +171,7 @@ class SupervisedDatabase implements EmbeddedDatabase {
   async start(listen = '127.0.0.1:0'): Promise<void> {
     const args =
       this.engine === 'postgresql'
-        ? ['-handler', 'postgresql', '-dir', path.join(this.dataDir, CLUSTER_DIR), '-pg-bin', this.pgBinDir!, `-pg-durable=${this.options.durable ?? true}`]
+        ? ['-handler', 'postgresql', '-dir', path.join(this.dataDir, CLUSTER_DIR), '-pg-bin', this.pgBinDir!, `-pg-durable=${this.options.durable ?? true}`, ...(this.options.postgresSettings ?? []).flatMap((setting) => ['-pg-setting', setting])]
         : ['-handler', 'sqlite', '-dir', this.dataDir];
     const child = spawn(this.binary, [...args, '-listen', listen, '-log-level', 'error'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
