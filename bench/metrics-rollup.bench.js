@@ -9,7 +9,7 @@ const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const sharedDist = path.join(__dirname, '..', 'shared', 'dist');
 const mongoose = require('mongoose');
-const { startEmbeddedDatabase } = require(path.join(dist, 'db/embedded-database.js'));
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { seedDemoData } = require(path.join(dist, 'seed/demo-data.js'));
 const { MetricsService } = require(path.join(dist, 'components/metrics/metrics.service.js'));
@@ -33,7 +33,7 @@ const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-metrics-'));
-  const database = await startEmbeddedDatabase({ dataDir, onLog: () => {} });
+  const database = await startBenchDatabase(dataDir);
   try {
     await connectDatabase(database.uri, 'bench_metrics', 10_000);
     await seedDemoData(new Date('2025-12-01T00:00:00Z'));
@@ -117,7 +117,7 @@ async function main() {
       throw new Error(`rollups disagree with raw data: ${JSON.stringify({ registrations, converted, fromRollups: [fromRollups.registrations, fromRollups.converted] })}`);
     }
 
-    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, embedded FerretDB (load ${loadSeconds.toFixed(1)} s)`);
+    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, ${engineLabel} (load ${loadSeconds.toFixed(1)} s)`);
     console.log(`  backfill rollup of ${DAYS} days (+ ${summary.repurchaseMonths.length} repurchase months, ${summary.weeks.length} weeks, consumer totals; ${summary.documents} documents): ${rollupSeconds.toFixed(1)} s`);
     console.log(`  one nightly run (4 days, 31 cohort days, touched months and weeks): ${nightlySeconds.toFixed(1)} s`);
     console.log(`  January conversion + repurchase from rollups: ${(rollupQuerySeconds * 1000).toFixed(1)} ms (conversion ${fromRollups.converted}/${fromRollups.registrations}, repurchase ${repurchaseFromRollup.all.count}/${repurchaseFromRollup.all.base})`);

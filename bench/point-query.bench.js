@@ -1,0 +1,117 @@
+// Does a point query's cost stay flat as a collection grows? findOne by _id, find by an indexed
+// field and updateOne by _id on collections of 3,000 and 300,000 one-kilobyte documents, then
+// rewriting 100,000 documents two ways: inserted into a fresh collection (what the label and
+// interest jobs do before swapping it in) and upserted one by one by _id in place (8 at a time).
+//
+// Usage: npm run bench -- point-query   (SMALL=3000 LARGE=300000 OPS=200 REWRITE=100000 MAX_SECONDS=30)
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const path = require('node:path');
+const mongoose = require('mongoose');
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
+
+const SMALL = Number(process.env.SMALL ?? 3000);
+const LARGE = Number(process.env.LARGE ?? 300000);
+const OPS = Number(process.env.OPS ?? 200);
+const REWRITE = Number(process.env.REWRITE ?? 100000);
+const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 30);
+const PAD = 'x'.repeat(900);
+const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
+
+function doc(i, ids) {
+  return { _id: ids[i], residentId: ids[Math.floor(i / 10) * 10], n: i, state: 'completed', pad: PAD };
+}
+
+async function load(collection, size) {
+  const ids = Array.from({ length: size }, () => new mongoose.Types.ObjectId());
+  await collection.createIndex({ residentId: 1 });
+  for (let offset = 0; offset < size; offset += 1000) {
+    const batch = [];
+    for (let i = offset; i < Math.min(size, offset + 1000); i += 1) batch.push(doc(i, ids));
+    await collection.insertMany(batch, { ordered: false });
+  }
+  return ids;
+}
+
+/** Median milliseconds of `op(i)`, run up to OPS times or MAX_SECONDS. */
+async function median(op) {
+  const latencies = [];
+  const deadline = Date.now() + MAX_SECONDS * 1000;
+  for (let i = 0; i < OPS && (Date.now() < deadline || latencies.length < 3); i += 1) {
+    const started = process.hrtime.bigint();
+    await op(i);
+    latencies.push(seconds(started) * 1000);
+  }
+  latencies.sort((a, b) => a - b);
+  return { ms: latencies[Math.floor(latencies.length / 2)], runs: latencies.length };
+}
+
+const progress = (line) => process.stderr.write(`[point-query] ${line}\n`);
+
+async function measure(db, size) {
+  const collection = db.collection(`docs_${size}`);
+  progress(`loading ${size} documents`);
+  const ids = await load(collection, size);
+  progress('measuring');
+  const pick = (i) => ids[(i * 7919) % size];
+  return {
+    findById: await median((i) => collection.findOne({ _id: pick(i) })),
+    findByResident: await median((i) => collection.find({ residentId: ids[Math.floor(((i * 7919) % size) / 10) * 10] }).toArray()),
+    updateById: await median((i) => collection.updateOne({ _id: pick(i) }, { $set: { n: -i } })),
+  };
+}
+
+async function rewrite(db) {
+  const ids = Array.from({ length: REWRITE }, () => new mongoose.Types.ObjectId());
+  let started = process.hrtime.bigint();
+  const fresh = db.collection('rewrite_fresh');
+  for (let offset = 0; offset < REWRITE; offset += 1000) {
+    const batch = [];
+    for (let i = offset; i < Math.min(REWRITE, offset + 1000); i += 1) batch.push(doc(i, ids));
+    await fresh.insertMany(batch, { ordered: false });
+  }
+  const insertRate = REWRITE / seconds(started);
+  progress(`inserted ${REWRITE} into a fresh collection; upserting`);
+  // The same documents again, each upserted by _id into the now full collection, 8 at a time (FerretDB
+  // runs a bulk write's updates one by one and much slower as the batch grows: 38 ms each at 100).
+  started = process.hrtime.bigint();
+  const deadline = Date.now() + MAX_SECONDS * 2000;
+  let next = 0;
+  let written = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < REWRITE && Date.now() < deadline) {
+      const i = next++;
+      const { _id, ...fields } = doc(i, ids);
+      await fresh.updateOne({ _id }, { $set: { ...fields, n: -i } }, { upsert: true });
+      written += 1;
+    }
+  }));
+  return { insertRate, upsertRate: written / seconds(started), upserted: written };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-point-'));
+  const database = await startBenchDatabase(dataDir);
+  const connection = await mongoose.createConnection(database.uri, { dbName: 'bench_point' }).asPromise();
+  try {
+    const small = await measure(connection.db, SMALL);
+    const large = await measure(connection.db, LARGE);
+    const rewritten = await rewrite(connection.db);
+    console.log(`point queries: ${SMALL} vs ${LARGE} one-kilobyte documents, ${engineLabel}`);
+    for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id']]) {
+      const a = small[name];
+      const b = large[name];
+      console.log(`  ${label}: ${a.ms.toFixed(2)} ms at ${SMALL}, ${b.ms.toFixed(2)} ms at ${LARGE} (medians of ${a.runs} and ${b.runs}); ratio ${(b.ms / a.ms).toFixed(2)}`);
+    }
+    console.log(`  rewriting ${REWRITE} documents: insert into a fresh collection ${rewritten.insertRate.toFixed(0)}/s; upsert by _id in place ${rewritten.upsertRate.toFixed(0)}/s (${rewritten.upserted} upserted)`);
+  } finally {
+    await connection.close().catch(() => {});
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
