@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config/config';
@@ -18,6 +19,9 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   let uri = config.MONGODB_URI;
   if (!uri) {
     const dataDir = path.join(config.DATA_DIR, 'postgres');
+    if (existsSync(path.join(config.DATA_DIR, 'ferretdb'))) {
+      logger.warn({ old: path.join(config.DATA_DIR, 'ferretdb') }, 'data of the former SQLite-backed embedded database is not used (development data is seeded again); the folder can be deleted');
+    }
     embedded = await startEmbeddedDatabase({ dataDir, onLog: (line) => logger.warn({ embeddedDatabase: line }, 'embedded database') });
     uri = embedded.uri;
     embedded.onStateChange((state) => {
