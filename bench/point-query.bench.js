@@ -33,31 +33,50 @@ async function load(collection, size) {
   return ids;
 }
 
-/** Median milliseconds of `op(i)`, run up to OPS times or MAX_SECONDS. */
-async function median(op) {
-  const latencies = [];
+/**
+ * Median milliseconds of `op(collection, i)` on the small and the large collection, alternating
+ * between them so that both see the same load on a shared machine; up to OPS each or MAX_SECONDS.
+ */
+async function medians(small, large, op) {
+  const latencies = { small: [], large: [] };
   const deadline = Date.now() + MAX_SECONDS * 1000;
-  for (let i = 0; i < OPS && (Date.now() < deadline || latencies.length < 3); i += 1) {
-    const started = process.hrtime.bigint();
-    await op(i);
-    latencies.push(seconds(started) * 1000);
+  for (let i = 0; i < OPS && (Date.now() < deadline || latencies.large.length < 3); i += 1) {
+    for (const [name, target] of [['small', small], ['large', large]]) {
+      const started = process.hrtime.bigint();
+      await op(target, i);
+      latencies[name].push(seconds(started) * 1000);
+    }
   }
-  latencies.sort((a, b) => a - b);
-  return { ms: latencies[Math.floor(latencies.length / 2)], runs: latencies.length };
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { small: median(latencies.small), large: median(latencies.large), runs: latencies.large.length };
 }
 
 const progress = (line) => process.stderr.write(`[point-query] ${line}\n`);
 
-async function measure(db, size) {
+async function prepare(db, size) {
   const collection = db.collection(`docs_${size}`);
   progress(`loading ${size} documents`);
   const ids = await load(collection, size);
+  return { collection, size, ids, pick: (i) => ids[(i * 7919) % size] };
+}
+
+/** The plan PostgreSQL chose for a findOne by _id, e.g. "Bitmap Heap Scan <- Bitmap Index Scan". */
+async function planOf(db, target) {
+  const answer = await db.command({ explain: { find: target.collection.collectionName, filter: { _id: target.pick(1) } } });
+  const names = [];
+  for (let node = answer.queryPlanner?.Plan; node; node = node.Plans?.[0]) names.push(node['Node Type']);
+  return names.join(' <- ') || '(no plan: SQLite backend)';
+}
+
+async function measure(db) {
+  const small = await prepare(db, SMALL);
+  const large = await prepare(db, LARGE);
   progress('measuring');
-  const pick = (i) => ids[(i * 7919) % size];
   return {
-    findById: await median((i) => collection.findOne({ _id: pick(i) })),
-    findByResident: await median((i) => collection.find({ residentId: ids[Math.floor(((i * 7919) % size) / 10) * 10] }).toArray()),
-    updateById: await median((i) => collection.updateOne({ _id: pick(i) }, { $set: { n: -i } })),
+    findById: await medians(small, large, (target, i) => target.collection.findOne({ _id: target.pick(i) })),
+    findByResident: await medians(small, large, (target, i) => target.collection.find({ residentId: target.ids[Math.floor(((i * 7919) % target.size) / 10) * 10] }).toArray()),
+    updateById: await medians(small, large, (target, i) => target.collection.updateOne({ _id: target.pick(i) }, { $set: { n: -i } })),
+    plan: await planOf(db, large),
   };
 }
 
@@ -94,15 +113,14 @@ async function main() {
   const database = await startBenchDatabase(dataDir);
   const connection = await mongoose.createConnection(database.uri, { dbName: 'bench_point' }).asPromise();
   try {
-    const small = await measure(connection.db, SMALL);
-    const large = await measure(connection.db, LARGE);
+    const measured = await measure(connection.db);
     const rewritten = await rewrite(connection.db);
     console.log(`point queries: ${SMALL} vs ${LARGE} one-kilobyte documents, ${engineLabel}`);
     for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id']]) {
-      const a = small[name];
-      const b = large[name];
-      console.log(`  ${label}: ${a.ms.toFixed(2)} ms at ${SMALL}, ${b.ms.toFixed(2)} ms at ${LARGE} (medians of ${a.runs} and ${b.runs}); ratio ${(b.ms / a.ms).toFixed(2)}`);
+      const { small, large, runs } = measured[name];
+      console.log(`  ${label}: ${small.toFixed(2)} ms at ${SMALL}, ${large.toFixed(2)} ms at ${LARGE} (medians of ${runs} each, alternating); ratio ${(large / small).toFixed(2)}`);
     }
+    console.log(`  plan of a findOne by _id at ${LARGE}: ${measured.plan}`);
     console.log(`  rewriting ${REWRITE} documents: insert into a fresh collection ${rewritten.insertRate.toFixed(0)}/s; upsert by _id in place ${rewritten.upsertRate.toFixed(0)}/s (${rewritten.upserted} upserted)`);
   } finally {
     await connection.close().catch(() => {});
