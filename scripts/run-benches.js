@@ -15,10 +15,15 @@ for (const name of chosen) {
     process.exit(2);
   }
 }
+const failed = [];
 for (const name of chosen) {
   for (const engine of engines) {
     console.log(`== bench ${name} (${engine})`);
     const result = spawnSync(process.execPath, [path.join(directory, `${name}.bench.js`)], { stdio: 'inherit', env: { ...process.env, BENCH_ENGINE: engine } });
-    if (result.status !== 0) process.exit(result.status ?? 1);
+    if (result.status !== 0) failed.push(`${name} (${engine})`);
   }
+}
+if (failed.length > 0) {
+  console.error(`failed: ${failed.join(', ')}`);
+  process.exit(1);
 }

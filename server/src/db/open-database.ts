@@ -25,7 +25,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     embedded = await startEmbeddedDatabase({ dataDir, onLog: (line) => logger.warn({ embeddedDatabase: line }, 'embedded database') });
     uri = embedded.uri;
     embedded.onStateChange((state) => {
-      const log = state === 'failed' ? logger.fatal.bind(logger) : logger.warn.bind(logger);
+      const log = state === 'failed' ? logger.fatal.bind(logger) : state === 'stopped' ? logger.info.bind(logger) : logger.warn.bind(logger);
       log({ state, restarts: embedded!.restarts }, `embedded database ${state}`);
     });
     logger.info({ dataDir, uri }, 'embedded database (FerretDB on PostgreSQL) started');
