@@ -292,6 +292,10 @@ func (c *postgresCluster) run(ctx context.Context) error {
 		scanner := bufio.NewScanner(stderr)
 		for scanner.Scan() {
 			line := scanner.Text()
+			// A fast shutdown ends FerretDB's pooled connections; each says so at FATAL level.
+			if strings.Contains(line, "terminating connection due to administrator command") {
+				continue
+			}
 			fmt.Fprintf(os.Stderr, "postgres: %s\n", line)
 			if len(recent) < 20 {
 				recent = append(recent, line)

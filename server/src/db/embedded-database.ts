@@ -217,7 +217,7 @@ class SupervisedDatabase implements EmbeddedDatabase {
       } catch (error) {
         this.options.onLog(`restarting the embedded database failed (attempt ${attempt} of ${maxAttempts}): ${(error as Error).message}`);
         const backoff = Math.min((restart.backoffMs ?? 500) * 2 ** (attempt - 1), 10_000);
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await new Promise((resolve) => setTimeout(resolve, backoff).unref());
       }
     }
     if (!this.stopping) this.setState('failed');
