@@ -9,7 +9,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase, type EmbeddedDatabaseStat
 import { ResidentModel } from '../residents/resident.model';
 import { createTestApp } from '../../testing/test-app';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 function reached(database: EmbeddedDatabase, state: EmbeddedDatabaseState): Promise<number> {
   return new Promise((resolve) => {
@@ -45,7 +45,7 @@ describe('when the embedded database dies mid-burst', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const total = 240;
+      const total = 120;
       const accepted: string[] = [];
       const rejected: number[] = [];
       const healthStatuses = new Set<number>();
@@ -70,7 +70,7 @@ describe('when the embedded database dies mid-burst', () => {
           } else {
             rejected.push(response.status);
           }
-          if (accepted.length === 40 && !killedAt) {
+          if (accepted.length === 20 && !killedAt) {
             killedAt = Date.now();
             process.kill(victim(), 'SIGKILL');
           }
