@@ -45,18 +45,20 @@ describe('when the embedded database dies mid-burst', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const total = 120;
+      // The burst goes on until 20 sign-ups were accepted after the kill, or a minute has passed.
+      const giveUpAt = Date.now() + 60_000;
       const accepted: string[] = [];
       const rejected: number[] = [];
       const healthStatuses = new Set<number>();
       let next = 0;
       let killedAt = 0;
       let firstAcceptedAfterKill = 0;
+      let acceptedAfterKill = 0;
       const restarting = reached(database, 'restarting');
       const running = reached(database, 'running');
 
       const worker = async (): Promise<void> => {
-        while (next < total) {
+        while (acceptedAfterKill < 20 && Date.now() < giveUpAt) {
           const name = `burst-${next++}`;
           const response = await fetch(`${base}/auth/wechat-login`, {
             method: 'POST',
@@ -66,9 +68,12 @@ describe('when the embedded database dies mid-burst', () => {
           await response.arrayBuffer();
           if (response.ok) {
             accepted.push(name);
+            if (killedAt) acceptedAfterKill += 1;
             if (killedAt && !firstAcceptedAfterKill) firstAcceptedAfterKill = Date.now();
           } else {
             rejected.push(response.status);
+            // A client retrying after an error paces itself.
+            await new Promise((resolve) => setTimeout(resolve, 100));
           }
           if (accepted.length === 20 && !killedAt) {
             killedAt = Date.now();
@@ -93,7 +98,7 @@ describe('when the embedded database dies mid-burst', () => {
       await restarting;
       const runningAt = await running;
       expect(runningAt - killedAt).toBeLessThan(30_000);
-      expect(firstAcceptedAfterKill).toBeGreaterThan(0);
+      expect(acceptedAfterKill).toBeGreaterThanOrEqual(20);
       expect(firstAcceptedAfterKill - killedAt).toBeLessThan(30_000);
       expect([...healthStatuses]).toEqual([200]);
       expect(rejected.every((status) => status >= 500)).toBe(true);
