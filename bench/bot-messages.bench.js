@@ -12,7 +12,7 @@ const root = path.join(__dirname, '..');
 const server = path.join(root, 'server', 'dist');
 const mongoose = require('mongoose');
 const { PuppetMock, mock } = require('wechaty-puppet-mock');
-const { startEmbeddedDatabase } = require(path.join(server, 'db/embedded-database.js'));
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(server, 'db/connection.js'));
 const { createApp } = require(path.join(server, 'app.js'));
 const { createServices } = require(path.join(server, 'container.js'));
@@ -36,7 +36,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-bot-'));
-  const database = await startEmbeddedDatabase({ dataDir: path.join(dataDir, 'db'), onLog: () => {} });
+  const database = await startBenchDatabase(path.join(dataDir, 'db'));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
   let bot;
   let running;

@@ -8,7 +8,7 @@ const { tmpdir } = require('node:os');
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
-const { startEmbeddedDatabase } = require(path.join(dist, 'db/embedded-database.js'));
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/index.js'));
 const { DEFAULT_SYNTHETIC_OPTIONS } = require(path.join(dist, 'components/interest/synthetic-chain.js'));
@@ -22,7 +22,7 @@ const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-interest-'));
-  const database = await startEmbeddedDatabase({ dataDir, onLog: () => {} });
+  const database = await startBenchDatabase(dataDir);
   try {
     await connectDatabase(database.uri, 'bench_interest', 10_000);
     const options = { ...DEFAULT_SYNTHETIC_OPTIONS, residents: RESIDENTS, orders: ORDERS, days: DAYS };
@@ -41,7 +41,7 @@ async function main() {
     const labels = await mongoose.connection.collection('resident_interests').estimatedDocumentCount();
 
     const t = run.timings;
-    console.log(`interest model: ${RESIDENTS} residents, ${ORDERS} orders (${loaded.lines} lines, ${loaded.products} products) over ${DAYS} days, embedded FerretDB (load ${loadSeconds.toFixed(1)} s)`);
+    console.log(`interest model: ${RESIDENTS} residents, ${ORDERS} orders (${loaded.lines} lines, ${loaded.products} products) over ${DAYS} days, ${engineLabel} (load ${loadSeconds.toFixed(1)} s)`);
     console.log(`  rebuild: ${rebuildSeconds.toFixed(1)} s = read ${(t.readMs / 1000).toFixed(1)} s (orders + residents, one cursor each) + similarity ${(t.similarityMs / 1000).toFixed(1)} s + score ${(t.scoreMs / 1000).toFixed(1)} s + write ${(t.writeMs / 1000).toFixed(1)} s`);
     console.log(`  ${run.counts.residentsScored} labels written (${labels} in the collection), ${run.counts.neighbourPairs} neighbour pairs, ${run.counts.purchases} purchases read`);
     console.log(`  peak memory during the rebuild: rss ${(peak.rss / MB).toFixed(0)} MB, heapUsed ${(peak.heapUsed / MB).toFixed(0)} MB (before: rss ${(before.rss / MB).toFixed(0)} MB, heapUsed ${(before.heapUsed / MB).toFixed(0)} MB)`);

@@ -10,7 +10,7 @@ const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const sharedDist = path.join(__dirname, '..', 'shared', 'dist');
 const mongoose = require('mongoose');
-const { startEmbeddedDatabase } = require(path.join(dist, 'db/embedded-database.js'));
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { seedDemoData } = require(path.join(dist, 'seed/demo-data.js'));
 const { MetricsService } = require(path.join(dist, 'components/metrics/metrics.service.js'));
@@ -34,7 +34,7 @@ const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-metrics-'));
-  const database = await startEmbeddedDatabase({ dataDir, onLog: () => {} });
+  const database = await startBenchDatabase(dataDir);
   try {
     await connectDatabase(database.uri, 'bench_metrics', 10_000);
     await seedDemoData(new Date('2025-12-01T00:00:00Z'));
@@ -80,7 +80,7 @@ async function main() {
     // The indexes the orders component declares for the collection.
     await orders.createIndexes([{ key: { residentId: 1, completedAt: 1 } }, { key: { state: 1, completedAt: 1 } }, { key: { refundedAt: 1 } }, { key: { cancelledAt: 1 } }]);
     const loadSeconds = seconds(started);
-    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, embedded FerretDB (load ${loadSeconds.toFixed(1)} s)`);
+    console.log(`metrics rollup: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, ${engineLabel} (load ${loadSeconds.toFixed(1)} s)`);
 
     const lastDay = addDays(FIRST_DAY, DAYS - 1);
     const metrics = new MetricsService({ now: () => new Date(chinaDayStart(addDays(lastDay, 1)).getTime() + 12 * 3600_000) });

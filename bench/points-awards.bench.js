@@ -2,13 +2,16 @@
 // scope check, ledger entry, versioned step, mirrors, audit) next to a raw driver loop of the same
 // ledger writes, on the same embedded database in the same run. The ratio is what we track.
 //
-// Usage: npm run bench -- points   (AWARDS=2000 CONCURRENCY=8 RESIDENTS=50 to change the size)
+// The residents collection first holds BULK_RESIDENTS residents, so that point reads and writes on
+// it cost what they cost at the chain's size. Each loop stops after MAX_SECONDS.
+//
+// Usage: npm run bench -- points-awards   (AWARDS=2000 CONCURRENCY=8 RESIDENTS=50 BULK_RESIDENTS=100000 MAX_SECONDS=120)
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
-const { startEmbeddedDatabase } = require(path.join(dist, 'db/embedded-database.js'));
+const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { createApp } = require(path.join(dist, 'app.js'));
 const { loadConfig } = require(path.join(dist, 'config/config.js'));
@@ -19,21 +22,44 @@ const { seedDemoData, DEMO_LOGINS } = require(path.join(dist, 'seed/demo-data.js
 const AWARDS = Number(process.env.AWARDS ?? 500);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
 const RESIDENTS = Number(process.env.RESIDENTS ?? 50);
+const BULK_RESIDENTS = Number(process.env.BULK_RESIDENTS ?? 100000);
+const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 120);
 
+/** Runs work(0..count-1) `concurrency` at a time until done or MAX_SECONDS; returns how many finished and the seconds taken. */
 async function pool(count, concurrency, work) {
   let next = 0;
+  let done = 0;
+  const started = process.hrtime.bigint();
+  const deadline = Date.now() + MAX_SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
+    while (next < count && Date.now() < deadline) {
+      await work(next++);
+      done += 1;
+    }
   }));
+  return { done, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+async function loadBulkResidents() {
+  const residents = mongoose.connection.collection('residents');
+  for (let offset = 0; offset < BULK_RESIDENTS; offset += 1000) {
+    const batch = [];
+    for (let i = offset; i < Math.min(BULK_RESIDENTS, offset + 1000); i += 1) {
+      const at = new Date();
+      batch.push({ openid: `bulk-${i}`, inviteCode: `bulk${i}`, creationToken: 't', registeredAt: at, signedUpAt: at, storeId: null, communityId: null, attribution: { source: 'organic', at } });
+    }
+    await residents.insertMany(batch, { ordered: false });
+  }
 }
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-points-'));
-  const database = await startEmbeddedDatabase({ dataDir, onLog: () => {} });
+  const database = await startBenchDatabase(dataDir);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
   try {
     await connectDatabase(database.uri, 'bench_points', 10_000);
     await seedDemoData();
+    await loadBulkResidents();
     const app = createApp({ config, logger: createLogger('silent'), connection: mongoose.connection });
     const server = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
     const base = `http://127.0.0.1:${server.port}`;
@@ -46,9 +72,7 @@ async function main() {
     const residentIds = [];
     for (let i = 0; i < RESIDENTS; i += 1) residentIds.push((await post('/auth/wechat-login', { code: `dev:bench-${i}` })).residentId);
 
-    let started = process.hrtime.bigint();
-    await pool(AWARDS, CONCURRENCY, (i) => post('/points/adjustments', { residentId: residentIds[i % RESIDENTS], amount: 5, reason: '压测发放', idempotencyKey: `bench-http-${i}` }, admin.token));
-    const httpSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const http = await pool(AWARDS, CONCURRENCY, (i) => post('/points/adjustments', { residentId: residentIds[i % RESIDENTS], amount: 5, reason: '压测发放', idempotencyKey: `bench-http-${i}` }, admin.token));
     await server.shutdown();
 
     // The same writes with the bare driver: entry insert, head read, step insert, two mirrors.
@@ -57,8 +81,7 @@ async function main() {
     const steps = db.collection('point_steps');
     const residents = db.collection('residents');
     const rawIds = residentIds.map((id) => new mongoose.Types.ObjectId(id));
-    started = process.hrtime.bigint();
-    await pool(AWARDS, CONCURRENCY, async (i) => {
+    const raw = await pool(AWARDS, CONCURRENCY, async (i) => {
       const residentId = rawIds[i % RESIDENTS];
       const { insertedId } = await entries.insertOne({ residentId, intent: { kind: 'earn', amount: 5 }, reasonCode: 'bench', note: 'raw', source: 'manual', idempotencyKey: `bench-raw-${i}`, createdAt: new Date(), applied: null });
       for (;;) {
@@ -78,13 +101,12 @@ async function main() {
         }
       }
     });
-    const rawSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
-    const httpRate = AWARDS / httpSeconds;
-    const rawRate = AWARDS / rawSeconds;
-    console.log(`points awards: ${AWARDS} awards over ${RESIDENTS} residents, concurrency ${CONCURRENCY}, embedded FerretDB`);
-    console.log(`  HTTP API (POST /points/adjustments): ${httpRate.toFixed(1)} awards/s (${httpSeconds.toFixed(2)} s)`);
-    console.log(`  raw driver, same ledger writes:      ${rawRate.toFixed(1)} awards/s (${rawSeconds.toFixed(2)} s)`);
+    const httpRate = http.done / http.seconds;
+    const rawRate = raw.done / raw.seconds;
+    console.log(`points awards: up to ${AWARDS} awards over ${RESIDENTS} residents (of ${BULK_RESIDENTS + RESIDENTS}), concurrency ${CONCURRENCY}, ${engineLabel}`);
+    console.log(`  HTTP API (POST /points/adjustments): ${httpRate.toFixed(1)} awards/s (${http.done} in ${http.seconds.toFixed(2)} s)`);
+    console.log(`  raw driver, same ledger writes:      ${rawRate.toFixed(1)} awards/s (${raw.done} in ${raw.seconds.toFixed(2)} s)`);
     console.log(`  ratio HTTP / raw: ${(httpRate / rawRate).toFixed(2)}`);
   } finally {
     await mongoose.disconnect().catch(() => {});

@@ -40,7 +40,7 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Every router of the API, in mount order. Each component contributes one. */
 function apiRouters(services: Services): ApiRouter[] {
   return [
-    healthRouter(services.connection),
+    healthRouter(services.connection, services.embeddedDatabase),
     authRouter(services),
     staffRouter(services),
     organisationRouter(services),

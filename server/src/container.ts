@@ -1,3 +1,4 @@
+import type { EmbeddedDatabase } from './db/embedded-database';
 import type { Connection } from 'mongoose';
 import type { Config } from './config/config';
 import { AcquisitionService } from './components/acquisition/acquisition.service';
@@ -28,6 +29,8 @@ export interface AppDependencies {
   config: Config;
   logger: Logger;
   connection: Connection;
+  /** The embedded database's supervisor, for /healthz; absent with MONGODB_URI. */
+  embeddedDatabase?: Pick<EmbeddedDatabase, 'state'>;
 }
 
 /** Everything the routers need, built once per app from config. */

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
-  const app = createApp({ config, logger, connection: database.connection });
+  const app = createApp({ config, logger, connection: database.connection, embeddedDatabase: database.embedded });
   if (config.SEED_DEMO_DATA) {
     const seeded = await seedDemo({ services: app.locals.services as Services });
     if (seeded.created) logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');

@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 
 /*
- * The MongoDB subset this code base may use. The embedded database is FerretDB 1.x on SQLite,
+ * The MongoDB subset this code base may use. The embedded database is FerretDB 1.x on PostgreSQL,
  * and the same code must run unchanged on a real MongoDB, so:
  *
  * - No multi-document transactions and no sessions.
@@ -18,6 +18,8 @@ import mongoose, { type Connection } from 'mongoose';
  * - Indexes: single-field and compound, unique and sparse/partial-free. TTL indexes are not
  *   expired by FerretDB 1.x, so expired documents are swept by the code that owns them.
  * - No change streams, no capped-collection tailing, no $where / server-side JavaScript.
+ * - Queries on growing collections need a top-level equality on an indexed field: only that is
+ *   pushed down to PostgreSQL (see hot-queries.ts).
  */
 
 /** Host list of a MongoDB URI, without user name or password. */

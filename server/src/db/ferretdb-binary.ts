@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { postgresBinDir } from './postgres-binaries';
 
-/** The Go program in tools/ferretdb wraps FerretDB 1.24 (SQLite backend). */
+/** The Go program in tools/ferretdb wraps FerretDB 1.24 and supervises its PostgreSQL. */
 export const FERRETDB_SOURCE_DIR = path.resolve(__dirname, '../../../tools/ferretdb');
-const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go'];
+const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go', 'postgres.go', 'gin-twins.sql'];
 /** Used only when the machine's Go is older than FerretDB 1.24 requires. */
 const PINNED_GO_TOOLCHAIN = 'go1.24.11';
 
@@ -66,6 +67,8 @@ export function ensureFerretdbBinary(env: NodeJS.ProcessEnv = process.env, log: 
 if (require.main === module) {
   try {
     console.log(ensureFerretdbBinary());
+    // The PostgreSQL binaries come with `npm ci`; resolving them here restores their library links if needed.
+    console.log(postgresBinDir());
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

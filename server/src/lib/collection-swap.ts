@@ -3,12 +3,13 @@ import mongoose from 'mongoose';
 /*
  * Rebuilding a whole collection by writing a fresh one and swapping it in.
  *
- * FerretDB 1.24 on SQLite answers every `_id` lookup, update and delete with a scan of the whole
- * collection (its `_id` index is on `_ferretdb_sjson->"_id"` while its queries compare
- * `_ferretdb_sjson->'$._id'`, so SQLite never uses the index). Rewriting N documents in place
- * therefore costs N scans of N documents; inserting them into an empty collection costs nothing
- * of the kind. Jobs that rewrite every document of a collection (labels, interest) build a new
- * collection and swap it in.
+ * Jobs that rewrite every document of a collection (labels, interest) build a new collection and
+ * swap it in instead of upserting each document in place. On the embedded database (FerretDB 1.24
+ * on PostgreSQL) an upsert by `_id` is an indexed point write, but still a round trip with its own
+ * transaction and index maintenance; inserting into an empty collection goes in batches. Measured
+ * by `npm run bench -- point-query` (see the README): 3,052 documents/s into the fresh collection
+ * against 88/s upserted in place, for 100,000 documents. (On the former SQLite backend every `_id` upsert also scanned the
+ * whole collection.)
  */
 
 /** Build collections that are this old belong to a crashed run and are dropped by the next swap. */

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import { createApp } from '../app';
-import { createServices, type Services } from '../container';
+import { createServices, type AppDependencies, type Services } from '../container';
 import { loadConfig, type Config } from '../config/config';
 import type { ApiRouter } from '../lib/api-router';
 import { createLogger } from '../lib/logger';
@@ -14,10 +14,12 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 /** The real app on the test file's database connection. */
-export function createTestApp(options: { env?: Record<string, string>; routers?: ApiRouter[]; connection?: mongoose.Connection } = {}): Express {
+export function createTestApp(
+  options: { env?: Record<string, string>; routers?: ApiRouter[]; connection?: mongoose.Connection; embeddedDatabase?: AppDependencies['embeddedDatabase'] } = {},
+): Express {
   const config = testConfig(options.env);
   return createApp(
-    { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection },
+    { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection, embeddedDatabase: options.embeddedDatabase },
     options.routers,
   );
 }

@@ -23,7 +23,7 @@ export function testDatabaseName(testPath: string): string {
 export function useTestDatabase(): () => mongoose.Connection {
   beforeAll(async () => {
     await connectDatabase(testDatabaseUri(), testDatabaseName(expect.getState().testPath ?? 'unknown'), 10_000);
-  });
+  }, 120_000);
   afterAll(async () => {
     if (mongoose.connection.readyState === 1) await mongoose.connection.dropDatabase();
     await mongoose.disconnect();

@@ -13,7 +13,12 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 /** A MongoDB ObjectId as 24 hex characters. */
 export const objectIdSchema = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hex id');
 
-export const healthSchema = z.object({ status: z.literal('ok') });
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  database: z
+    .enum(['running', 'restarting', 'external'])
+    .describe('the embedded database: running, or restarting after it died (it recovers by itself); external for MONGODB_URI'),
+});
 export const readinessSchema = z.object({ status: z.literal('ready'), database: z.literal('up') });
 
 export const paginationQuerySchema = z.object({

@@ -195,6 +195,8 @@ const checkinSchema = new Schema({
   at: { type: Date, required: true },
 });
 checkinSchema.index({ groupId: 1, day: 1 });
+// A resident's label refresh reads their check-ins (server/src/db/hot-queries.ts).
+checkinSchema.index({ residentId: 1, day: 1 });
 export const GroupCheckinModel = model('GroupCheckin', checkinSchema, 'group_checkins');
 
 /** A moderation action with its evidence. `messageKey` (`<roomId>:<messageId>`) makes a re-reported message one case. */

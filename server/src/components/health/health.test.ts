@@ -13,7 +13,7 @@ jest.setTimeout(60_000);
 describe('health endpoints', () => {
   it('healthz and readyz answer 200 while the database is up', async () => {
     const app = createTestApp();
-    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok', database: 'external' });
     const ready = await request(app).get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', database: 'up' });

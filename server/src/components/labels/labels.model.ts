@@ -102,6 +102,8 @@ const manualLabelSchema = new Schema({
   setAt: { type: Date, required: true },
   setBy: { type: Schema.Types.ObjectId, required: true },
 });
+// A resident's label refresh reads their manual labels (server/src/db/hot-queries.ts).
+manualLabelSchema.index({ residentId: 1 });
 export const ManualLabelModel = model('ManualLabel', manualLabelSchema, 'resident_manual_labels');
 export interface ManualLabelRecord {
   _id: string;
