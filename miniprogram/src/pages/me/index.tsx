@@ -78,8 +78,8 @@ function BindCodeCard() {
         </View>
       )}
       <View className='mt-16'>
-        <Text className='caption block'>1. 点上方获取 6 位绑定码</Text>
-        <Text className='caption block'>2. 在微信里找到门店社群的“群小助手”，私聊它发送“绑定 加上 6 位码”</Text>
+        <Text className='caption block'>1. 点上方获取 12 位绑定码</Text>
+        <Text className='caption block'>2. 在微信里找到门店社群的“群小助手”，私聊它发送“绑定 加上 12 位码”</Text>
         <Text className='caption block'>3. 收到“绑定成功”即可，以后无需再绑</Text>
       </View>
     </View>
