@@ -11,6 +11,7 @@ import { BindingPlugin } from './plugins/binding';
 import { CheckinPlugin } from './plugins/checkin';
 import { DeliveriesPlugin } from './plugins/deliveries';
 import { GatePlugin } from './plugins/gate';
+import { HandoffPlugin } from './plugins/handoff';
 import { MembersPlugin } from './plugins/members';
 import { MessagePipelinePlugin } from './plugins/message-pipeline';
 import { ModerationPlugin } from './plugins/moderation';
@@ -77,6 +78,7 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
     CheckinPlugin(runtime),
     PrivateQueriesPlugin(runtime),
     AnswersPlugin(runtime),
+    HandoffPlugin(runtime),
     MembersPlugin(runtime, (fn) => (reconcile = fn)),
     DeliveriesPlugin(runtime, (fn) => (poll = fn)),
   ) as unknown as () => void;

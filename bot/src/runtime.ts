@@ -30,7 +30,9 @@ export const STAGES = {
   moderation: 50,
   checkin: 60,
   privateQueries: 65,
+  complaints: 68,
   answers: 70,
+  handoff: 80,
 } as const;
 
 export class MessagePipeline {

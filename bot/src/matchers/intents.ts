@@ -64,3 +64,27 @@ export function detectPrivateQuery(text: string): 'points' | 'order' | null {
   if (intent?.kind === 'my_order') return 'order';
   return null;
 }
+
+/**
+ * A complaint or after-sales problem staff must handle: something broken or missing, a refund the
+ * resident wants, a complaint. Asking how refunds work ("退款多久能到账") is an FAQ question, not this.
+ */
+const COMPLAINT = [
+  /(坏了|坏的|烂了|烂的|发霉|变质|馊了|臭了|过期了?|不新鲜|有虫|破了|漏了|压坏|摔坏)/,
+  /(投诉|差评|太差了|什么服务|服务态度)/,
+  /(少送|漏送|送错|发错|少了(一|两|几|个)|缺了|没送到|还没送到|还没到|没收到|少给|给错)/,
+  /(我要|给我|申请|要求|必须|赶紧)(退款|退钱|退货|赔)/,
+];
+
+export function detectComplaint(text: string): boolean {
+  const body = cleaned(text).replace(/\s/g, '');
+  if (!body || body.length > 300) return false;
+  return COMPLAINT.some((pattern) => pattern.test(body));
+}
+
+const GREETING = /^(你好|您好|hello|hi|嗨|哈喽|哈啰|在吗|在不在|早上好|早安|早|中午好|下午好|晚上好|晚安|谢谢|谢谢你|多谢|辛苦了)[呀啊吖哈!！~～。,.，]*$/i;
+
+/** A greeting said to the bot (after @-mentions are removed). */
+export function isGreeting(text: string): boolean {
+  return GREETING.test(cleaned(text).replace(/\s/g, ''));
+}

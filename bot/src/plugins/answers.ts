@@ -12,7 +12,6 @@ import {
   pointsHowReply,
   privateDataPointer,
   productReply,
-  staffPointer,
   styled,
 } from '../talkers/replies';
 
@@ -25,7 +24,7 @@ const WINDOW_MS = 60_000;
  * whether a product is sold, how to earn and use points, and the store's FAQ. Personal data
  * (points, latest order) goes by private message. It answers when @-mentioned, or unprompted
  * when the message clearly asks something it can answer; otherwise it stays silent (a direct @
- * it cannot answer gets a short pointer to staff). Replies are limited per group per minute.
+ * it cannot answer goes on to the hand-off plugin, which opens a ticket for staff). Replies are limited per group per minute.
  */
 export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
   const replies = new Map<string, number[]>();
@@ -87,7 +86,6 @@ export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
       if (turn.mentionSelf) {
         if (faq) text = faqs.find((entry) => entry.id === faq.id)?.answer ?? null;
         else if (intent) text = await answerIntent(turn, intent);
-        else if (turn.text.replace(/@\S+/g, '').trim().length > 0) text = staffPointer();
       } else if (settings.proactiveAnswers) {
         if (faq && faq.score >= UNPROMPTED_FAQ_SCORE && (question || faq.score >= 0.95)) text = faqs.find((entry) => entry.id === faq.id)?.answer ?? null;
         else if (intent && question) text = await answerIntent(turn, intent);

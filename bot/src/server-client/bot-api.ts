@@ -25,6 +25,7 @@ import {
   type ModerationReport,
   type ProductSearchResult,
 } from '@o2o/shared/schemas/groups';
+import { botTicketResultSchema, type BotTicketRequest, type BotTicketResult } from '@o2o/shared/schemas/tickets';
 
 /** The server could not be reached or failed (network, timeout, 5xx, 429): worth retrying later. */
 export class ServerUnavailableError extends Error {
@@ -115,6 +116,11 @@ export class BotApi {
 
   sendEvents(events: BotEvent[]): Promise<BotEventResults> {
     return this.request('POST', '/groups/bot/events', botEventResultSchema, { events });
+  }
+
+  /** Hands a resident's message to the store's staff; the same message twice is one ticket. */
+  openTicket(input: BotTicketRequest): Promise<BotTicketResult> {
+    return this.request('POST', '/tickets/bot', botTicketResultSchema, input);
   }
 
   pendingDeliveries(limit = 50): Promise<GroupDelivery[]> {

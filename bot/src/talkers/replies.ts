@@ -100,8 +100,22 @@ export function checkinReply(result: CheckinResult): string | null {
 
 export const CHECKIN_QUEUED = '签到收到！系统稍忙，积分会稍后自动到账。';
 
-export function staffPointer(): string {
-  return '这个问题我还答不上来，已经提醒店员，请稍等店员回复～';
+/** After a ticket exists: "已提醒店员" only when a staff member was told privately. */
+export function handoffReply(notified: number): string {
+  return notified > 0 ? '这个问题我还答不上来，已提醒店员，请稍等店员回复～' : '这个问题我还答不上来，已经转给店员，店员看到后会回复你～';
+}
+
+export function complaintReply(notified: number): string {
+  return notified > 0 ? '非常抱歉给你添麻烦了！已提醒店员，店员会尽快联系你处理。' : '非常抱歉给你添麻烦了！已经转给店员，店员看到后会尽快联系你处理。';
+}
+
+/** The ticket could not be opened (server away): no promise that staff know. */
+export function handoffFailedReply(phone: string | null): string {
+  return `系统有点忙，暂时没能转给店员，请稍后再 @我${phone ? `，或直接致电门店 ${phone}` : ''}。`;
+}
+
+export function greetingReply(): string {
+  return '你好！我是本群小助手，可以问我营业时间、配送、商品价格和积分，比如“几点关门”“有大米吗”“怎么退货”。';
 }
 
 export function warningReply(rule: ModerationRule, groupRules: string): string {

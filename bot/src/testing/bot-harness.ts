@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { groupsRouter } from '@o2o/server/dist/components/groups/groups.router';
+import { ticketsRouter } from '@o2o/server/dist/components/tickets/tickets.router';
 import { listen, type RunningServer } from '@o2o/server/dist/http-server';
 import { createLogger } from '@o2o/server/dist/lib/logger';
 import { seedDemo } from '@o2o/server/dist/seed/seed-demo';
@@ -25,7 +26,8 @@ export const BOT_NAME = '邻里小助手';
 export class TestServer {
   private running: RunningServer | null = null;
   port = 0;
-  readonly app = createTestApp({ routers: [groupsRouter(testServices())], env: { RATE_LIMIT_MAX: '1000000' } });
+  private readonly services = testServices();
+  readonly app = createTestApp({ routers: [groupsRouter(this.services), ticketsRouter(this.services)], env: { RATE_LIMIT_MAX: '1000000' } });
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;

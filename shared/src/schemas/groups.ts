@@ -223,7 +223,8 @@ export const memberSyncResultSchema = z.object({
 });
 export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
 
-export const DELIVERY_KINDS = ['greeting', 'broadcast'] as const;
+/** Ticket notices go to staff privately; ticket answers go to the resident in the group or privately. */
+export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer'] as const;
 export const groupDeliverySchema = z.object({
   id: z.string(),
   roomId: z.string(),
@@ -231,6 +232,8 @@ export const groupDeliverySchema = z.object({
   kind: z.enum(DELIVERY_KINDS),
   text: z.string(),
   mentionWxids: z.array(z.string()),
+  /** A private message to this WeChat id instead of a message in the room. */
+  toWxid: z.string().nullable().default(null),
   dueAt: z.string(),
 });
 export type GroupDelivery = z.infer<typeof groupDeliverySchema>;
