@@ -103,3 +103,34 @@ describe('hand-off to staff', () => {
     }
   });
 });
+
+describe('answers residents get', () => {
+  const ask = async (text: string, fragment: string): Promise<string> => {
+    const from = world.said.length;
+    wang.say(text).to(room);
+    return (await waitFor(() => saidAfter(from, room, fragment), `the answer to “${text}”`)).text;
+  };
+
+  it('matches the catalogue by aliases, synonyms and units, with price and where to order in the mini-program', async () => {
+    expect(await ask('有大米卖吗', '五常大米')).toMatch(/五常大米 5kg 69\.9 元.*「粮油」/);
+    expect(await ask('店里的青菜几块钱一斤', '上海青')).toContain('上海青 500g 3.5 元（合 3.5 元/斤）');
+    expect(await ask('番茄多少钱', '西红柿')).toContain('西红柿 500g 5.8 元');
+    // A product the store does not sell is said so, with the resident's own word.
+    expect(await ask('有榴莲吗', '榴莲')).toContain('暂时没有找到“榴莲”');
+  });
+
+  it('answers about the time asked about, not today', async () => {
+    expect(await ask('周末有活动吗', '周末')).toContain('周末的活动还没有公布');
+    expect(await ask('明天早上七点前能送到吗', '送不到')).toContain('明天07:00才开始营业');
+    expect(await ask('明天几点开门？', '明天的营业时间')).toMatch(/明天的营业时间：周. 07:00-22:00/);
+  });
+
+  it('answers refunds, returns and payment from the default FAQ until the store writes its own', async () => {
+    expect(await ask('怎么退货', '退换')).toContain('生鲜商品');
+    expect(await ask('退款多久能到账？', '到账')).toContain('原路退回');
+    expect(await ask('可以用医保卡吗', '医保卡')).toContain('暂不支持医保卡');
+    manager.say('添加问答 可以用医保卡吗/能刷医保卡吗 答 本店支持上海医保卡支付，结账时告诉收银员').to(room);
+    await waitFor(() => world.saidIn(room, '已添加问答').length > 0, 'the store FAQ entry');
+    expect(await ask('可以用医保卡吗', '上海医保卡')).toContain('本店支持上海医保卡支付');
+  });
+});

@@ -164,7 +164,8 @@ export const botGroupContextSchema = z.object({
   group: z.object({ id: objectIdSchema, topic: z.string() }).nullable(),
   store: botStoreSchema.nullable(),
   settings: groupSettingsSchema,
-  faqs: z.array(z.object({ id: objectIdSchema, questions: z.array(z.string()), answer: z.string() })),
+  /** The store's and brand's entries, then the default entries none of them replaces (ids `default:<key>`). */
+  faqs: z.array(z.object({ id: z.string(), questions: z.array(z.string()), answer: z.string() })),
   /** WeChat ids of staff bound to this store (exempt from moderation, may give commands). */
   staffWxids: z.array(z.string()),
   earnWays: z.array(z.object({ title: z.string(), rewardPoints: z.number().int(), nextStep: z.string() })),
@@ -180,7 +181,18 @@ export const productSearchQuerySchema = z.object({ q: z.string().max(30).trim().
 export const productSearchResultSchema = z.object({
   /** False when the store has no catalogue yet: the bot then points to staff instead of saying no. */
   catalogueAvailable: z.boolean(),
-  products: z.array(z.object({ name: z.string(), priceCents: z.number().int(), category: z.string() })),
+  products: z.array(
+    z.object({
+      id: z.string().default(''),
+      name: z.string(),
+      priceCents: z.number().int(),
+      category: z.string(),
+      /** From the catalogue's stock count when it has one; null when the catalogue does not say. */
+      inStock: z.boolean().nullable().default(null),
+      /** The mini-program page that shows it. */
+      path: z.string().default(''),
+    }),
+  ),
 });
 export type ProductSearchResult = z.infer<typeof productSearchResultSchema>;
 
