@@ -45,8 +45,9 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const api = new BotApi({ baseUrl: config.serverUrl, token: config.apiToken, timeoutMs: config.requestTimeoutMs });
-  let poll: () => void = () => undefined;
-  let reconcile: (room: Room) => void = () => undefined;
+  let poll: () => Promise<void> = () => Promise.resolve();
+  let reconcile: (room: Room) => Promise<void> = () => Promise.resolve();
+  const membersListeners = new Set<(roomId: string) => void>();
   const runtime: BotRuntime = {
     config,
     api,
@@ -59,6 +60,13 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
     pipeline: new MessagePipeline(),
     pollDeliveries: () => poll(),
     reconcileRoom: (room) => reconcile(room),
+    onMembersSynced: (listener) => {
+      membersListeners.add(listener);
+      return () => membersListeners.delete(listener);
+    },
+    membersSynced: (roomId) => {
+      for (const listener of membersListeners) listener(roomId);
+    },
   };
 
   const wechaty = WechatyBuilder.build({

@@ -11,7 +11,7 @@ import { ServerUnavailableError } from '../server-client/bot-api';
  * outbox. After a restart, a delivery the journal knows is acknowledged again, never re-sent.
  * Quiet hours and a paused group hold deliveries until later.
  */
-export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () => void) => void): WechatyPlugin {
+export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () => Promise<void>) => void): WechatyPlugin {
   return (bot: Wechaty) => {
     const inFlight = new Set<string>();
 
@@ -65,11 +65,12 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
 
     let polling: Promise<void> | null = null;
     let again = false;
-    const poll = (): void => {
-      if (!isLoggedIn(bot)) return;
+    /** One look at due deliveries; a call during a look asks for one more and shares its promise. */
+    const poll = (): Promise<void> => {
+      if (!isLoggedIn(bot)) return Promise.resolve();
       if (polling) {
         again = true;
-        return;
+        return polling;
       }
       polling = (async () => {
         do {
@@ -85,12 +86,13 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
       })().finally(() => {
         polling = null;
       });
+      return polling;
     };
     registerPoller(poll);
 
-    const onLogin = () => poll();
+    const onLogin = () => void poll();
     bot.on('login', onLogin);
-    const timer = setInterval(poll, runtime.config.deliveryPollIntervalMs);
+    const timer = setInterval(() => void poll(), runtime.config.deliveryPollIntervalMs);
     timer.unref();
     return () => {
       clearInterval(timer);

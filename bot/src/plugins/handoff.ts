@@ -25,7 +25,7 @@ export function HandoffPlugin(runtime: BotRuntime): WechatyPlugin {
         reason,
         at: turn.at.toISOString(),
       });
-      runtime.pollDeliveries();
+      void runtime.pollDeliveries();
       const text = reason === 'complaint' ? complaintReply(result.notified) : handoffReply(result.notified);
       replyLater(runtime, turn, styled(text, settings.replyStyle));
     } catch (error) {
