@@ -17,6 +17,7 @@ import { ordersRouter } from './components/orders/orders.router';
 import { productsRouter } from './components/products/products.router';
 import { groupsRouter } from './components/groups/groups.router';
 import { ticketsRouter } from './components/tickets/tickets.router';
+import { groupCodesRouter } from './components/group-codes/group-codes.router';
 import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
@@ -55,6 +56,7 @@ function apiRouters(services: Services): ApiRouter[] {
     ordersRouter(services),
     groupsRouter(services),
     ticketsRouter(services),
+    groupCodesRouter(services),
     metricsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),

@@ -27,8 +27,8 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
         return;
       }
       const context = await runtime.directory.get(delivery.roomId);
-      // Someone waits for a ticket's notice or answer: quiet hours do not hold those.
-      const waitedFor = delivery.kind === 'ticket_notice' || delivery.kind === 'ticket_answer';
+      // Someone waits for a ticket's notice or answer, or must open a group now: quiet hours do not hold those.
+      const waitedFor = delivery.kind === 'ticket_notice' || delivery.kind === 'ticket_answer' || delivery.kind === 'staff_alert';
       if (!context?.bound) return;
       if (!delivery.toWxid && context.settings.paused) return;
       if (!waitedFor && inQuietHours(context.settings.quietHours, new Date(runtime.clock.now()))) return;

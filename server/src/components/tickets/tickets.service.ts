@@ -30,6 +30,13 @@ export function ticketAnswerText(ticket: Pick<TicketRecord, 'text'>, answer: str
   return `关于“${asked}”，店员${staffName ? `「${staffName}」` : ''}回复：${answer}`;
 }
 
+/** WeChat ids of the store's own active staff (manager and advisors) bound through the bot: who hears of its tickets and alerts. */
+export async function storeStaffWxids(storeId: Types.ObjectId): Promise<string[]> {
+  const staff = await StaffModel.find({ active: true, storeId, role: { $in: ['store_manager', 'advisor'] } }, { _id: 1 }).lean();
+  const identities = await GroupIdentityModel.find({ staffId: { $in: staff.map((member) => member._id) } }, { _id: 1 }).lean();
+  return identities.map((identity) => String(identity._id)).sort();
+}
+
 function percentile(sorted: number[], share: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)];
@@ -69,20 +76,13 @@ export class TicketService {
     }
     const ticket = (await TicketModel.findOne({ messageKey }).lean<TicketRecord>())!;
     // Notices are keyed per ticket and staff member: a retry (or a crash before this) queues what is missing, never twice.
-    const staffWxids = await this.storeStaffWxids(group.storeId);
+    const staffWxids = await storeStaffWxids(group.storeId);
     await Promise.all(
       staffWxids.map((wxid) =>
         this.deliveries.queueDirect({ id: `ticket:${ticket._id}:notice:${wxid}`, group, kind: 'ticket_notice', text: ticketNoticeText(ticket), toWxid: wxid, now }),
       ),
     );
     return { ticketId: String(ticket._id), created, notified: staffWxids.length };
-  }
-
-  /** WeChat ids of the store's own active staff (manager and advisors) bound through the bot. */
-  private async storeStaffWxids(storeId: Types.ObjectId): Promise<string[]> {
-    const staff = await StaffModel.find({ active: true, storeId, role: { $in: ['store_manager', 'advisor'] } }, { _id: 1 }).lean();
-    const identities = await GroupIdentityModel.find({ staffId: { $in: staff.map((member) => member._id) } }, { _id: 1 }).lean();
-    return identities.map((identity) => String(identity._id)).sort();
   }
 
   async list(staff: StaffPrincipal, query: { status?: TicketRecord['status']; storeId?: string; limit: number }): Promise<Ticket[]> {
