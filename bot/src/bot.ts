@@ -11,6 +11,7 @@ import { BindingPlugin } from './plugins/binding';
 import { CheckinPlugin } from './plugins/checkin';
 import { DeliveriesPlugin } from './plugins/deliveries';
 import { GatePlugin } from './plugins/gate';
+import { HandoffPlugin } from './plugins/handoff';
 import { MembersPlugin } from './plugins/members';
 import { MessagePipelinePlugin } from './plugins/message-pipeline';
 import { ModerationPlugin } from './plugins/moderation';
@@ -44,8 +45,9 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const api = new BotApi({ baseUrl: config.serverUrl, token: config.apiToken, timeoutMs: config.requestTimeoutMs });
-  let poll: () => void = () => undefined;
-  let reconcile: (room: Room) => void = () => undefined;
+  let poll: () => Promise<void> = () => Promise.resolve();
+  let reconcile: (room: Room) => Promise<void> = () => Promise.resolve();
+  const membersListeners = new Set<(roomId: string) => void>();
   const runtime: BotRuntime = {
     config,
     api,
@@ -58,6 +60,13 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
     pipeline: new MessagePipeline(),
     pollDeliveries: () => poll(),
     reconcileRoom: (room) => reconcile(room),
+    onMembersSynced: (listener) => {
+      membersListeners.add(listener);
+      return () => membersListeners.delete(listener);
+    },
+    membersSynced: (roomId) => {
+      for (const listener of membersListeners) listener(roomId);
+    },
   };
 
   const wechaty = WechatyBuilder.build({
@@ -77,6 +86,7 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
     CheckinPlugin(runtime),
     PrivateQueriesPlugin(runtime),
     AnswersPlugin(runtime),
+    HandoffPlugin(runtime),
     MembersPlugin(runtime, (fn) => (reconcile = fn)),
     DeliveriesPlugin(runtime, (fn) => (poll = fn)),
   ) as unknown as () => void;

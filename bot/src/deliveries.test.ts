@@ -3,7 +3,7 @@ import path from 'node:path';
 import { useTestDatabase } from '@o2o/server/dist/testing/test-database';
 import mongoose from 'mongoose';
 import { VirtualClock, systemClock, type Clock } from './clock';
-import { MockWorld, bindRoom, pause, relaxBrandSettings, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
+import { MockWorld, bindRoom, handled, relaxBrandSettings, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
 
 useTestDatabase();
 jest.setTimeout(90_000);
@@ -58,8 +58,8 @@ const said = (fragment: string) => [...history, ...current.world.said].filter((e
 
 describe('broadcasts', () => {
   it('when a broadcast is sent and the bot restarts before the server heard the ack, then no group gets it twice', async () => {
-    // A real clock and a pending message keep the broadcast waiting in the paced queue for a second.
-    await restart({}, systemClock);
+    // A real clock, 3 s between messages to a group and a pending message keep the broadcast waiting in the paced queue.
+    await restart({ BOT_MIN_INTERVAL_PER_GROUP_MS: '3000' }, systemClock);
     const room = await running.bot.wechaty.Room.find({ id: ids.room1 });
     void running.bot.runtime.queue.enqueue(ids.room1, () => room!.say('排队中的消息').then(() => undefined));
     const created = await server.request<{ id: string }>('POST', '/groups/broadcasts', { audience: 'group', groupId: groupIds[0], text: '周末团购：车厘子 5 折' }, managerToken);
@@ -67,11 +67,13 @@ describe('broadcasts', () => {
     await waitFor(() => running.bot.runtime.queue.length > 0 && said('排队中的消息').length > 0, 'the broadcast to wait in the queue');
     await server.stop(); // the ack cannot reach the server
     await waitFor(() => said('车厘子 5 折').length === 1, 'the broadcast to be sent');
-    await pause(300);
+    await running.bot.runtime.queue.idle();
     await restart();
     await server.start();
     await waitFor(async () => (await mongoose.connection.collection('group_delivery_acks').countDocuments({ _id: `broadcast:${created.body.id}:${groupIds[0]}` as never, status: 'sent' })) === 1, 'the ack');
-    await pause(800);
+    // A whole poll after the ack: nothing is due any more, nothing else was sent.
+    await running.bot.runtime.pollDeliveries();
+    await running.bot.runtime.queue.idle();
     expect(said('车厘子 5 折')).toHaveLength(1);
     const list = await server.request<{ id: string; deliveries: number; sent: number }[]>('GET', '/groups/broadcasts', undefined, managerToken);
     expect(list.body.find((entry) => entry.id === created.body.id)).toMatchObject({ deliveries: 1, sent: 1 });
@@ -84,7 +86,8 @@ describe('broadcasts', () => {
       await server.request('POST', '/groups/broadcasts', { audience: 'store', storeId, text: `门店通知第 ${n} 条` }, managerToken);
     }
     await waitFor(() => said('门店通知第').length === 9, 'nine broadcast messages (3 x 3 groups)', 20_000);
-    await pause(500);
+    await running.bot.runtime.pollDeliveries();
+    await running.bot.runtime.queue.idle();
     expect(said('门店通知第')).toHaveLength(9);
     for (const roomId of [ids.room1, ids.room2, ids.room3]) expect(said('门店通知第').filter((entry) => entry.roomId === roomId)).toHaveLength(3);
     const sends = running.bot.runtime.queue.history.slice(start);
@@ -110,7 +113,6 @@ describe('the outbox', () => {
     current.li.say('低价代购，加我微信 shop55555').to(current.rooms[1]);
     await waitFor(() => current.world.saidIn(current.rooms[1], '请勿')[0], 'the offline warning');
     await restart(); // killed and restarted while the server is still down
-    await pause(300);
     const outbox = readFileSync(path.join(data.path, 'outbox.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).kind);
     expect(outbox).toEqual(expect.arrayContaining(['checkin', 'moderation_case', 'activity']));
     expect(outbox.indexOf('checkin')).toBeLessThan(outbox.indexOf('moderation_case'));
@@ -141,21 +143,24 @@ describe('staff commands', () => {
 
     current.manager.say('暂停').to(room());
     await waitFor(() => current.world.saidIn(room(), '暂停本群')[0], 'the pause');
+    const whilePaused = handled(running, (settled) => settled.talkerId === ids.wang);
     current.wang.say('几点关门？').to(room());
-    await pause(500);
+    await whilePaused;
     expect(current.world.saidIn(room(), '营业时间')).toEqual([]);
     current.manager.say('恢复').to(room());
     await waitFor(() => current.world.saidIn(room(), '我回来了')[0], 'the resume');
     current.wang.say('几点关门？').to(room());
     await waitFor(() => current.world.saidIn(room(), '营业时间')[0], 'an answer again');
-    await pause(500);
+    await running.bot.runtime.pollDeliveries();
+    await running.bot.runtime.queue.idle();
     expect(said('停电')).toHaveLength(1);
   });
 
   it('ignores staff commands from residents', async () => {
+    const both = handled(running, (settled) => settled.talkerId === ids.li, 2);
     current.li.say('公告 我家猫丢了').to(room());
     current.li.say('暂停').to(room());
-    await pause(600);
+    await both;
     expect(current.world.saidIn(room(), '猫丢了')).toEqual([]);
     expect(current.world.saidIn(room(), '暂停本群')).toHaveLength(1);
   });

@@ -2,7 +2,7 @@ import { useTestDatabase } from '@o2o/server/dist/testing/test-database';
 import { FileBox } from 'file-box';
 import mongoose from 'mongoose';
 import { types } from 'wechaty';
-import { MockWorld, bindRoom, pause, relaxBrandSettings, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
+import { MockWorld, handled, bindRoom, relaxBrandSettings, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
 
 useTestDatabase();
 jest.setTimeout(60_000);
@@ -74,8 +74,9 @@ describe('each rule', () => {
 
   it('warns an outsider who posts a QR-code image, and leaves a plain photo alone', async () => {
     const member = newcomer();
+    const photo = handled(running, (settled) => settled.talkerId === member.id);
     member.say(FileBox.fromBase64(PLAIN_PNG, 'photo.png')).to(owned);
-    await pause(500);
+    await photo;
     expect(await cases(member.id)).toHaveLength(0);
     member.say(FileBox.fromQRCode('https://u.wechat.com/spam-group')).to(owned);
     await expectCase(member, 'qr_image', /image/);
@@ -83,9 +84,10 @@ describe('each rule', () => {
 
   it('warns a member who repeats the same message a third time (spacing and punctuation ignored)', async () => {
     const member = newcomer();
+    const twice = handled(running, (settled) => settled.talkerId === member.id, 2);
     member.say('团购群拉人，进群有福利').to(owned);
     member.say('团购群拉人 进群有福利！').to(owned);
-    await pause(400);
+    await twice;
     expect(await cases(member.id)).toHaveLength(0);
     member.say('团购群拉人，进群有福利').to(owned);
     await expectCase(member, 'repeated', /团购群拉人/);
@@ -93,8 +95,9 @@ describe('each rule', () => {
 
   it('warns contact details together with promotional words, not a phone number alone', async () => {
     const member = newcomer();
+    const phone = handled(running, (settled) => settled.talkerId === member.id);
     member.say('我家快递放门口了，有事打我 13812345678').to(owned);
-    await pause(400);
+    await phone;
     expect(await cases(member.id)).toHaveLength(0);
     member.say('专业代购 低价正品，加我微信 abc123456').to(owned);
     await expectCase(member, 'contact_promo', /代购/);
@@ -135,8 +138,9 @@ describe('escalation', () => {
 
 describe('who and how strictly', () => {
   it('staff are exempt: the manager may post links and promotions', async () => {
+    const done = handled(running, (settled) => settled.talkerId === manager.id);
     manager.say('本周团购链接 https://shop.example.com/weekly 低价代购，加我微信 store8888').to(owned);
-    await pause(600);
+    await done;
     expect(await cases(manager.id)).toHaveLength(0);
   });
 
@@ -145,8 +149,9 @@ describe('who and how strictly', () => {
     const session = await server.login('dev:manager-xujiahui');
     await server.request('PATCH', `/groups/settings/group/${group!._id}`, { moderationStrictness: 'off' }, session.token);
     const member = newcomer();
+    const done = handled(running, (settled) => settled.talkerId === member.id);
     member.say('快来看 https://spam.example.com/deal').to(notOwned);
-    await pause(600);
+    await done;
     expect(await cases(member.id)).toHaveLength(0);
   });
 

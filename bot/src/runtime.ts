@@ -30,11 +30,42 @@ export const STAGES = {
   moderation: 50,
   checkin: 60,
   privateQueries: 65,
+  complaints: 68,
   answers: 70,
+  handoff: 80,
 } as const;
+
+/** A message the bot has finished with: which handler took it (null: none; `ignored`: never a turn). */
+export interface TurnSettled {
+  messageId: string;
+  talkerId: string;
+  roomId: string | null;
+  text: string;
+  handledBy: string | null;
+}
 
 export class MessagePipeline {
   private readonly handlers: { stage: number; name: string; handler: TurnHandler }[] = [];
+  private readonly settledListeners = new Set<(settled: TurnSettled) => void>();
+
+  /**
+   * Called once per received message after every handler ran (replies are queued by then). Tests
+   * wait on it to know the bot has handled a message before asserting what it did or did not say.
+   */
+  onSettled(listener: (settled: TurnSettled) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  settled(settled: TurnSettled): void {
+    for (const listener of this.settledListeners) {
+      try {
+        listener(settled);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
 
   add(stage: number, name: string, handler: TurnHandler): () => void {
     const entry = { stage, name, handler };
@@ -46,14 +77,16 @@ export class MessagePipeline {
     };
   }
 
-  async run(turn: Turn, log: Logger): Promise<void> {
+  /** Runs the handlers in stage order; returns the name of the one that handled the turn, or null. */
+  async run(turn: Turn, log: Logger): Promise<string | null> {
     for (const { name, handler } of this.handlers) {
       try {
-        if ((await handler(turn)) === 'handled') return;
+        if ((await handler(turn)) === 'handled') return name;
       } catch (error) {
         log.error('a message handler failed; the message goes on to the next', { handler: name, messageId: turn.id, err: error });
       }
     }
+    return null;
   }
 }
 
@@ -68,10 +101,13 @@ export interface BotRuntime {
   clock: Clock;
   log: Logger;
   pipeline: MessagePipeline;
-  /** Asks the delivery poller to look now (after a greeting or an announcement was queued). */
-  pollDeliveries(): void;
-  /** Asks the member reconciler to look at one room now (after it was bound). */
-  reconcileRoom(room: Room): void;
+  /** Asks the delivery poller to look now (after a greeting or an announcement was queued); resolves when that look is done. */
+  pollDeliveries(): Promise<void>;
+  /** Asks the member reconciler to look at one room now (after it was bound); resolves when the server has the list. */
+  reconcileRoom(room: Room): Promise<void>;
+  /** Called after each member observation (a list, a join, a leave) reached the server or the outbox. */
+  onMembersSynced(listener: (roomId: string) => void): () => void;
+  membersSynced(roomId: string): void;
 }
 
 export function eventId(prefix: string): string {

@@ -16,6 +16,8 @@ import { tasksRouter } from './components/tasks/tasks.router';
 import { ordersRouter } from './components/orders/orders.router';
 import { productsRouter } from './components/products/products.router';
 import { groupsRouter } from './components/groups/groups.router';
+import { ticketsRouter } from './components/tickets/tickets.router';
+import { groupCodesRouter } from './components/group-codes/group-codes.router';
 import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
@@ -53,6 +55,8 @@ function apiRouters(services: Services): ApiRouter[] {
     productsRouter(services),
     ordersRouter(services),
     groupsRouter(services),
+    ticketsRouter(services),
+    groupCodesRouter(services),
     metricsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),

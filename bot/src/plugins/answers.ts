@@ -1,10 +1,13 @@
 import type { Wechaty, WechatyPlugin } from 'wechaty';
-import { matchFaq } from '@o2o/shared/rules/faq-match';
-import { detectIntent, looksLikeQuestion, type Intent } from '../matchers/intents';
+import { askedUnit } from '@o2o/shared/rules/product-match';
+import { timeAsked } from '@o2o/shared/rules/time-asked';
+import { chooseAnswer } from '../matchers/answer-choice';
+import type { Intent } from '../matchers/intents';
 import { STAGES, replyLater, sayToContact, type BotRuntime, type Turn } from '../runtime';
 import {
   addressReply,
   deliveryReply,
+  deliveryTimeReply,
   hoursReply,
   offersReply,
   orderStatusReply,
@@ -12,12 +15,9 @@ import {
   pointsHowReply,
   privateDataPointer,
   productReply,
-  staffPointer,
   styled,
 } from '../talkers/replies';
 
-/** An unprompted message must match an FAQ entry at least this well (and read as a question unless near certain). */
-const UNPROMPTED_FAQ_SCORE = 0.85;
 const WINDOW_MS = 60_000;
 
 /**
@@ -25,7 +25,7 @@ const WINDOW_MS = 60_000;
  * whether a product is sold, how to earn and use points, and the store's FAQ. Personal data
  * (points, latest order) goes by private message. It answers when @-mentioned, or unprompted
  * when the message clearly asks something it can answer; otherwise it stays silent (a direct @
- * it cannot answer gets a short pointer to staff). Replies are limited per group per minute.
+ * it cannot answer goes on to the hand-off plugin, which opens a ticket for staff). Replies are limited per group per minute.
  */
 export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
   const replies = new Map<string, number[]>();
@@ -45,20 +45,23 @@ export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
   const answerIntent = async (turn: Turn, intent: Intent): Promise<string | null> => {
     const context = turn.context!;
     const store = context.store!;
+    const now = new Date(runtime.clock.now());
     switch (intent.kind) {
       case 'hours':
-        return hoursReply(store, new Date(runtime.clock.now()));
+        return hoursReply(store, now, timeAsked(turn.text, now));
+      case 'delivery_time':
+        return deliveryTimeReply(store, timeAsked(turn.text, now));
       case 'address':
         return addressReply(store);
       case 'delivery':
         return deliveryReply(store);
       case 'offers':
-        return offersReply(context);
+        return offersReply(context, timeAsked(turn.text, now));
       case 'points_how':
         return pointsHowReply(context);
       case 'product': {
         const result = await runtime.api.searchProducts(context.roomId, intent.keyword).catch(() => null);
-        return productReply(intent.keyword, result);
+        return productReply(intent.keyword, result, askedUnit(turn.text), context.settings.miniProgramEntry);
       }
       case 'my_points':
       case 'my_order': {
@@ -80,18 +83,8 @@ export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
     runtime.pipeline.add(STAGES.answers, 'answers', async (turn) => {
       if (!turn.room || turn.kind !== 'text' || !turn.context?.store) return 'continue';
       const { settings, faqs } = turn.context;
-      const question = looksLikeQuestion(turn.text);
-      const faq = matchFaq(turn.text, faqs);
-      const intent = detectIntent(turn.text);
-      let text: string | null = null;
-      if (turn.mentionSelf) {
-        if (faq) text = faqs.find((entry) => entry.id === faq.id)?.answer ?? null;
-        else if (intent) text = await answerIntent(turn, intent);
-        else if (turn.text.replace(/@\S+/g, '').trim().length > 0) text = staffPointer();
-      } else if (settings.proactiveAnswers) {
-        if (faq && faq.score >= UNPROMPTED_FAQ_SCORE && (question || faq.score >= 0.95)) text = faqs.find((entry) => entry.id === faq.id)?.answer ?? null;
-        else if (intent && question) text = await answerIntent(turn, intent);
-      }
+      const choice = chooseAnswer(turn.text, { mentionSelf: turn.mentionSelf, faqs, proactiveAnswers: settings.proactiveAnswers });
+      const text = choice?.kind === 'faq' ? choice.answer : choice ? await answerIntent(turn, choice.intent) : null;
       if (!text) return 'continue';
       if (!allow(turn.room.id, settings.replyLimitPerMinute)) {
         runtime.log.info('reply limit reached; not answering', { roomId: turn.room.id });

@@ -23,7 +23,7 @@ export function BindingPlugin(runtime: BotRuntime): WechatyPlugin {
         const result = await runtime.api.bind({ code: command.code, wxid: turn.talkerId, name: turn.talkerName, roomId: turn.roomId, topic: turn.room ? turn.topic : null });
         if (turn.roomId) runtime.directory.invalidate(turn.roomId);
         replyLater(runtime, turn, result.message);
-        if (result.kind === 'group' && turn.room) runtime.reconcileRoom(turn.room);
+        if (result.kind === 'group' && turn.room) void runtime.reconcileRoom(turn.room);
       } catch (error) {
         replyLater(runtime, turn, error instanceof ServerRejectedError ? error.message : '系统有点忙，请稍后再发一次绑定码。');
       }

@@ -1,16 +1,17 @@
-import type { Contact, Wechaty, WechatyPlugin } from 'wechaty';
+import type { Contact, Room, Wechaty, WechatyPlugin } from 'wechaty';
 import { inQuietHours } from '@o2o/shared/rules/group-settings';
 import type { GroupDelivery } from '@o2o/shared/schemas/groups';
 import { eventId, isLoggedIn, type BotRuntime } from '../runtime';
 import { ServerUnavailableError } from '../server-client/bot-api';
 
 /**
- * Sends greetings and broadcasts the server has due, each exactly once, through the one paced
+ * Sends greetings, broadcasts and ticket messages (notices to staff, answers to residents, in the
+ * room or privately) the server has due, each exactly once, through the one paced
  * queue. The journal records a delivery before it is sent; its ack goes through the durable
  * outbox. After a restart, a delivery the journal knows is acknowledged again, never re-sent.
  * Quiet hours and a paused group hold deliveries until later.
  */
-export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () => void) => void): WechatyPlugin {
+export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () => Promise<void>) => void): WechatyPlugin {
   return (bot: Wechaty) => {
     const inFlight = new Set<string>();
 
@@ -26,19 +27,28 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
         return;
       }
       const context = await runtime.directory.get(delivery.roomId);
-      if (!context?.bound || context.settings.paused || inQuietHours(context.settings.quietHours, new Date(runtime.clock.now()))) return;
-      const room = await bot.Room.find({ id: delivery.roomId }).catch(() => undefined);
-      if (!room) return;
-      const mentions = (await Promise.all(delivery.mentionWxids.map((id) => bot.Contact.find({ id }).catch(() => undefined)))).filter((contact): contact is Contact => Boolean(contact));
+      // Someone waits for a ticket's notice or answer, or must open a group now: quiet hours do not hold those.
+      const waitedFor = delivery.kind === 'ticket_notice' || delivery.kind === 'ticket_answer' || delivery.kind === 'staff_alert';
+      if (!context?.bound) return;
+      if (!delivery.toWxid && context.settings.paused) return;
+      if (!waitedFor && inQuietHours(context.settings.quietHours, new Date(runtime.clock.now()))) return;
+      const target = delivery.toWxid
+        ? await bot.Contact.find({ id: delivery.toWxid }).catch(() => undefined)
+        : await bot.Room.find({ id: delivery.roomId }).catch(() => undefined);
+      if (!target) return;
+      const mentions = delivery.toWxid
+        ? []
+        : (await Promise.all(delivery.mentionWxids.map((id) => bot.Contact.find({ id }).catch(() => undefined)))).filter((contact): contact is Contact => Boolean(contact));
       inFlight.add(delivery.id);
       try {
-        await runtime.queue.enqueue(room.id, async () => {
+        await runtime.queue.enqueue(target.id, async () => {
           // Checked again at the moment of sending: another poll may have sent it meanwhile.
           const state = runtime.journal.state(delivery.id);
           if (state === 'sent' || state === 'sending') return;
           runtime.journal.mark(delivery.id, 'sending', runtime.clock.now());
           try {
-            await room.say(delivery.text, ...mentions);
+            if (delivery.toWxid) await (target as Contact).say(delivery.text);
+            else await (target as Room).say(delivery.text, ...mentions);
           } catch (error) {
             runtime.journal.mark(delivery.id, 'failed', runtime.clock.now());
             throw error;
@@ -55,11 +65,12 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
 
     let polling: Promise<void> | null = null;
     let again = false;
-    const poll = (): void => {
-      if (!isLoggedIn(bot)) return;
+    /** One look at due deliveries; a call during a look asks for one more and shares its promise. */
+    const poll = (): Promise<void> => {
+      if (!isLoggedIn(bot)) return Promise.resolve();
       if (polling) {
         again = true;
-        return;
+        return polling;
       }
       polling = (async () => {
         do {
@@ -75,12 +86,13 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
       })().finally(() => {
         polling = null;
       });
+      return polling;
     };
     registerPoller(poll);
 
-    const onLogin = () => poll();
+    const onLogin = () => void poll();
     bot.on('login', onLogin);
-    const timer = setInterval(poll, runtime.config.deliveryPollIntervalMs);
+    const timer = setInterval(() => void poll(), runtime.config.deliveryPollIntervalMs);
     timer.unref();
     return () => {
       clearInterval(timer);

@@ -8,7 +8,7 @@ import { ServerUnavailableError } from '../server-client/bot-api';
  * member list periodically, because joins by QR code are often never reported. The server decides
  * who is new and queues one greeting per newcomer; the delivery plugin sends it.
  */
-export function MembersPlugin(runtime: BotRuntime, registerReconciler: (reconcile: (room: Room) => void) => void): WechatyPlugin {
+export function MembersPlugin(runtime: BotRuntime, registerReconciler: (reconcile: (room: Room) => Promise<void>) => void): WechatyPlugin {
   return (bot: Wechaty) => {
     const selfId = () => selfIdOf(bot);
     const described = async (contacts: Contact[]) =>
@@ -17,10 +17,12 @@ export function MembersPlugin(runtime: BotRuntime, registerReconciler: (reconcil
     const send = async (sync: MemberSync): Promise<void> => {
       try {
         const result = await runtime.api.syncMembers(sync);
-        if (result.greetingsQueued > 0) runtime.pollDeliveries();
+        if (result.greetingsQueued > 0) await runtime.pollDeliveries();
       } catch (error) {
         if (!(error instanceof ServerUnavailableError)) throw error;
         runtime.outbox.add({ id: eventId('members'), kind: 'member_sync', at: new Date(runtime.clock.now()).toISOString(), sync });
+      } finally {
+        runtime.membersSynced(sync.roomId);
       }
     };
 
@@ -47,7 +49,7 @@ export function MembersPlugin(runtime: BotRuntime, registerReconciler: (reconcil
       });
       return running;
     };
-    registerReconciler((room) => void reconcile(room));
+    registerReconciler((room) => reconcile(room));
 
     const onJoin = async (room: Room, invitees: Contact[]) => {
       try {

@@ -1,6 +1,6 @@
 import type { Room, Wechaty, WechatyPlugin } from 'wechaty';
 import { toIncoming } from '../incoming';
-import type { BotRuntime, Turn } from '../runtime';
+import type { BotRuntime, Turn, TurnSettled } from '../runtime';
 
 /** The room's owner and admins count as staff too (they run the group), whether bound or not. */
 export function roomManagers(room: Room): string[] {
@@ -19,17 +19,22 @@ export function roomManagers(room: Room): string[] {
 export function MessagePipelinePlugin(runtime: BotRuntime): WechatyPlugin {
   return (bot: Wechaty) => {
     const onMessage = async (message: Parameters<Parameters<Wechaty['on']>[1]>[0]) => {
+      let settled: TurnSettled | null = null;
       try {
         const incoming = await toIncoming(message as never, { ignoreNames: runtime.config.ignoreNames });
-        if (!incoming || incoming.fromBot) return;
+        if (!incoming) return;
+        settled = { messageId: incoming.id, talkerId: incoming.talkerId, roomId: incoming.roomId, text: incoming.text, handledBy: 'ignored' };
+        if (incoming.fromBot) return;
         const context = incoming.roomId ? await runtime.directory.get(incoming.roomId) : null;
         const isStaff = Boolean(
           incoming.room && (context?.staffWxids.includes(incoming.talkerId) || roomManagers(incoming.room).includes(incoming.talkerId)),
         );
         const turn: Turn = { ...incoming, context, isStaff };
-        await runtime.pipeline.run(turn, runtime.log);
+        settled.handledBy = await runtime.pipeline.run(turn, runtime.log);
       } catch (error) {
         runtime.log.error('a message could not be handled', { err: error });
+      } finally {
+        if (settled) runtime.pipeline.settled(settled);
       }
     };
     bot.on('message', onMessage as never);

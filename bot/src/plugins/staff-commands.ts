@@ -17,7 +17,7 @@ export function StaffCommandsPlugin(runtime: BotRuntime): WechatyPlugin {
     switch (command.kind) {
       case 'announce': {
         const { message } = await runtime.api.announce({ ...actor, text: command.text });
-        runtime.pollDeliveries();
+        void runtime.pollDeliveries();
         return message;
       }
       case 'faq_add':

@@ -58,4 +58,15 @@ describe('stale replies', () => {
     await broadcast;
     expect(sent).toEqual(['first', 'broadcast']);
   });
+
+  it('says when it is idle: at once when empty, otherwise only after the last queued message was sent', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new SendQueue({ minIntervalPerConversationMs: 1000, maxMessagesPerMinute: 40 }, clock, log);
+    await queue.idle();
+    const sent: string[] = [];
+    for (const text of ['one', 'two', 'three']) void queue.enqueue('a@chatroom', async () => void sent.push(text));
+    await queue.idle();
+    expect(sent).toEqual(['one', 'two', 'three']);
+    expect(queue.length).toBe(0);
+  });
 });

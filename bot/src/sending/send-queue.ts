@@ -43,6 +43,14 @@ export class SendQueue {
     return this.items.length;
   }
 
+  private idleWaiters: (() => void)[] = [];
+
+  /** Resolves once nothing is queued or being sent (at once if so now). */
+  idle(): Promise<void> {
+    if (!this.running && this.items.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /**
    * Queues a message; resolves once it has been handed to WeChat (rejects if that failed). A reply
    * may give `maxWaitMs`: an answer that could not go out within it is dropped, not sent late.
@@ -59,6 +67,7 @@ export class SendQueue {
   stop(): void {
     this.stopped = true;
     for (const item of this.items.splice(0)) item.reject(new Error('the send queue stopped'));
+    if (!this.running) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** When the item could go: its conversation's spacing and the account's per-minute budget. */
@@ -115,6 +124,7 @@ export class SendQueue {
       }
     } finally {
       this.running = false;
+      if (this.items.length === 0 || this.stopped) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 }

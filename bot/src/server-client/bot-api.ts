@@ -1,5 +1,17 @@
+import type { z } from 'zod';
 import {
+  botAnnounceSchema,
+  botBindRequestSchema,
   botBindResultSchema,
+  botEventBatchSchema,
+  botFaqAddSchema,
+  botFaqRemoveSchema,
+  botOfferSchema,
+  botPauseSchema,
+  checkinRequestSchema,
+  memberSyncSchema,
+  moderationReportSchema,
+  staffActorSchema,
   botEventResultSchema,
   botGroupContextSchema,
   botStaffResultSchema,
@@ -25,6 +37,7 @@ import {
   type ModerationReport,
   type ProductSearchResult,
 } from '@o2o/shared/schemas/groups';
+import { botTicketRequestSchema, botTicketResultSchema, type BotTicketRequest, type BotTicketResult } from '@o2o/shared/schemas/tickets';
 
 /** The server could not be reached or failed (network, timeout, 5xx, 429): worth retrying later. */
 export class ServerUnavailableError extends Error {
@@ -85,6 +98,14 @@ export class BotApi {
     return schema.parse(json);
   }
 
+  /** A POST whose body is checked with the server's own request schema first: the bot never sends what the server would refuse as malformed. */
+  private async post<B extends z.ZodType, T>(path: string, bodySchema: B, body: z.input<B>, schema: { parse(value: unknown): T }): Promise<T> {
+    const checked = bodySchema.safeParse(body);
+    // Refused as the server would refuse it (a 400), so callers set it aside instead of retrying forever.
+    if (!checked.success) throw new ServerRejectedError(400, 'VALIDATION_FAILED', `POST ${path}: ${checked.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+    return this.request('POST', path, schema, checked.data);
+  }
+
   context(roomId: string): Promise<BotGroupContext> {
     return this.request('GET', `/groups/bot/rooms/${encodeURIComponent(roomId)}/context`, botGroupContextSchema);
   }
@@ -93,8 +114,8 @@ export class BotApi {
     return this.request('GET', `/groups/bot/rooms/${encodeURIComponent(roomId)}/products?q=${encodeURIComponent(keyword)}`, productSearchResultSchema);
   }
 
-  bind(input: { code: string; wxid: string; name: string; roomId: string | null; topic: string | null }): Promise<BotBindResult> {
-    return this.request('POST', '/groups/bot/bind', botBindResultSchema, input);
+  bind(input: z.input<typeof botBindRequestSchema>): Promise<BotBindResult> {
+    return this.post('/groups/bot/bind', botBindRequestSchema, input, botBindResultSchema);
   }
 
   identitySummary(wxid: string): Promise<IdentitySummary> {
@@ -102,46 +123,51 @@ export class BotApi {
   }
 
   syncMembers(sync: MemberSync): Promise<MemberSyncResult> {
-    return this.request('POST', '/groups/bot/members', memberSyncResultSchema, sync);
+    return this.post('/groups/bot/members', memberSyncSchema, sync, memberSyncResultSchema);
   }
 
-  checkin(input: { roomId: string; wxid: string; name: string; at: string }): Promise<CheckinResult> {
-    return this.request('POST', '/groups/bot/checkins', checkinResultSchema, input);
+  checkin(input: z.input<typeof checkinRequestSchema>): Promise<CheckinResult> {
+    return this.post('/groups/bot/checkins', checkinRequestSchema, input, checkinResultSchema);
   }
 
   reportViolation(report: ModerationReport): Promise<ModerationDecision> {
-    return this.request('POST', '/groups/bot/moderation', moderationDecisionSchema, report);
+    return this.post('/groups/bot/moderation', moderationReportSchema, report, moderationDecisionSchema);
   }
 
   sendEvents(events: BotEvent[]): Promise<BotEventResults> {
-    return this.request('POST', '/groups/bot/events', botEventResultSchema, { events });
+    return this.post('/groups/bot/events', botEventBatchSchema, { events }, botEventResultSchema);
+  }
+
+  /** Hands a resident's message to the store's staff; the same message twice is one ticket. */
+  openTicket(input: BotTicketRequest): Promise<BotTicketResult> {
+    return this.post('/tickets/bot', botTicketRequestSchema, input, botTicketResultSchema);
   }
 
   pendingDeliveries(limit = 50): Promise<GroupDelivery[]> {
     return this.request('GET', `/groups/bot/deliveries?limit=${limit}`, groupDeliverySchema.array());
   }
 
-  addFaq(input: { roomId: string; byWxid: string; questions: string[]; answer: string }): Promise<BotStaffResult> {
-    return this.request('POST', '/groups/bot/staff/faqs', botStaffResultSchema, input);
+  addFaq(input: z.input<typeof botFaqAddSchema>): Promise<BotStaffResult> {
+    return this.post('/groups/bot/staff/faqs', botFaqAddSchema, input, botStaffResultSchema);
   }
 
-  removeFaq(input: { roomId: string; byWxid: string; question: string }): Promise<BotStaffResult> {
-    return this.request('POST', '/groups/bot/staff/faqs/remove', botStaffResultSchema, input);
+  removeFaq(input: z.input<typeof botFaqRemoveSchema>): Promise<BotStaffResult> {
+    return this.post('/groups/bot/staff/faqs/remove', botFaqRemoveSchema, input, botStaffResultSchema);
   }
 
-  announce(input: { roomId: string; byWxid: string; text: string }): Promise<BotStaffResult> {
-    return this.request('POST', '/groups/bot/staff/announcements', botStaffResultSchema, input);
+  announce(input: z.input<typeof botAnnounceSchema>): Promise<BotStaffResult> {
+    return this.post('/groups/bot/staff/announcements', botAnnounceSchema, input, botStaffResultSchema);
   }
 
-  pause(input: { roomId: string; byWxid: string; paused: boolean }): Promise<BotStaffResult> {
-    return this.request('POST', '/groups/bot/staff/pause', botStaffResultSchema, input);
+  pause(input: z.input<typeof botPauseSchema>): Promise<BotStaffResult> {
+    return this.post('/groups/bot/staff/pause', botPauseSchema, input, botStaffResultSchema);
   }
 
-  postOffer(input: { roomId: string; byWxid: string; text: string }): Promise<BotStaffResult> {
-    return this.request('POST', '/groups/bot/staff/offers', botStaffResultSchema, input);
+  postOffer(input: z.input<typeof botOfferSchema>): Promise<BotStaffResult> {
+    return this.post('/groups/bot/staff/offers', botOfferSchema, input, botStaffResultSchema);
   }
 
-  stats(input: { roomId: string; byWxid: string }): Promise<GroupStats> {
-    return this.request('POST', '/groups/bot/staff/stats', groupStatsSchema, input);
+  stats(input: z.input<typeof staffActorSchema>): Promise<GroupStats> {
+    return this.post('/groups/bot/staff/stats', staffActorSchema, input, groupStatsSchema);
   }
 }

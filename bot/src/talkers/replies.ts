@@ -1,5 +1,7 @@
 import { isOpenAt, type OpeningWindow } from '@o2o/shared/rules/opening-hours';
 import { RULE_LABELS, type ModerationRule } from '@o2o/shared/rules/moderation';
+import { pricePerUnit, type PriceUnit } from '@o2o/shared/rules/product-match';
+import { weekdayName, windowsOn, type TimeAsked } from '@o2o/shared/rules/time-asked';
 import type { BotGroupContext, CheckinResult, GroupStats, IdentitySummary, ProductSearchResult } from '@o2o/shared/schemas/groups';
 
 /** Reply builders: pure functions from data to Simplified Chinese text. */
@@ -16,9 +18,35 @@ export function styled(text: string, style: Style): string {
   return style === 'friendly' ? `${text} 😊` : text;
 }
 
-export function hoursReply(store: Store, now: Date): string {
+export function hoursReply(store: Store, now: Date, when: TimeAsked | null = null): string {
+  if (when && !when.today) {
+    const days = when.weekdays.map((weekday) => {
+      const windows = windowsOn(store.openingHours as OpeningWindow[], weekday);
+      return `${weekdayName(weekday)} ${windows.length > 0 ? windows.map((window) => `${window.open}-${window.close}`).join('、') : '休息'}`;
+    });
+    return `${store.name}${when.label}的营业时间：${days.join('；')}。`;
+  }
   const open = isOpenAt(store.openingHours as OpeningWindow[], now);
   return `${store.name}营业时间：${store.hoursText}。现在${open ? '正在营业，欢迎光临' : '已经打烊了，营业时间内再来哦'}。`;
+}
+
+const clockText = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** "明天早上七点前能送到吗": whether the store is open by then on that day, from its opening hours. */
+export function deliveryTimeReply(store: Store, when: TimeAsked): string {
+  const weekday = when.weekdays[0];
+  const windows = windowsOn(store.openingHours as OpeningWindow[], weekday);
+  const day = when.today ? '今天' : when.label;
+  if (windows.length === 0) return `门店${day}休息，不能配送，可以提前在小程序下单，营业后配送。`;
+  const opens = Math.min(...windows.map((window) => window.openMinutes));
+  const hours = windows.map((window) => `${window.open}-${window.close}`).join('、');
+  if (when.minutes !== null && when.minutes <= opens) {
+    return `门店${day}${clockText(opens)}才开始营业，${clockText(when.minutes)}${when.before ? '前' : ''}送不到哦；可以提前在小程序下单，开门后尽快配送。`;
+  }
+  if (when.minutes !== null) {
+    return `${day}${clockText(when.minutes)}门店${windows.some((window) => when.minutes! >= window.openMinutes && when.minutes! < window.closeMinutes) ? '在营业' : '已打烊'}（${hours}）；营业时间内在小程序下单就能配送，具体送达时间以店员确认为准。`;
+  }
+  return `门店${day}营业时间 ${hours}，营业时间内在小程序下单就能配送，具体送达时间以店员确认为准。`;
 }
 
 export function addressReply(store: Store): string {
@@ -33,17 +61,30 @@ export function deliveryReply(store: Store): string {
   return `${parts.join('，')}。在小程序下单即可送货上门。`;
 }
 
-export function offersReply(context: BotGroupContext): string {
+export function offersReply(context: BotGroupContext, when: TimeAsked | null = null): string {
   const { notes, products } = context.offers;
-  if (notes.length === 0 && products.length === 0) return '今天暂时没有特别的优惠活动，有新活动会第一时间在群里通知大家。';
-  const lines = ['今日优惠：', ...notes.map((note) => `· ${note}`), ...products.map((product) => `· ${product.name} ${yuan(product.priceCents)}`)];
-  return lines.join('\n');
+  const later = when && !when.today && when.dayOffset !== 0;
+  const today = [...notes.map((note) => `· ${note}`), ...products.map((product) => `· ${product.name} ${yuan(product.priceCents)}`)];
+  if (later) {
+    const head = `${when.label}的活动还没有公布，有新活动会第一时间在群里通知大家。`;
+    return today.length > 0 ? [head, '今天的优惠：', ...today].join('\n') : head;
+  }
+  if (today.length === 0) return '今天暂时没有特别的优惠活动，有新活动会第一时间在群里通知大家。';
+  return ['今日优惠：', ...today].join('\n');
 }
 
-export function productReply(keyword: string, result: ProductSearchResult | null): string {
+export function productReply(keyword: string, result: ProductSearchResult | null, unit: PriceUnit | null = null, entry = ''): string {
   if (!result || !result.catalogueAvailable) return `“${keyword}”有没有货，我这边暂时查不到，请 @店员 帮忙确认一下。`;
   if (result.products.length === 0) return `暂时没有找到“${keyword}”，可以问问店员能不能帮忙订货。`;
-  return `有的！${result.products.map((product) => `${product.name} ${yuan(product.priceCents)}`).join('；')}。在小程序下单或到店购买都可以。`;
+  const lines = result.products.map((product) => {
+    const perUnit = unit ? pricePerUnit(product.name, product.priceCents, unit) : null;
+    const stock = product.inStock === false ? '，暂时缺货' : product.inStock === true ? '，有货' : '';
+    return `${product.name} ${yuan(product.priceCents)}${perUnit !== null ? `（合 ${yuan(perUnit)}/${unit}）` : ''}${stock}`;
+  });
+  const allOut = result.products.every((product) => product.inStock === false);
+  // The product's page in the mini-program: the store's products opened on its category.
+  const link = `在小程序“优惠”页的「${result.products[0].category || '全部'}」里下单，或到店购买`;
+  return `${allOut ? '在售但暂时缺货：' : '有的！'}${lines.join('；')}。${link}${entry ? `（${entry}）` : ''}。`;
 }
 
 export function pointsHowReply(context: BotGroupContext): string {
@@ -100,8 +141,22 @@ export function checkinReply(result: CheckinResult): string | null {
 
 export const CHECKIN_QUEUED = '签到收到！系统稍忙，积分会稍后自动到账。';
 
-export function staffPointer(): string {
-  return '这个问题我还答不上来，已经提醒店员，请稍等店员回复～';
+/** After a ticket exists: "已提醒店员" only when a staff member was told privately. */
+export function handoffReply(notified: number): string {
+  return notified > 0 ? '这个问题我还答不上来，已提醒店员，请稍等店员回复～' : '这个问题我还答不上来，已经转给店员，店员看到后会回复你～';
+}
+
+export function complaintReply(notified: number): string {
+  return notified > 0 ? '非常抱歉给你添麻烦了！已提醒店员，店员会尽快联系你处理。' : '非常抱歉给你添麻烦了！已经转给店员，店员看到后会尽快联系你处理。';
+}
+
+/** The ticket could not be opened (server away): no promise that staff know. */
+export function handoffFailedReply(phone: string | null): string {
+  return `系统有点忙，暂时没能转给店员，请稍后再 @我${phone ? `，或直接致电门店 ${phone}` : ''}。`;
+}
+
+export function greetingReply(): string {
+  return '你好！我是本群小助手，可以问我营业时间、配送、商品价格和积分，比如“几点关门”“有大米吗”“怎么退货”。';
 }
 
 export function warningReply(rule: ModerationRule, groupRules: string): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { groupsRouter } from '@o2o/server/dist/components/groups/groups.router';
+import { ticketsRouter } from '@o2o/server/dist/components/tickets/tickets.router';
 import { listen, type RunningServer } from '@o2o/server/dist/http-server';
 import { createLogger } from '@o2o/server/dist/lib/logger';
 import { seedDemo } from '@o2o/server/dist/seed/seed-demo';
@@ -10,6 +11,7 @@ import { createTestApp, testServices } from '@o2o/server/dist/testing/test-app';
 import { createCommunityBot, type CommunityBot } from '../bot';
 import { VirtualClock, type Clock } from '../clock';
 import { loadBotConfig, type BotConfig } from '../config';
+import type { TurnSettled } from '../runtime';
 
 /**
  * Drives the bot on wechaty-puppet-mock against the real server (the app in-process on
@@ -25,7 +27,8 @@ export const BOT_NAME = '邻里小助手';
 export class TestServer {
   private running: RunningServer | null = null;
   port = 0;
-  readonly app = createTestApp({ routers: [groupsRouter(testServices())], env: { RATE_LIMIT_MAX: '1000000' } });
+  private readonly services = testServices();
+  readonly app = createTestApp({ routers: [groupsRouter(this.services), ticketsRouter(this.services)], env: { RATE_LIMIT_MAX: '1000000' } });
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -98,7 +101,6 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
   }
 }
 
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A mocked WeChat with the bot's account, residents, rooms, and everything the bot said. */
 export class MockWorld {
@@ -199,4 +201,45 @@ export async function relaxBrandSettings(server: TestServer): Promise<void> {
   const admin = await server.login('dev:admin');
   const response = await server.request('PATCH', '/groups/settings/brand/-', { quietHours: null, replyLimitPerMinute: 60 }, admin.token);
   if (response.status !== 200) throw new Error(`brand settings: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+/**
+ * Resolves once the bot has finished `count` received messages that match (every handler ran, so
+ * any reply is queued) and its outgoing queue is empty (so any reply was said). Subscribe before
+ * sending: `const done = handled(running); member.say(...); await done;`. What the bot did not say
+ * is asserted after this, never after a pause.
+ */
+export function handled(running: RunningBot, match: (settled: TurnSettled) => boolean = () => true, count = 1, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for the bot to handle ${count} message(s)`));
+    }, timeoutMs);
+    const off = running.bot.runtime.pipeline.onSettled((settled) => {
+      if (!match(settled) || (seen += 1) < count) return;
+      off();
+      clearTimeout(timer);
+      running.bot.runtime.queue.idle().then(resolve, reject);
+    });
+  });
+}
+
+/** Resolves after the next member observation of the room reached the server and the greetings it queued were sent. */
+export function membersSynced(running: RunningBot, roomId: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for the members of ${roomId} to sync`));
+    }, timeoutMs);
+    const off = running.bot.runtime.onMembersSynced((synced) => {
+      if (synced !== roomId) return;
+      off();
+      clearTimeout(timer);
+      void running.bot.runtime
+        .pollDeliveries()
+        .then(() => running.bot.runtime.queue.idle())
+        .then(resolve, reject);
+    });
+  });
 }

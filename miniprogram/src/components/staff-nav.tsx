@@ -8,6 +8,8 @@ const LINKS = [
   { url: ROUTES.staffProgress, text: '进度' },
   { url: ROUTES.staffTouchpoint, text: '触点' },
   { url: ROUTES.staffPortrait, text: '画像' },
+  // Advisors and managers both answer residents' tickets.
+  { url: ROUTES.staffTickets, text: '工单' },
 ];
 const MANAGER_LINKS = [
   { url: ROUTES.staffGroups, text: '社群' },

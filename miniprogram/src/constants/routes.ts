@@ -22,7 +22,7 @@ export const TAB_PAGES = [
 
 export const STAFF_PACKAGE = {
   root: 'packages/staff',
-  pages: ['codes/index', 'code-create/index', 'progress/index', 'touchpoint/index', 'portrait/index', 'groups/index', 'flags/index'],
+  pages: ['codes/index', 'code-create/index', 'progress/index', 'touchpoint/index', 'portrait/index', 'groups/index', 'flags/index', 'tickets/index'],
 } as const;
 
 export const ROUTES = {
@@ -44,6 +44,7 @@ export const ROUTES = {
   staffPortrait: '/packages/staff/portrait/index',
   staffGroups: '/packages/staff/groups/index',
   staffFlags: '/packages/staff/flags/index',
+  staffTickets: '/packages/staff/tickets/index',
 } as const;
 
 export function isTabPage(url: string): boolean {

@@ -374,4 +374,30 @@ describe('the staff pages', () => {
     await shot(page, '22-staff-progress');
     await context.close();
   });
+
+  it('a store manager answers a resident\'s ticket from the tickets page, and the answer is queued for the bot to relay', async () => {
+    const store = await db.collection('stores').findOne({ name: '邻里鲜生·徐家汇店' });
+    const groupId = new ObjectId();
+    await db.collection('groups').insertOne({ _id: groupId, roomId: 'e2e-tickets@chatroom', topic: '徐家汇 e2e 群', storeId: store!._id, cityId: store!.cityId, boundAt: new Date(), boundByStaffId: null, baselineAt: null });
+    const ticketId = new ObjectId();
+    await db.collection('tickets').insertOne({
+      _id: ticketId, messageKey: 'e2e-tickets@chatroom:m-e2e-1', storeId: store!._id, cityId: store!.cityId, groupId, roomId: 'e2e-tickets@chatroom', topic: '徐家汇 e2e 群',
+      wxid: 'wx-e2e-wang', name: '王阿姨', text: '@邻里小助手 西瓜是坏的怎么办', reason: 'complaint', status: 'open', createdAt: new Date(Date.now() - 120_000), firstAnsweredAt: null, closedAt: null,
+    });
+    const { context, page } = await newPhone(browser, 'manager-xujiahui');
+    await page.goto(h5('/packages/staff/tickets/index'));
+    await shown(page).getByTestId('page-staff-tickets').waitFor();
+    const ticket = shown(page).getByTestId('ticket').filter({ hasText: '西瓜是坏的怎么办' });
+    await ticket.waitFor();
+    await ticket.getByTestId('ticket-answer').locator('input').fill('非常抱歉，马上给您换一个');
+    await ticket.getByTestId('ticket-send').click();
+    await eventually(() => db.collection('ticket_answers').countDocuments({ ticketId }), 1);
+    expect(await db.collection('tickets').findOne({ _id: ticketId })).toMatchObject({ status: 'closed' });
+    const relay = await db.collection('group_deliveries').findOne({ kind: 'ticket_answer', groupId });
+    expect(relay).toMatchObject({ roomId: 'e2e-tickets@chatroom', mentionWxids: ['wx-e2e-wang'] });
+    expect(relay!.text).toContain('马上给您换一个');
+    await expectReadable(page);
+    await shot(page, '23-staff-tickets');
+    await context.close();
+  });
 });

@@ -164,7 +164,8 @@ export const botGroupContextSchema = z.object({
   group: z.object({ id: objectIdSchema, topic: z.string() }).nullable(),
   store: botStoreSchema.nullable(),
   settings: groupSettingsSchema,
-  faqs: z.array(z.object({ id: objectIdSchema, questions: z.array(z.string()), answer: z.string() })),
+  /** The store's and brand's entries, then the default entries none of them replaces (ids `default:<key>`). */
+  faqs: z.array(z.object({ id: z.string(), questions: z.array(z.string()), answer: z.string() })),
   /** WeChat ids of staff bound to this store (exempt from moderation, may give commands). */
   staffWxids: z.array(z.string()),
   earnWays: z.array(z.object({ title: z.string(), rewardPoints: z.number().int(), nextStep: z.string() })),
@@ -180,7 +181,18 @@ export const productSearchQuerySchema = z.object({ q: z.string().max(30).trim().
 export const productSearchResultSchema = z.object({
   /** False when the store has no catalogue yet: the bot then points to staff instead of saying no. */
   catalogueAvailable: z.boolean(),
-  products: z.array(z.object({ name: z.string(), priceCents: z.number().int(), category: z.string() })),
+  products: z.array(
+    z.object({
+      id: z.string().default(''),
+      name: z.string(),
+      priceCents: z.number().int(),
+      category: z.string(),
+      /** From the catalogue's stock count when it has one; null when the catalogue does not say. */
+      inStock: z.boolean().nullable().default(null),
+      /** The mini-program page that shows it. */
+      path: z.string().default(''),
+    }),
+  ),
 });
 export type ProductSearchResult = z.infer<typeof productSearchResultSchema>;
 
@@ -223,7 +235,8 @@ export const memberSyncResultSchema = z.object({
 });
 export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
 
-export const DELIVERY_KINDS = ['greeting', 'broadcast'] as const;
+/** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately. */
+export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert'] as const;
 export const groupDeliverySchema = z.object({
   id: z.string(),
   roomId: z.string(),
@@ -231,6 +244,8 @@ export const groupDeliverySchema = z.object({
   kind: z.enum(DELIVERY_KINDS),
   text: z.string(),
   mentionWxids: z.array(z.string()),
+  /** A private message to this WeChat id instead of a message in the room. */
+  toWxid: z.string().nullable().default(null),
   dueAt: z.string(),
 });
 export type GroupDelivery = z.infer<typeof groupDeliverySchema>;

@@ -27,7 +27,11 @@ function ProductRow({ product, note }: { product: OfferProduct; note?: string })
 }
 
 function Offers({ offers }: { offers: StoreOffers }) {
-  const [category, setCategory] = useState<string | null>(null);
+  // The bot links a product as this page opened on its category (`?category=粮油`).
+  const [category, setCategory] = useState<string | null>(() => {
+    const asked = Taro.getCurrentInstance().router?.params?.category;
+    return asked ? decodeURIComponent(asked) : null;
+  });
   const shown = category ? offers.products.filter((product) => product.category === category) : offers.products;
   const hasDeals = offers.promotions.length + offers.specials.length + offers.notes.length > 0;
   return (

@@ -1,4 +1,5 @@
 import type { Connection, Types } from 'mongoose';
+import { matchProducts } from '@o2o/shared/rules/product-match';
 
 /** Product tags that mark an offer: the bot's 今日特惠 and the store page's 特价商品. */
 export const OFFER_TAGS = ['特价', '特惠', '今日特惠', '促销', '限时', '秒杀'];
@@ -9,9 +10,18 @@ export const OFFER_TAGS = ['特价', '特惠', '今日特惠', '促销', '限时
  * "not available" rather than failing an answer.
  */
 export interface CatalogueProduct {
+  id: string;
   name: string;
   priceCents: number;
   category: string;
+  subcategory: string;
+  inStock: boolean | null;
+  path: string;
+}
+
+/** The mini-program page listing a product: the store's products, opened on its category. */
+export function productPath(category: string): string {
+  return `/pages/offers/index?category=${encodeURIComponent(category)}`;
 }
 
 export interface LatestOrder {
@@ -24,7 +34,16 @@ export interface LatestOrder {
 
 function asProduct(raw: Record<string, unknown>): CatalogueProduct | null {
   if (typeof raw.name !== 'string') return null;
-  return { name: raw.name, priceCents: typeof raw.priceCents === 'number' ? Math.round(raw.priceCents) : 0, category: typeof raw.category === 'string' ? raw.category : '' };
+  const category = typeof raw.category === 'string' ? raw.category : '';
+  return {
+    id: String(raw._id ?? ''),
+    name: raw.name,
+    priceCents: typeof raw.priceCents === 'number' ? Math.round(raw.priceCents) : 0,
+    category,
+    subcategory: typeof raw.subcategory === 'string' ? raw.subcategory : '',
+    inStock: typeof raw.stock === 'number' ? raw.stock > 0 : null,
+    path: productPath(category),
+  };
 }
 
 export class CatalogueReader {
@@ -34,7 +53,7 @@ export class CatalogueReader {
     try {
       return await this.connection
         .collection('products')
-        .find({ storeIds: storeId, active: { $ne: false } }, { projection: { name: 1, priceCents: 1, category: 1, tags: 1 } })
+        .find({ storeIds: storeId, active: { $ne: false } }, { projection: { name: 1, priceCents: 1, category: 1, subcategory: 1, tags: 1, stock: 1 } })
         .limit(5000)
         .toArray();
     } catch {
@@ -51,18 +70,10 @@ export class CatalogueReader {
       .slice(0, limit);
   }
 
-  /** Products of the store whose name contains the keyword (or is contained in it). */
+  /** Products of the store the words ask about: by name, its endings, subcategory and synonyms (see product-match). */
   async search(storeId: Types.ObjectId, keyword: string, limit = 5): Promise<{ catalogueAvailable: boolean; products: CatalogueProduct[] }> {
-    const products = await this.storeProducts(storeId);
-    const wanted = keyword.trim().toLowerCase();
-    const matches = products
-      .flatMap((product) => asProduct(product) ?? [])
-      .filter((product) => {
-        const name = product.name.toLowerCase();
-        return name.includes(wanted) || (name.length >= 2 && wanted.includes(name)) || product.category === keyword;
-      })
-      .slice(0, limit);
-    return { catalogueAvailable: products.length > 0, products: matches };
+    const products = (await this.storeProducts(storeId)).flatMap((product) => asProduct(product) ?? []);
+    return { catalogueAvailable: products.length > 0, products: matchProducts(keyword, products, limit) };
   }
 
   /** The resident's most recently placed order, or null; `available` is false when orders cannot be read. */

@@ -18,6 +18,7 @@ export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
     kind: delivery.kind,
     text: delivery.text,
     mentionWxids: delivery.mentionWxids ?? [],
+    toWxid: delivery.toWxid ?? null,
     dueAt: delivery.dueAt.toISOString(),
   };
 }
@@ -48,6 +49,39 @@ export class DeliveryService {
       dueAt: now,
       createdAt: now,
     });
+  }
+
+  /**
+   * A message another component needs said once (a ticket notice to staff, a ticket's answer),
+   * keyed by the caller: the same key twice is one delivery. False when it already existed.
+   */
+  async queueDirect(input: {
+    id: string;
+    group: { _id: Types.ObjectId; roomId: string };
+    kind: 'ticket_notice' | 'ticket_answer' | 'staff_alert';
+    text: string;
+    toWxid: string | null;
+    mentionWxids?: string[];
+    now: Date;
+  }): Promise<boolean> {
+    return insertOnce(GroupDeliveryModel, {
+      _id: input.id,
+      groupId: input.group._id,
+      roomId: input.group.roomId,
+      kind: input.kind,
+      text: input.text,
+      mentionWxids: input.mentionWxids ?? [],
+      toWxid: input.toWxid,
+      dueAt: input.now,
+      createdAt: input.now,
+    });
+  }
+
+  /** Whether the bot confirmed these deliveries sent. */
+  async sentIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const acks = await GroupDeliveryAckModel.find({ _id: { $in: ids }, status: 'sent' }, { _id: 1 }).lean();
+    return new Set(acks.map((ack) => String(ack._id)));
   }
 
   /** Due, unacknowledged deliveries, oldest first, after turning due broadcasts into deliveries. */

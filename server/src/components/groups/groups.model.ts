@@ -79,6 +79,8 @@ const deliverySchema = new Schema({
   kind: { type: String, enum: DELIVERY_KINDS, required: true },
   text: { type: String, required: true },
   mentionWxids: { type: [String], default: [] },
+  /** Set for a private message (a ticket notice to staff, an answer sent privately). */
+  toWxid: { type: String, default: null },
   broadcastId: { type: Schema.Types.ObjectId, default: null, index: true },
   dueAt: { type: Date, required: true },
   createdAt: { type: Date, required: true },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { DEFAULT_FAQS } from '@o2o/shared/rules/default-faqs';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
   bindCodeIssuedSchema,
@@ -110,6 +111,11 @@ export function groupsRouter(services: Services): ApiRouter {
       method: 'get', path: '/faqs', summary: 'FAQ entries the bot answers from (brand-wide and per store)', tags, errors: [404],
       guards: guards.staff(), authenticated: true, query: faqListQuerySchema, response: z.array(faqEntrySchema),
       handler: async ({ query, req }) => groups.listFaqs(staffOf(req), query.storeId),
+    })
+    .route({
+      method: 'get', path: '/faqs/defaults', summary: 'The default FAQ every store starts with (refunds, returns, invoices, payment); an entry of your own for the same question replaces one', tags,
+      guards: guards.staff(), authenticated: true, response: z.array(z.object({ key: z.string(), questions: z.array(z.string()), answer: z.string() })),
+      handler: async () => DEFAULT_FAQS,
     })
     .route({
       method: 'post', path: '/faqs', summary: 'Add an FAQ entry: question variants and the answer, for one store or (admins, city ops) every store', tags, status: 201, errors: [404],

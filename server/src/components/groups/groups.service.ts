@@ -1,6 +1,7 @@
 import { Types, type Connection } from 'mongoose';
 import type { z } from 'zod';
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { defaultFaqsBeside } from '@o2o/shared/rules/default-faqs';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
 import { describeOpeningHours, type OpeningWindow } from '@o2o/shared/rules/opening-hours';
 import {
@@ -149,7 +150,10 @@ export class GroupsService {
         },
       },
       settings,
-      faqs: faqs.map((faq) => ({ id: String(faq._id), questions: faq.questions, answer: faq.answer })),
+      faqs: [
+        ...faqs.map((faq) => ({ id: String(faq._id), questions: faq.questions, answer: faq.answer })),
+        ...defaultFaqsBeside(faqs).map((faq) => ({ id: `default:${faq.key}`, questions: faq.questions, answer: faq.answer })),
+      ],
       staffWxids,
       earnWays: earnWays
         .filter((task) => task.period?.kind !== 'range' || !task.period.endsAt || task.period.endsAt.getTime() > now.getTime())
