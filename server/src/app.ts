@@ -16,6 +16,7 @@ import { tasksRouter } from './components/tasks/tasks.router';
 import { ordersRouter } from './components/orders/orders.router';
 import { productsRouter } from './components/products/products.router';
 import { groupsRouter } from './components/groups/groups.router';
+import { groupStatsRouter } from './components/group-stats/group-stats.router';
 import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
@@ -53,6 +54,7 @@ function apiRouters(services: Services): ApiRouter[] {
     productsRouter(services),
     ordersRouter(services),
     groupsRouter(services),
+    groupStatsRouter(services),
     metricsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),
