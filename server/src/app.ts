@@ -18,6 +18,7 @@ import { productsRouter } from './components/products/products.router';
 import { groupsRouter } from './components/groups/groups.router';
 import { ticketsRouter } from './components/tickets/tickets.router';
 import { groupCodesRouter } from './components/group-codes/group-codes.router';
+import { groupStatsRouter } from './components/group-stats/group-stats.router';
 import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
 import { metricsRouter } from './components/metrics/metrics.router';
 import { staffRouter } from './components/staff/staff.router';
@@ -57,6 +58,7 @@ function apiRouters(services: Services): ApiRouter[] {
     groupsRouter(services),
     ticketsRouter(services),
     groupCodesRouter(services),
+    groupStatsRouter(services),
     metricsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),

@@ -1,53 +1,70 @@
 import { Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
-import { ROUTES } from '../constants/routes';
+import type { ReactNode } from 'react';
+import { canUse, pagesFor, staffPage } from '../constants/staff-pages';
 import { currentSession, isStaffSession } from '../services/session';
+import { Btn } from './button';
+import { COLORS, Icon } from './icon';
 
-const LINKS = [
-  { url: ROUTES.staffCodes, text: '二维码' },
-  { url: ROUTES.staffProgress, text: '进度' },
-  { url: ROUTES.staffTouchpoint, text: '触点' },
-  { url: ROUTES.staffPortrait, text: '画像' },
-  // Advisors and managers both answer residents' tickets.
-  { url: ROUTES.staffTickets, text: '工单' },
-];
-const MANAGER_LINKS = [
-  { url: ROUTES.staffGroups, text: '社群' },
-  { url: ROUTES.staffFlags, text: '风控' },
-];
-
-export function isManager(): boolean {
-  const role = currentSession()?.staff?.role;
-  return role === 'store_manager' || role === 'city_ops' || role === 'admin';
+export function staffRole() {
+  return currentSession()?.staff?.role ?? null;
 }
 
-/** The staff pages' own navigation (staff land on their codes, not the resident home). */
+/** The staff pages' own navigation: only the pages this role can use. */
 export function StaffNav({ current }: { current: string }) {
-  const links = isManager() ? [...LINKS, ...MANAGER_LINKS] : LINKS;
+  const links = pagesFor(staffRole());
   return (
-    <View className='card grid' style={{ padding: '8px' }}>
+    <View className='card staff-nav' data-testid='staff-nav'>
       {links.map((link) => (
         <View
-          key={link.url}
-          className='grid-item'
-          style={{ width: `${100 / links.length}%`, padding: '8px 0' }}
-          onClick={() => (link.url === current ? undefined : void Taro.redirectTo({ url: link.url }))}
+          key={link.key}
+          className={`staff-nav-item ${link.key === current ? 'staff-nav-item-on' : ''}`}
+          data-testid={`staff-nav-${link.key}`}
+          onClick={() => (link.key === current ? undefined : void Taro.redirectTo({ url: link.url }))}
         >
-          <Text className={link.url === current ? 'tag' : 'muted'}>{link.text}</Text>
+          <Text>{link.title}</Text>
         </View>
       ))}
     </View>
   );
 }
 
-/** Staff pages render only for staff sessions. */
-export function StaffOnly({ children }: { children: React.ReactNode }) {
+/**
+ * A staff page: the role's navigation, then the page, or a no-permission state when the role may
+ * not use it (a stale link, a changed role) instead of calls that would answer 403.
+ */
+export function StaffPage({ page, children, nav = true }: { page: string; children: ReactNode; nav?: boolean }) {
+  const info = staffPage(page);
+  const testId = `page-staff-${page}`;
   if (!isStaffSession()) {
     return (
-      <View className='state'>
-        <Text>仅门店员工可用</Text>
+      <View className='page' data-testid={testId}>
+        <View className='state state-card' data-testid='state-forbidden'>
+          <Icon name='alert' color={COLORS.muted} size={96} />
+          <Text className='state-text'>仅门店员工可用，请用员工微信登录</Text>
+        </View>
       </View>
     );
   }
-  return <>{children}</>;
+  if (!canUse(staffRole(), page)) {
+    return (
+      <View className='page' data-testid={testId}>
+        <View className='state state-card' data-testid='state-forbidden'>
+          <Icon name='alert' color={COLORS.muted} size={96} />
+          <Text className='state-text'>{`你的岗位不能使用「${info.title}」`}</Text>
+          <View className='mt-24'>
+            <Btn small variant='plain' onClick={() => void Taro.reLaunch({ url: staffPage('home').url })}>
+              回到工作台
+            </Btn>
+          </View>
+        </View>
+      </View>
+    );
+  }
+  return (
+    <View className='page' data-testid={testId}>
+      {nav ? <StaffNav current={page} /> : null}
+      {children}
+    </View>
+  );
 }

@@ -1,3 +1,5 @@
+import { STAFF_PAGE_PATHS } from './staff-pages';
+
 /** Every page of the app; app.config.ts and the weapp build test read these lists. */
 export const MAIN_PAGES = [
   'pages/landing/index',
@@ -22,7 +24,7 @@ export const TAB_PAGES = [
 
 export const STAFF_PACKAGE = {
   root: 'packages/staff',
-  pages: ['codes/index', 'code-create/index', 'progress/index', 'touchpoint/index', 'portrait/index', 'groups/index', 'flags/index', 'tickets/index'],
+  pages: STAFF_PAGE_PATHS,
 } as const;
 
 export const ROUTES = {
@@ -37,6 +39,7 @@ export const ROUTES = {
   rewards: '/pages/rewards/index',
   coupons: '/pages/coupons/index',
   invite: '/pages/invite/index',
+  staffHome: '/packages/staff/home/index',
   staffCodes: '/packages/staff/codes/index',
   staffCodeCreate: '/packages/staff/code-create/index',
   staffProgress: '/packages/staff/progress/index',

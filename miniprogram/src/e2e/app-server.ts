@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
  * own (on the jest run's embedded FerretDB when there is one), serving the H5 build at /h5. No
  * H5_BASE_URL: the links it hands out must follow the port it really listens on.
  */
-export async function startAppServer(h5Dir: string): Promise<RunningServer> {
+export async function startAppServer(h5Dir: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-e2e-'));
@@ -50,6 +50,7 @@ export async function startAppServer(h5Dir: string): Promise<RunningServer> {
     RATE_LIMITS: JSON.stringify({ login: { max: 100000 }, scan: { max: 100000 } }),
     SEED_DEMO_DATA: 'true',
     ORDER_WEBHOOK_SECRET,
+    ...extraEnv,
   };
   let database: RunningServer['database'] = null;
   if (process.env.TEST_MONGODB_URI) {

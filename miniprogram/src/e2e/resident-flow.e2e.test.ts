@@ -322,11 +322,11 @@ describe('the app at the edges', () => {
   it("sends staff who open a resident page to their workbench instead of showing errors", async () => {
     const { context, page } = await newPhone(browser, 'advisor-xujiahui-1');
     await page.goto(h5('/pages/landing/index'));
-    await shown(page).getByTestId('page-staff-codes').waitFor();
+    await shown(page).getByTestId('page-staff-home').waitFor();
     for (const route of ['/pages/home/index', '/pages/me/index', '/pages/coupons/index']) {
       await page.goto(h5(route));
-      await page.waitForURL((url) => url.hash.startsWith('#/packages/staff/codes/index'));
-      await shown(page).getByTestId('page-staff-codes').waitFor();
+      await page.waitForURL((url) => url.hash.startsWith('#/packages/staff/home/index'));
+      await shown(page).getByTestId('page-staff-home').waitFor();
       expect(await shown(page).getByTestId('state-error').count()).toBe(0);
     }
     await context.close();
@@ -355,26 +355,7 @@ describe('the app at the edges', () => {
   });
 });
 
-describe('the staff pages', () => {
-  it('an advisor sees their codes, a code image and their progress', async () => {
-    const { context, page } = await newPhone(browser, 'advisor-xujiahui-1');
-    await page.goto(h5('/pages/landing/index'));
-    await page.getByTestId('page-staff-codes').waitFor();
-    await page.getByTestId('staff-code').first().waitFor();
-    expect(await page.getByTestId('staff-code').count()).toBeGreaterThanOrEqual(2);
-    await page.getByTestId('staff-code').first().getByText('查看二维码').click();
-    await page.getByTestId('staff-code-image').first().waitFor();
-    // The code image links to the port this server listens on (no H5_BASE_URL was set).
-    expect(await decodeQr(page, 'staff-code-image')).toMatch(new RegExp(`^${server.baseUrl.replace(/[.]/g, '\\.')}/h5/#/pages/landing/index\\?scene=c\\.`));
-    await shot(page, '21-staff-codes');
-
-    await page.goto(h5('/packages/staff/progress/index'));
-    await page.getByTestId('staff-progress').waitFor();
-    await page.getByTestId('staff-community').first().waitFor();
-    await shot(page, '22-staff-progress');
-    await context.close();
-  });
-
+describe('the staff tickets page', () => {
   it('a store manager answers a resident\'s ticket from the tickets page, and the answer is queued for the bot to relay', async () => {
     const store = await db.collection('stores').findOne({ name: '邻里鲜生·徐家汇店' });
     const groupId = new ObjectId();

@@ -46,6 +46,17 @@ describe('the weapp build', () => {
     expect(mainBytes).toBeLessThan(1.5 * 1024 * 1024);
   });
 
+  it('keeps the staff subpackage under 2 MB, its charts and pages out of the main package', () => {
+    const staffRoot = path.join(outputDir, STAFF_PACKAGE.root) + path.sep;
+    const files = filesUnder(outputDir);
+    const staffBytes = files.filter((file) => file.startsWith(staffRoot)).reduce((sum, file) => sum + statSync(file).size, 0);
+    expect(staffBytes).toBeGreaterThan(0);
+    expect(staffBytes).toBeLessThan(2 * 1024 * 1024);
+    // The chart components and staff API live only in the subpackage: no main-package file carries their markup.
+    const mainScripts = files.filter((file) => !file.startsWith(staffRoot) && file.endsWith('.js'));
+    expect(mainScripts.filter((file) => readFileSync(file, 'utf8').includes('chart-bar-track'))).toEqual([]);
+  });
+
   it('contains no eval and no Function constructor (WeChat rejects both)', () => {
     const offenders = filesUnder(outputDir)
       .filter((file) => file.endsWith('.js'))

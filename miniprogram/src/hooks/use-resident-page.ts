@@ -23,7 +23,7 @@ function currentRoute(): string {
 export function useResidentPage(): boolean {
   const access = residentPageAccess();
   useEffect(() => {
-    if (access === 'staff') void Taro.reLaunch({ url: ROUTES.staffCodes });
+    if (access === 'staff') void Taro.reLaunch({ url: ROUTES.staffHome });
     else if (access === 'sign_in') void Taro.reLaunch({ url: `${ROUTES.landing}?redirect=${encodeURIComponent(currentRoute())}` });
   }, [access]);
   return access === 'allowed';

@@ -22,7 +22,7 @@ export function safeRedirect(target: string | null | undefined): string | null {
 
 /** Where a signed-in person belongs: staff to their workbench, residents to the page they came for, or home. */
 export function goHomeFor(session = currentSession(), redirect?: string | null): void {
-  void Taro.reLaunch({ url: isStaffSession(session) ? ROUTES.staffCodes : (safeRedirect(redirect) ?? ROUTES.home) });
+  void Taro.reLaunch({ url: isStaffSession(session) ? ROUTES.staffHome : (safeRedirect(redirect) ?? ROUTES.home) });
 }
 
 export function toast(title: string, icon: 'success' | 'none' | 'error' = 'none'): void {

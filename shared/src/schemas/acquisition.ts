@@ -130,6 +130,8 @@ export const recordOfflineTouchSchema = z.object({
   at: z.iso.datetime({ offset: true }).optional(),
 });
 
+export const myTouchpointsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(30) });
+
 export const touchSchema = z.object({
   id: objectIdSchema,
   kind: z.enum(['scan', 'offline']),
@@ -142,3 +144,6 @@ export const touchSchema = z.object({
   note: z.string().nullable(),
   at: z.string(),
 });
+
+/** `GET /touchpoints/mine`: a touchpoint with whom it was, so the advisor's history reads by name. */
+export const myTouchpointSchema = touchSchema.extend({ residentName: z.string().nullable(), residentBuilding: z.string().nullable() });

@@ -95,6 +95,40 @@ export const fraudFlagSchema = z.object({
   createdAt: z.string(),
 });
 
+export const INVITEE_QUALITIES = ['substantive', 'point_collecting', 'inactive'] as const;
+
+/** `GET /invites/flags/:flagId/review`: what a reviewer needs to decide a flag. */
+export const fraudReviewSchema = z.object({
+  flag: fraudFlagSchema,
+  inviter: z.object({
+    id: objectIdSchema,
+    nickname: z.string().nullable(),
+    /** The last 4 digits only: enough to call back, not to leak. */
+    phoneTail: z.string().nullable(),
+    storeName: z.string().nullable(),
+    registeredAt: z.string().nullable(),
+  }),
+  invitees: z.array(
+    z.object({
+      id: objectIdSchema,
+      nickname: z.string().nullable(),
+      registeredAt: z.string(),
+      state: inviteRewardStateSchema,
+      hasOrder: z.boolean(),
+      orders: z.number().int(),
+      comments: z.number().int(),
+      /** Check-ins, page views and the like: the actions that only collect points. */
+      pointActions: z.number().int(),
+      quality: z.enum(INVITEE_QUALITIES),
+    }),
+  ),
+  /** The decision and who made it, once decided (the audit record). */
+  decision: z
+    .object({ decision: z.enum(['release', 'cancel']), note: z.string(), staffId: objectIdSchema, staffRole: z.string(), at: z.string() })
+    .nullable(),
+});
+export type FraudReview = z.infer<typeof fraudReviewSchema>;
+
 export const fraudDecisionSchema = z.object({
   decision: z.enum(['release', 'cancel']),
   note: z.string().min(2).max(300),

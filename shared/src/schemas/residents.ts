@@ -34,6 +34,8 @@ export const residentListQuerySchema = z.object({
   storeId: objectIdSchema.optional(),
   communityId: objectIdSchema.optional(),
   advisorId: objectIdSchema.optional(),
+  /** Search: a name or building fragment, or the last 4 digits of the phone number. */
+  q: z.string().trim().min(1, '请输入要搜索的内容').max(30, '搜索内容最多 30 个字').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 });

@@ -11,6 +11,8 @@ import {
   placementInputSchema,
   placementSchema,
   qrCodeSchema,
+  myTouchpointSchema,
+  myTouchpointsQuerySchema,
   recordOfflineTouchSchema,
   recordScanSchema,
   scanResultSchema,
@@ -22,6 +24,7 @@ import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
 import { idString, isoString, toObjectId } from '../../lib/ids';
 import { principalOf, staffOf } from '../auth/auth.guard';
+import { ResidentModel } from '../residents/resident.model';
 import { assertResidentAccess } from '../residents/resident.router';
 import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
 import { CampaignModel, ChannelModel, PlacementModel, QrCodeModel, TouchModel, type QrCodeRecord, type TouchRecord } from './acquisition.model';
@@ -170,6 +173,20 @@ export function acquisitionRouter(services: Services): ApiRouter {
           });
         }
         return touchView(touch.toObject() as TouchRecord);
+      },
+    })
+    .route({
+      method: 'get', path: '/touchpoints/mine', summary: 'The offline touchpoints I recorded, newest first', tags,
+      guards: guards.staff(), authenticated: true, query: myTouchpointsQuerySchema, response: z.array(myTouchpointSchema),
+      handler: async ({ query, req }) => {
+        const touches = await TouchModel.find({ kind: 'offline', staffId: staffOf(req).id }).sort({ at: -1, _id: -1 }).limit(query.limit).lean<TouchRecord[]>();
+        const residentIds = [...new Set(touches.map((touch) => String(touch.residentId)))].map(toObjectId);
+        const residents = await ResidentModel.find({ _id: { $in: residentIds } }, { nickname: 1, building: 1 }).lean<{ _id: unknown; nickname: string | null; building: string | null }[]>();
+        const byId = new Map(residents.map((resident) => [String(resident._id), resident]));
+        return touches.map((touch) => {
+          const resident = byId.get(String(touch.residentId));
+          return { ...touchView(touch), residentName: resident?.nickname ?? null, residentBuilding: resident?.building ?? null };
+        });
       },
     })
     .route({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import { fraudDecisionSchema, fraudFlagSchema, inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
+import { fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
 import type { Services } from '../../container';
 import { ApiRouter } from '../../lib/api-router';
 import { idString, isoString, toObjectId } from '../../lib/ids';
@@ -48,6 +48,14 @@ export function inviteRouter(services: Services): ApiRouter {
       handler: async ({ req, query }) => {
         const flags = await invites.listFlags(staffOf(req), query.status);
         return Promise.all(flags.map(async (flag) => flagView(flag, await invites.heldCount(flag.inviterId))));
+      },
+    })
+    .route({
+      method: 'get', path: '/flags/:flagId/review', summary: 'A flag with its inviter, each invitee and what they did (orders, comments, point-only actions), and the audited decision', tags, errors: [404],
+      guards: reviewers, authenticated: true, params: z.object({ flagId: objectIdSchema }), response: fraudReviewSchema,
+      handler: async ({ params, req }) => {
+        const review = await invites.review(staffOf(req), toObjectId(params.flagId));
+        return { ...review, flag: flagView(review.flag, await invites.heldCount(review.flag.inviterId)) };
       },
     })
     .route({

@@ -1,11 +1,11 @@
 import type { Types } from 'mongoose';
 import mongoose from 'mongoose';
-import { burstFindings, classifyInvitee, lowQualityFinding, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
+import { burstFindings, classifyInvitee, lowQualityFinding, POINT_COLLECTING_ACTIONS, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
 import { INVITE_STAGE_TEXT, inviteStage } from '@o2o/shared/schemas/invites';
 import { AppError } from '../../lib/app-error';
 import type { Logger } from '../../lib/logger';
 import type { StaffPrincipal } from '../auth/auth.guard';
-import { CommunityModel } from '../organisation/organisation.model';
+import { CommunityModel, StoreModel } from '../organisation/organisation.model';
 import { PointEntryModel } from '../points/points.model';
 import type { PointsService } from '../points/points.service';
 import { ResidentModel, type ResidentRecord } from '../residents/resident.model';
@@ -224,6 +224,54 @@ export class InviteService {
       }
     }
     return (await FraudFlagModel.findById(flag._id).lean<FraudFlagRecord>())!;
+  }
+
+  /**
+   * A flag with what a reviewer decides on: the inviter, each invitee (newest first, at most 200)
+   * with their orders, comments and point-only actions, and the decision once made.
+   */
+  async review(staff: StaffPrincipal, flagId: Types.ObjectId) {
+    const flag = await this.flagInScope(staff, flagId);
+    const [inviter, invites, decision] = await Promise.all([
+      ResidentModel.findById(flag.inviterId, { nickname: 1, phone: 1, storeId: 1, registeredAt: 1 }).lean(),
+      InviteModel.find({ inviterId: flag.inviterId }).sort({ registeredAt: -1 }).limit(200).lean<InviteRecord[]>(),
+      FraudDecisionModel.findById(flag._id).lean(),
+    ]);
+    const ids = invites.map((invite) => invite._id);
+    const [residents, activity, store] = await Promise.all([
+      ResidentModel.find({ _id: { $in: ids } }, { nickname: 1 }).lean(),
+      this.activity(ids),
+      inviter?.storeId ? StoreModel.findById(inviter.storeId, { name: 1 }).lean() : Promise.resolve(null),
+    ]);
+    const names = new Map(residents.map((resident) => [String(resident._id), resident.nickname ?? null]));
+    return {
+      flag,
+      inviter: {
+        id: String(flag.inviterId),
+        nickname: inviter?.nickname ?? null,
+        phoneTail: inviter?.phone ? inviter.phone.slice(-4) : null,
+        storeName: store?.name ?? null,
+        registeredAt: inviter?.registeredAt ? inviter.registeredAt.toISOString() : null,
+      },
+      invitees: invites.map((invite) => {
+        const done = activity.get(String(invite._id)) ?? { actions: {}, hasOrder: false };
+        const pointActions = Object.entries(done.actions).filter(([type]) => POINT_COLLECTING_ACTIONS.has(type)).reduce((sum, [, count]) => sum + count, 0);
+        return {
+          id: String(invite._id),
+          nickname: names.get(String(invite._id)) ?? null,
+          registeredAt: invite.registeredAt.toISOString(),
+          state: invite.state,
+          hasOrder: done.hasOrder,
+          orders: done.actions.order_completed ?? 0,
+          comments: done.actions.comment_posted ?? 0,
+          pointActions,
+          quality: classifyInvitee(done),
+        };
+      }),
+      decision: decision
+        ? { decision: decision.decision, note: decision.note, staffId: String(decision.staffId), staffRole: decision.staffRole, at: decision.at.toISOString() }
+        : null,
+    };
   }
 
   /** The inviter's invitees who really signed up, newest first, each with its stage (已注册 … 奖励已到账 / 已失效). */

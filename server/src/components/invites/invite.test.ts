@@ -134,6 +134,49 @@ describe('fraud rules', () => {
     expect(await FraudFlagModel.countDocuments({ inviterId: good.session.residentId, rule: 'low_quality_invitees' })).toBe(0);
   });
 
+  it('shows a reviewer the inviter, each invitee with what they did, and the decision once made; not to a manager', async () => {
+    const burst = await inviterWithScene('inviter-evidence');
+    await ResidentModel.updateOne({ _id: burst.session.residentId }, { $set: { nickname: '羊毛张', phone: '13811112222' } });
+    const invitees = [];
+    for (let i = 0; i < 4; i += 1) invitees.push(await invite(burst.scene));
+    const events = (await import('mongoose')).default.connection.db!.collection('task_events');
+    await events.insertMany([
+      { residentId: invitees[0], type: 'order_completed' },
+      { residentId: invitees[0], type: 'order_completed' },
+      { residentId: invitees[1], type: 'comment_posted' },
+      { residentId: invitees[2], type: 'group_checkin' },
+      { residentId: invitees[2], type: 'group_checkin' },
+    ]);
+    await ResidentModel.updateOne({ _id: invitees[0] }, { $set: { firstOrderAt: new Date() } });
+    const stores = (await request(app).get('/stores')).body;
+    await ResidentModel.updateOne({ _id: burst.session.residentId }, { $set: { storeId: new Types.ObjectId(stores[0].id) } });
+    await FraudFlagModel.updateMany({ inviterId: burst.session.residentId }, { $set: { storeId: new Types.ObjectId(stores[0].id) } });
+    const flag = (await FraudFlagModel.findOne({ inviterId: burst.session.residentId }).lean())!;
+    const ops = await login(app, DEMO_LOGINS.cityOps);
+
+    const review = await request(app).get(`/invites/flags/${flag._id}/review`).set(bearer(ops));
+    expect(review.status).toBe(200);
+    expect(review.body.flag).toMatchObject({ id: String(flag._id), rule: 'burst_1d', status: 'open', heldRewards: 4 });
+    expect(review.body.inviter).toMatchObject({ id: burst.session.residentId, nickname: '羊毛张', phoneTail: '2222', storeName: stores[0].name });
+    const byId = new Map(review.body.invitees.map((invitee: { id: string }) => [invitee.id, invitee]));
+    expect(byId.size).toBe(4);
+    expect(byId.get(String(invitees[0]))).toMatchObject({ hasOrder: true, orders: 2, quality: 'substantive' });
+    expect(byId.get(String(invitees[1]))).toMatchObject({ comments: 1, quality: 'substantive' });
+    expect(byId.get(String(invitees[2]))).toMatchObject({ pointActions: 3, quality: 'point_collecting' });
+    expect(review.body.decision).toBeNull();
+
+    await request(app).post(`/invites/flags/${flag._id}/decision`).set(bearer(ops)).send({ decision: 'release', note: '邻居都是真实住户' }).expect(200);
+    const decided = await request(app).get(`/invites/flags/${flag._id}/review`).set(bearer(ops));
+    expect(decided.body.decision).toMatchObject({ decision: 'release', note: '邻居都是真实住户', staffId: ops.staff!.id, staffRole: 'city_ops' });
+    expect(await FraudDecisionModel.countDocuments({ _id: flag._id })).toBe(1);
+
+    const manager = await login(app, DEMO_LOGINS.managers[0]);
+    expect((await request(app).get(`/invites/flags/${flag._id}/review`).set(bearer(manager))).status).toBe(403);
+    const missing = await request(app).get(`/invites/flags/${new Types.ObjectId()}/review`).set(bearer(ops));
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+
   it('lets city ops release or cancel held rewards, once, with an audit record; managers cannot', async () => {
     const burst = await inviterWithScene('inviter-review');
     const invitees = [];

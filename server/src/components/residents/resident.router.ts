@@ -26,6 +26,13 @@ export async function assertResidentAccess(staff: StaffPrincipal, residentId: z.
   return resident;
 }
 
+/** A phone tail (3-4 digits) matches the end of the number; anything else a name or building fragment. */
+function residentSearchFilter(q: string): Record<string, unknown> {
+  if (/^\d{3,4}$/.test(q)) return { phone: { $regex: `${q}$` } };
+  const fragment = q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { $or: [{ nickname: { $regex: fragment } }, { building: { $regex: fragment } }] };
+}
+
 export function residentRouter({ guards, residents, wechat }: Services): ApiRouter {
   const tags = ['residents'];
   return new ApiRouter('/residents')
@@ -80,6 +87,7 @@ export function residentRouter({ guards, residents, wechat }: Services): ApiRout
         if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
         if (query.communityId) narrowing.push({ communityId: toObjectId(query.communityId) });
         if (query.advisorId) narrowing.push({ 'attribution.advisorId': toObjectId(query.advisorId) });
+        if (query.q) narrowing.push(residentSearchFilter(query.q));
         const combined = narrowing.length > 0 ? { $and: [filter, ...narrowing] } : filter;
         const [total, items] = await Promise.all([
           ResidentModel.countDocuments(combined),

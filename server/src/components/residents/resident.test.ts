@@ -80,6 +80,41 @@ describe('offline touchpoints', () => {
   });
 });
 
+describe('resident search and my touchpoints', () => {
+  it('an advisor finds their residents by name, phone tail or building, and sees the touchpoints they recorded', async () => {
+    const advisor = await login(app, DEMO_LOGINS.advisors[0]);
+    const code = (await request(app).get('/codes?type=advisor_activity').set(bearer(advisor))).body.find((c: { advisorId: string }) => c.advisorId === advisor.staff!.id);
+    const first = await login(app, 'dev:search-wang-1', { scene: code.scene });
+    const second = await login(app, 'dev:search-wang-2', { scene: code.scene });
+    await ResidentModel.updateOne({ _id: first.residentId }, { $set: { nickname: '王阿姨', phone: '13800001234', building: '3 号楼' } });
+    await ResidentModel.updateOne({ _id: second.residentId }, { $set: { nickname: '王阿姨', phone: '13900005678', building: '12 号楼' } });
+    const other = await login(app, 'dev:search-wang-3');
+    await ResidentModel.updateOne({ _id: other.residentId }, { $set: { nickname: '王阿姨', phone: '13700001234' } });
+
+    const byName = await request(app).get('/residents').query({ q: '王阿姨' }).set(bearer(advisor));
+    expect(byName.status).toBe(200);
+    expect(byName.body.items.map((r: { id: string }) => r.id).sort()).toEqual([first.residentId, second.residentId].map(String).sort());
+    const byTail = await request(app).get('/residents').query({ q: '1234' }).set(bearer(advisor));
+    expect(byTail.body.items.map((r: { id: string }) => r.id)).toEqual([String(first.residentId)]);
+    const byBuilding = await request(app).get('/residents').query({ q: '12 号' }).set(bearer(advisor));
+    expect(byBuilding.body.items.map((r: { id: string }) => r.id)).toEqual([String(second.residentId)]);
+    const regexLike = await request(app).get('/residents').query({ q: '.*' }).set(bearer(advisor));
+    expect(regexLike.body.total).toBe(0);
+    const tooLong = await request(app).get('/residents').query({ q: '王'.repeat(31) }).set(bearer(advisor));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+
+    await request(app).post(`/residents/${second.residentId}/touchpoints`).set(bearer(advisor)).send({ kind: 'delivery_contact', note: '送货时聊了团购' }).expect(201);
+    const mine = await request(app).get('/touchpoints/mine').set(bearer(advisor));
+    expect(mine.status).toBe(200);
+    expect(mine.body[0]).toMatchObject({ residentId: String(second.residentId), residentName: '王阿姨', residentBuilding: '12 号楼', offlineKind: 'delivery_contact', note: '送货时聊了团购', staffId: advisor.staff!.id });
+    expect(mine.body.every((touch: { staffId: string }) => touch.staffId === advisor.staff!.id)).toBe(true);
+    const otherAdvisor = await login(app, DEMO_LOGINS.advisors[1]);
+    const theirs = await request(app).get('/touchpoints/mine').set(bearer(otherAdvisor));
+    expect(theirs.body.some((touch: { residentId: string }) => touch.residentId === String(second.residentId))).toBe(false);
+  });
+});
+
 describe('the profile form of 我的', () => {
   async function signedUp(name: string) {
     const resident = await login(app, `dev:${name}`);

@@ -2,7 +2,8 @@ import { Button, Input, Picker, Text, View } from '@tarojs/components';
 import Taro from '@tarojs/taro';
 import { useState } from 'react';
 import { createCodeSchema } from '@o2o/shared/schemas/acquisition';
-import { StaffOnly, isManager } from '../../../components/staff-nav';
+import { StaffPage, staffRole } from '../../../components/staff-nav';
+import '../staff.css';
 import { StateView, errorText } from '../../../components/state-view';
 import { useRequest } from '../../../hooks/use-request';
 import { api } from '../../../services/api';
@@ -24,7 +25,7 @@ function OptionPicker({ label, options, index, onChange, testId }: { label: stri
   );
 }
 
-export default function CreateCode() {
+function CreateCodeBody() {
   const dimensions = useRequest(async () => {
     const [channels, campaigns, placements] = await Promise.all([api.channels(), api.campaigns(), api.placements()]);
     return { channels, campaigns, placements };
@@ -34,7 +35,7 @@ export default function CreateCode() {
   const [campaign, setCampaign] = useState(0);
   const [placement, setPlacement] = useState(0);
   const [saving, setSaving] = useState(false);
-  const type = isManager() ? 'store_activity' : 'advisor_activity';
+  const type = staffRole() === 'advisor' ? 'advisor_activity' : 'store_activity';
 
   const submit = async () => {
     const data = dimensions.data;
@@ -58,8 +59,7 @@ export default function CreateCode() {
   };
 
   return (
-    <StaffOnly>
-      <View className='page' data-testid='page-staff-code-create'>
+    <>
         <StateView loading={dimensions.loading} error={dimensions.error} data={dimensions.data} onRetry={() => void dimensions.reload()}>
           {(data) => (
             <View className='card'>
@@ -75,7 +75,15 @@ export default function CreateCode() {
             </View>
           )}
         </StateView>
-      </View>
-    </StaffOnly>
+    </>
+  );
+}
+
+/** The page's requests start only once the role may use it (no call that would answer 403). */
+export default function CreateCode() {
+  return (
+    <StaffPage page='code-create' nav={false}>
+      <CreateCodeBody />
+    </StaffPage>
   );
 }

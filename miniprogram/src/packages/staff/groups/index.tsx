@@ -1,52 +1,107 @@
 import { Text, View } from '@tarojs/components';
-import { StaffNav, StaffOnly } from '../../../components/staff-nav';
+import { useState } from 'react';
+import { StaffPage } from '../../../components/staff-nav';
 import { StateView } from '../../../components/state-view';
-import { ROUTES } from '../../../constants/routes';
 import { useRequest } from '../../../hooks/use-request';
-import { api } from '../../../services/api';
-import { currentSession } from '../../../services/session';
+import { chinaDay, staffApi, type Group, type GroupStatsRange } from '../../../services/staff-api';
+import { ColumnChart } from '../components/charts';
+import '../staff.css';
 
-interface GroupLike {
-  id?: string;
-  name?: string;
-  topic?: string;
-  botEnabled?: boolean;
-  memberCount?: number;
+const RANGES = [7, 14] as const;
+
+function shortDay(day: string): string {
+  const [, month, date] = day.split('-').map(Number);
+  return `${month}/${date}`;
 }
 
-function asList(data: unknown): GroupLike[] {
-  if (Array.isArray(data)) return data as GroupLike[];
-  const items = (data as { items?: unknown } | null)?.items;
-  return Array.isArray(items) ? (items as GroupLike[]) : [];
-}
-
-/** The store's community groups; the groups API is still being built, so this degrades to a notice. */
-export default function Groups() {
-  const storeId = currentSession()?.staff?.storeId ?? '';
-  const groups = useRequest(() => api.groups(storeId));
+/** One group's days over the range, from the group stats range endpoint (the same counts as the bot's `统计`). */
+function GroupCard({ group, days }: { group: Group; days: number }) {
+  const stats = useRequest(() => staffApi.groupStatsRange(group.id, chinaDay(1 - days), chinaDay(0)), [group.id, days]);
   return (
-    <StaffOnly>
-      <View className='page' data-testid='page-staff-groups'>
-        <StaffNav current={ROUTES.staffGroups} />
-        <StateView loading={groups.loading} error={groups.error} data={groups.loading ? null : { value: groups.data }} onRetry={() => void groups.reload()}>
-          {({ value }) =>
-            value === null ? (
-              <View className='card state'>社群管理即将上线</View>
-            ) : (
-              <View className='card'>
-                <Text className='card-title'>门店社群</Text>
-                {asList(value).length === 0 ? <Text className='muted'>暂无社群</Text> : null}
-                {asList(value).map((group, index) => (
-                  <View key={group.id ?? index} className='row'>
-                    <Text>{group.name ?? group.topic ?? '社群'}</Text>
-                    <Text className={group.botEnabled === false ? 'tag tag-grey' : 'tag'}>{group.botEnabled === false ? '机器人已关闭' : '机器人运行中'}</Text>
-                  </View>
-                ))}
-              </View>
-            )
-          }
-        </StateView>
+    <View className='card' data-testid='group-card'>
+      <View className='row'>
+        <Text className='card-title' style={{ marginBottom: 0 }}>{group.topic}</Text>
+        <Text className='tag'>{`${group.memberCount} 人`}</Text>
       </View>
-    </StaffOnly>
+      <StateView loading={stats.loading} error={stats.error} data={stats.data} onRetry={() => void stats.reload()}>
+        {(range: GroupStatsRange) => {
+          const list = range.days;
+          const sum = (pick: (day: GroupStatsRange['days'][number]) => number) => list.reduce((total, day) => total + pick(day), 0);
+          const step = Math.ceil(list.length / 7);
+          const sampled = list.filter((_, index) => (list.length - 1 - index) % step === 0);
+          return (
+            <View>
+              <View className='kv'>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='group-joins'>{`+${sum((d) => d.joins)}`}</Text>
+                  <Text className='caption'>{`入群 / 退群 ${sum((d) => d.leaves)}`}</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='group-messages'>{sum((d) => d.messages)}</Text>
+                  <Text className='caption'>条发言</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='group-checkins'>{sum((d) => d.checkins)}</Text>
+                  <Text className='caption'>次签到</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number'>{sum((d) => d.moderationActions)}</Text>
+                  <Text className='caption'>次违规处理</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number'>{list[list.length - 1]?.activeMembers ?? 0}</Text>
+                  <Text className='caption'>今日发言人数</Text>
+                </View>
+              </View>
+              <Text className='section-title'>每日发言与签到</Text>
+              <ColumnChart
+                testId='group-chart'
+                unit='条'
+                outerLabel='发言'
+                innerLabel='签到占比'
+                points={sampled.map((day) => ({ label: shortDay(day.day), value: day.messages, inner: Math.min(day.checkins, day.messages) }))}
+              />
+            </View>
+          );
+        }}
+      </StateView>
+    </View>
+  );
+}
+
+function GroupsBody() {
+  const groups = useRequest(() => staffApi.groups());
+  const [days, setDays] = useState<(typeof RANGES)[number]>(7);
+  return (
+    <>
+      <View className='card row'>
+        <Text>统计范围</Text>
+        <View className='segmented'>
+          {RANGES.map((range) => (
+            <View key={range} className={`segment ${range === days ? 'segment-on' : ''}`} onClick={() => setDays(range)} data-testid={`groups-range-${range}`}>
+              <Text>{`近 ${range} 天`}</Text>
+            </View>
+          ))}
+        </View>
+      </View>
+      <StateView loading={groups.loading} error={groups.error} data={groups.data} onRetry={() => void groups.reload()} isEmpty={(list) => list.length === 0} emptyText='还没有绑定的社群：在群里发送店长生成的绑定码即可绑定'>
+        {(list) => (
+          <View>
+            {list.map((group) => (
+              <GroupCard key={`${group.id}:${days}`} group={group} days={days} />
+            ))}
+          </View>
+        )}
+      </StateView>
+    </>
+  );
+}
+
+/** The page's requests start only once the role may use it (no call that would answer 403). */
+export default function Groups() {
+  return (
+    <StaffPage page='groups'>
+      <GroupsBody />
+    </StaffPage>
   );
 }

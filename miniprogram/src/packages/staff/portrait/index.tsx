@@ -1,13 +1,14 @@
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
 import { communityPortraitSchema } from '@o2o/shared/schemas/organisation';
-import { StaffNav, StaffOnly } from '../../../components/staff-nav';
+import { StaffPage } from '../../../components/staff-nav';
 import { StateView, errorText } from '../../../components/state-view';
-import { ROUTES } from '../../../constants/routes';
 import { useRequest } from '../../../hooks/use-request';
 import { api, type Community, type CommunityPortrait } from '../../../services/api';
 import { toast } from '../../../services/navigation';
 import { currentSession } from '../../../services/session';
+import { myCommunities } from '../../../services/staff-api';
+import '../staff.css';
 
 type Choice<K extends keyof CommunityPortrait> = { field: K; label: string; options: { value: NonNullable<CommunityPortrait[K]>; text: string }[] };
 const CHOICES = [
@@ -68,34 +69,43 @@ function PortraitForm({ community, onSaved }: { community: Community; onSaved: (
   );
 }
 
-export default function Portrait() {
-  const storeId = currentSession()?.staff?.storeId ?? null;
-  const communities = useRequest(() => (storeId ? api.storeCommunities(storeId) : Promise.resolve([] as Community[])));
+function PortraitBody() {
+  const staff = currentSession()?.staff ?? null;
+  const communities = useRequest(async () => (staff?.storeId ? myCommunities(staff.storeId, staff.id) : []));
   const [selected, setSelected] = useState<string | null>(null);
   return (
-    <StaffOnly>
-      <View className='page' data-testid='page-staff-portrait'>
-        <StaffNav current={ROUTES.staffPortrait} />
-        <StateView loading={communities.loading} error={communities.error} data={communities.data} onRetry={() => void communities.reload()} isEmpty={(list) => list.length === 0} emptyText='门店服务范围内暂无小区'>
-          {(list) => {
-            const community = list.find((item) => item.id === selected);
-            return (
-              <View>
-                {community ? <PortraitForm key={community.id} community={community} onSaved={() => void communities.reload()} /> : null}
-                <View className='card'>
-                  <Text className='card-title'>选择小区</Text>
-                  {list.map((item) => (
-                    <View key={item.id} className={`choice ${item.id === selected ? 'choice-selected' : ''}`} onClick={() => setSelected(item.id)}>
-                      <Text>{item.name}</Text>
-                      <Text className='muted'>{`  ${item.households} 户${item.portraitUpdatedAt ? ' · 已有画像' : ''}`}</Text>
+    <>
+      <StateView loading={communities.loading} error={communities.error} data={communities.data} onRetry={() => void communities.reload()} isEmpty={(list) => list.length === 0} emptyText='你还没有负责的片区，画像只能由片区负责人填写，请联系店长分配'>
+        {(list) => {
+          const entry = list.find((item) => item.community.id === selected);
+          return (
+            <View>
+              <View className='card'>
+                <Text className='card-title'>我负责的片区</Text>
+                <Text className='caption'>只能填写自己负责片区所在小区的画像</Text>
+                {list.map((item) => (
+                  <View key={item.community.id} className={`choice ${item.community.id === selected ? 'choice-selected' : ''}`} onClick={() => setSelected(item.community.id)} data-testid='portrait-community'>
+                    <Text>{item.community.name}</Text>
+                    <View>
+                      <Text className='caption'>{`片区：${item.mySections.map((section) => section.name).join('、')} · ${item.community.households} 户${item.community.portraitUpdatedAt ? ' · 已有画像' : ' · 还没有画像'}`}</Text>
                     </View>
-                  ))}
-                </View>
+                  </View>
+                ))}
               </View>
-            );
-          }}
-        </StateView>
-      </View>
-    </StaffOnly>
+              {entry ? <PortraitForm key={entry.community.id} community={entry.community} onSaved={() => void communities.reload()} /> : null}
+            </View>
+          );
+        }}
+      </StateView>
+    </>
+  );
+}
+
+/** The page's requests start only once the role may use it (no call that would answer 403). */
+export default function Portrait() {
+  return (
+    <StaffPage page='portrait'>
+      <PortraitBody />
+    </StaffPage>
   );
 }

@@ -1,125 +1,110 @@
 import { Text, View } from '@tarojs/components';
-import { DEFAULT_ADVISOR_GOAL } from '@o2o/shared/schemas/staff';
 import { ProgressBar } from '../../../components/progress-bar';
-import { StaffNav, StaffOnly } from '../../../components/staff-nav';
+import { StaffPage } from '../../../components/staff-nav';
 import { StateView } from '../../../components/state-view';
-import { ROUTES } from '../../../constants/routes';
 import { useRequest } from '../../../hooks/use-request';
-import { api } from '../../../services/api';
 import { percentText } from '../../../services/format';
 import { currentSession } from '../../../services/session';
+import { chinaDay, myCommunities, staffApi, type Conversion } from '../../../services/staff-api';
+import { BarList, ColumnChart, type ColumnPoint } from '../components/charts';
+import '../staff.css';
 
-interface ProgressView {
-  goal: number;
-  consumers: number | null;
-  newSignups: number | null;
-  conversion: number | null;
-  residents: number;
-  fromMetrics: boolean;
-}
+const WEEKS = 8;
 
-interface CommunityRow {
-  id: string;
-  name: string;
-  households: number;
-  registered: number | null;
-  rate: number | null;
-  note: string;
-}
-
-async function loadProgress(): Promise<ProgressView> {
-  const staff = currentSession()?.staff;
-  const [metrics, residents] = await Promise.all([api.advisorProgress().catch(() => null), api.residents({ limit: 1 })]);
-  return {
-    goal: metrics?.goal ?? staff?.goalConsumerUsers ?? DEFAULT_ADVISOR_GOAL,
-    consumers: metrics?.consumers ?? null,
-    newSignups: metrics?.newSignups ?? null,
-    conversion: metrics?.conversion7.rate ?? null,
-    residents: residents.total,
-    fromMetrics: metrics !== null,
-  };
-}
-
-/** Penetration from the metrics endpoint when it exists, else the served communities by unowned sections. */
-async function loadCommunities(): Promise<CommunityRow[]> {
-  const storeId = currentSession()?.staff?.storeId;
-  if (!storeId) return [];
-  const penetration = await api.penetration(storeId).catch(() => null);
-  if (penetration) {
-    return penetration.communities.map((community) => ({
-      id: community.id,
-      name: community.name,
-      households: community.households,
-      registered: community.registered,
-      rate: community.registeredRate,
-      note: `消费用户 ${community.consumers} · 消费渗透 ${percentText(community.consumerRate)}`,
-    }));
+/** The conversion endpoint's days summed into weeks, oldest first (the chart's columns). */
+function weeklyPoints(conversion: Conversion): ColumnPoint[] {
+  const points: ColumnPoint[] = [];
+  for (let start = 0; start < conversion.days.length; start += 7) {
+    const week = conversion.days.slice(start, start + 7);
+    const [, month, day] = week[0].day.split('-').map(Number);
+    points.push({ label: `${month}/${day}`, value: week.reduce((sum, d) => sum + d.registrations, 0), inner: week.reduce((sum, d) => sum + d.converted, 0) });
   }
-  const communities = await api.storeCommunities(storeId);
-  return communities.map((community) => ({
-    id: community.id,
-    name: community.name,
-    households: community.households,
-    registered: null,
-    rate: null,
-    note: `${(community as { distanceKm?: number }).distanceKm?.toFixed(1) ?? '—'} km`,
-  }));
+  return points;
 }
 
-export default function StaffProgress() {
+async function loadProgress() {
+  const from = chinaDay(-(WEEKS * 7 - 1));
+  const to = chinaDay(0);
+  const [recent, trend] = await Promise.all([staffApi.myProgress({ from: chinaDay(-29), to }), staffApi.conversion(from, to, 7)]);
+  return { recent, trend };
+}
+
+async function loadCommunities() {
+  const staff = currentSession()?.staff;
+  if (!staff?.storeId) return [];
+  const [mine, penetration] = await Promise.all([myCommunities(staff.storeId, staff.id), staffApi.penetration({ storeId: staff.storeId })]);
+  const owned = new Set(mine.map((entry) => entry.community.id));
+  // The endpoint's order is hardest first (lowest consumer penetration); keep it.
+  return penetration.communities.filter((community) => owned.has(community.id));
+}
+
+function StaffProgressBody() {
   const progress = useRequest(loadProgress);
   const communities = useRequest(loadCommunities);
   return (
-    <StaffOnly>
-      <View className='page' data-testid='page-staff-progress'>
-        <StaffNav current={ROUTES.staffProgress} />
-        <StateView loading={progress.loading} error={progress.error} data={progress.data} onRetry={() => void progress.reload()}>
-          {(data) => (
+    <>
+      <StateView loading={progress.loading} error={progress.error} data={progress.data} onRetry={() => void progress.reload()}>
+        {({ recent, trend }) => (
+          <View>
             <View className='card' data-testid='staff-progress'>
-              <Text className='card-title'>我的目标</Text>
-              {data.consumers !== null ? (
-                <View>
-                  <Text className='big-number'>{data.consumers}</Text>
-                  <Text className='muted'>{` / ${data.goal} 消费用户`}</Text>
-                  <ProgressBar percent={(data.consumers / data.goal) * 100} />
-                </View>
-              ) : (
-                <View>
-                  <Text className='big-number' data-testid='staff-residents'>{data.residents}</Text>
-                  <Text className='muted'>{` 位注册居民 · 目标 ${data.goal} 消费用户`}</Text>
-                  <ProgressBar percent={(data.residents / data.goal) * 100} />
-                </View>
-              )}
-              <View className='row'>
-                <Text className='muted'>{`我带来的居民 ${data.residents}`}</Text>
-                {data.newSignups !== null ? <Text className='muted'>{`新注册 ${data.newSignups}`}</Text> : null}
-                {data.fromMetrics ? <Text className='muted'>{`首单转化 ${percentText(data.conversion)}`}</Text> : null}
-              </View>
-              {!data.fromMetrics ? <Text className='muted'>转化数据统计中，稍后可见</Text> : null}
+              <Text className='card-title'>我的目标：消费用户</Text>
+              <Text className='big-number' data-testid='progress-consumers'>{recent.consumers}</Text>
+              <Text className='muted'>{` / ${recent.goal} 位消费用户（下过单的居民）`}</Text>
+              <ProgressBar percent={recent.progress * 100} />
+              <Text className='muted'>{`还差 ${recent.remaining} 位 · 只计扫你的顾问活动码或你分享的链接注册的居民`}</Text>
             </View>
+            <View className='card'>
+              <Text className='card-title'>近 30 天记给我的新用户</Text>
+              <View className='kv'>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='progress-signups'>{recent.newSignups}</Text>
+                  <Text className='caption'>新注册（人）</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='progress-converted'>{recent.conversion7.count}</Text>
+                  <Text className='caption'>7 天内下首单（人）</Text>
+                </View>
+                <View className='kv-item'>
+                  <Text className='kv-number' data-testid='progress-conversion'>{percentText(recent.conversion7.rate)}</Text>
+                  <Text className='caption'>7 天首单转化率</Text>
+                </View>
+              </View>
+            </View>
+            <View className='card'>
+              <Text className='card-title'>{`近 ${WEEKS} 周趋势`}</Text>
+              <ColumnChart points={weeklyPoints(trend)} unit='人' outerLabel='每周新注册' innerLabel='其中 7 天内下首单' testId='progress-trend' />
+              {trend.openCohortDays > 0 ? <Text className='caption'>{`最近 ${trend.openCohortDays} 天注册的居民还在 7 天窗口内，转化会继续上升`}</Text> : null}
+            </View>
+          </View>
+        )}
+      </StateView>
+      <View className='card'>
+        <Text className='card-title'>我负责的小区（最难渗透的在前）</Text>
+        <Text className='caption'>注册渗透 = 注册居民 ÷ 户数；消费渗透 = 下过单的居民 ÷ 户数</Text>
+        <StateView loading={communities.loading} error={communities.error} data={communities.data} onRetry={() => void communities.reload()} isEmpty={(list) => list.length === 0} emptyText='你还没有负责的片区，请联系店长分配'>
+          {(list) => (
+            <BarList
+              testId='progress-communities'
+              rows={list.map((community) => ({
+                key: community.id,
+                label: community.name,
+                share: community.consumerRate,
+                valueText: `消费渗透 ${percentText(community.consumerRate)}`,
+                detail: `${community.households} 户 · 注册 ${community.registered} 户（注册渗透 ${percentText(community.registeredRate)}）· 消费 ${community.consumers} 户`,
+              }))}
+            />
           )}
         </StateView>
-        <View className='card'>
-          <Text className='card-title'>我的小区（渗透难度从高到低）</Text>
-          <StateView loading={communities.loading} error={communities.error} data={communities.data} onRetry={() => void communities.reload()} isEmpty={(list) => list.length === 0} emptyText='还没有负责的小区'>
-            {(list) => (
-              <View>
-                {list.map((row) => (
-                  <View key={row.id} className='row' data-testid='staff-community'>
-                    <View>
-                      <Text>{row.name}</Text>
-                      <View>
-                        <Text className='muted'>{`${row.households} 户 · ${row.note}`}</Text>
-                      </View>
-                    </View>
-                    <Text className='tag'>{row.rate !== null ? `渗透 ${percentText(row.rate)}` : `${row.registered ?? '—'}`}</Text>
-                  </View>
-                ))}
-              </View>
-            )}
-          </StateView>
-        </View>
       </View>
-    </StaffOnly>
+    </>
+  );
+}
+
+/** The page's requests start only once the role may use it (no call that would answer 403). */
+export default function StaffProgress() {
+  return (
+    <StaffPage page='progress'>
+      <StaffProgressBody />
+    </StaffPage>
   );
 }

@@ -1,9 +1,8 @@
 import { Button, Input, Text, View } from '@tarojs/components';
 import { useState } from 'react';
 import type { Ticket } from '@o2o/shared/schemas/tickets';
-import { StaffNav, StaffOnly } from '../../../components/staff-nav';
+import { StaffPage } from '../../../components/staff-nav';
 import { StateView, errorText } from '../../../components/state-view';
-import { ROUTES } from '../../../constants/routes';
 import { useRequest } from '../../../hooks/use-request';
 import { formatDateTime } from '../../../services/format';
 import { toast } from '../../../services/navigation';
@@ -81,33 +80,30 @@ export default function Tickets() {
     void stats.reload();
   };
   return (
-    <StaffOnly>
-      <View className='page' data-testid='page-staff-tickets'>
-        <StaffNav current={ROUTES.staffTickets} />
-        {stats.data ? (
-          <View className='card'>
-            <Text className='muted'>{`近 ${stats.data.days} 天：${stats.data.created} 个工单，待回复 ${stats.data.open} 个，首次回复中位用时 ${durationText(stats.data.medianFirstAnswerSeconds)}`}</Text>
-          </View>
-        ) : null}
-        <View className='card row'>
-          {([['open', '待回复'], ['answered', '已回复'], [undefined, '全部']] as const).map(([value, label]) => (
-            <Text key={label} className={status === value ? 'tag' : 'tag tag-grey'} onClick={() => setStatus(value)}>{label}</Text>
-          ))}
+    <StaffPage page='tickets'>
+      {stats.data ? (
+        <View className='card'>
+          <Text className='muted'>{`近 ${stats.data.days} 天：${stats.data.created} 个工单，待回复 ${stats.data.open} 个，首次回复中位用时 ${durationText(stats.data.medianFirstAnswerSeconds)}`}</Text>
         </View>
-        <StateView loading={tickets.loading} error={tickets.error} data={tickets.loading ? null : { value: tickets.data ?? [] }} onRetry={() => void tickets.reload()}>
-          {({ value }) =>
-            value.length === 0 ? (
-              <View className='card state'>暂无工单</View>
-            ) : (
-              <View>
-                {value.map((ticket) => (
-                  <TicketCard key={ticket.id} ticket={ticket} onChanged={reload} />
-                ))}
-              </View>
-            )
-          }
-        </StateView>
+      ) : null}
+      <View className='card row'>
+        {([['open', '待回复'], ['answered', '已回复'], [undefined, '全部']] as const).map(([value, label]) => (
+          <Text key={label} className={status === value ? 'tag' : 'tag tag-grey'} onClick={() => setStatus(value)}>{label}</Text>
+        ))}
       </View>
-    </StaffOnly>
+      <StateView loading={tickets.loading} error={tickets.error} data={tickets.loading ? null : { value: tickets.data ?? [] }} onRetry={() => void tickets.reload()}>
+        {({ value }) =>
+          value.length === 0 ? (
+            <View className='card state'>暂无工单</View>
+          ) : (
+            <View>
+              {value.map((ticket) => (
+                <TicketCard key={ticket.id} ticket={ticket} onChanged={reload} />
+              ))}
+            </View>
+          )
+        }
+      </StateView>
+    </StaffPage>
   );
 }

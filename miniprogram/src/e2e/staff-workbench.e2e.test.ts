@@ -1,0 +1,288 @@
+import { mkdirSync } from 'node:fs';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { matchFaq } from '@o2o/shared/rules/faq-match';
+import type { StaffRole } from '@o2o/shared/schemas/staff';
+import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
+import { startAppServer, type RunningServer } from './app-server';
+import { apiCall, apiLogin, decodeQr, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
+import { ensureTaroBuild } from './taro-build';
+
+jest.setTimeout(1_800_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BOT_TOKEN = 'development-bot-api-token-change-me';
+const ROOM = 'e2e-xujiahui@chatroom';
+
+let server: RunningServer;
+let browser: Browser;
+let mongo: MongoClient;
+let db: Db;
+
+const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
+const chinaDay = (offset = 0) => new Date(Date.now() + 8 * 3_600_000 + offset * 86_400_000).toISOString().slice(0, 10);
+const ROLES: { role: StaffRole; login: string }[] = [
+  { role: 'advisor', login: 'advisor-xujiahui-1' },
+  { role: 'store_manager', login: 'manager-xujiahui' },
+  { role: 'city_ops', login: 'ops' },
+  { role: 'admin', login: 'admin' },
+];
+
+async function botCall<T>(method: string, pathName: string, body?: unknown): Promise<T> {
+  return apiCall<T>(server.baseUrl, BOT_TOKEN, method, pathName, body);
+}
+
+/** A staff member's phone: signed in through the landing page, which sends staff to their workbench. Every 403 the page receives is kept. */
+async function staffPhone(login: string) {
+  const phone = await newPhone(browser, login);
+  const forbidden: string[] = [];
+  phone.page.on('response', (response) => {
+    if (response.status() === 403) forbidden.push(`${response.request().method()} ${response.url()}`);
+  });
+  await phone.page.goto(h5('/pages/landing/index'));
+  await shown(phone.page).getByTestId('page-staff-home').waitFor();
+  return { ...phone, forbidden };
+}
+
+async function open(page: Page, key: string): Promise<void> {
+  const info = STAFF_PAGES.find((candidate) => candidate.key === key)!;
+  await page.goto(h5(info.url));
+  await shown(page).getByTestId(`page-staff-${key}`).waitFor();
+  await settled(page);
+}
+
+/** A resident signed up through a code (optionally with a phone), as the real flow stores them. */
+async function residentThrough(name: string, scene: string, profile: Record<string, string> = {}): Promise<{ token: string; residentId: string }> {
+  const login = await fetch(`${server.baseUrl}/auth/wechat-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: `dev:${name}`, scene }) });
+  const session = (await login.json()) as { token: string; residentId: string };
+  const me = await apiCall<{ storeId: string }>(server.baseUrl, session.token, 'GET', '/residents/me');
+  const choices = await apiCall<{ id: string }[]>(server.baseUrl, session.token, 'GET', `/stores/${me.storeId}/community-choices`);
+  await apiCall(server.baseUrl, session.token, 'POST', '/residents/me/sign-up', { communityId: choices[0].id, nickname: profile.nickname ?? name });
+  if (profile.phone || profile.building) await apiCall(server.baseUrl, session.token, 'PATCH', '/residents/me', profile);
+  return session;
+}
+
+async function codeOf(login: string, type: string): Promise<{ id: string; scene: string; storeId: string }> {
+  const token = await apiLogin(server.baseUrl, login);
+  const codes = await apiCall<{ id: string; type: string; scene: string; storeId: string }[]>(server.baseUrl, token, 'GET', '/codes');
+  return codes.find((code) => code.type === type)!;
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const h5Dir = ensureTaroBuild('h5');
+  server = await startAppServer(h5Dir, { FRAUD_MAX_INVITEES_PER_DAY: '3' });
+  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
+  mongo = await MongoClient.connect(server.database.uri);
+  db = mongo.db(server.database.name);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+  // A store group bound the way a manager binds one: a bind code said in the group, relayed by the bot.
+  const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+  const store = (await (await fetch(`${server.baseUrl}/stores`)).json() as { id: string; name: string }[]).find((candidate) => candidate.name.includes('徐家汇'))!;
+  const bindCode = await apiCall<{ code: string }>(server.baseUrl, managerToken, 'POST', '/groups/bind-codes', { storeId: store.id });
+  await botCall('POST', '/groups/bot/bind', { code: bindCode.code, wxid: 'wx-manager-xujiahui', name: '店长', roomId: ROOM, topic: '徐家汇邻里群' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await db?.dropDatabase().catch(() => undefined);
+  await mongo?.close();
+  await server?.stop();
+});
+
+describe('navigation by role', () => {
+  it.each(ROLES)('$role sees only its pages, and none of them answers 403 or shows English', async ({ role, login }) => {
+    const { context, page, forbidden } = await staffPhone(login);
+    const expected = pagesFor(role).map((info) => info.key);
+    for (const key of expected) {
+      await open(page, key);
+      const nav = key === 'home' ? [] : await shown(page).locator('[data-testid^="staff-nav-"]').evaluateAll((items) => items.map((item) => item.getAttribute('data-testid')!.replace('staff-nav-', '')));
+      if (key !== 'home') expect(nav).toEqual(expected);
+      expect(await shown(page).getByTestId('state-error').count()).toBe(0);
+      expect(await shown(page).getByTestId('state-forbidden').count()).toBe(0);
+      await expectReadable(page);
+      await shot(page, `staff-${role}-${key}`);
+    }
+    // A page of another role (an old link) says so in Chinese and calls nothing that answers 403.
+    const other = STAFF_PAGES.find((info) => !info.roles.includes(role))!;
+    if (other) {
+      await open(page, other.key);
+      await shown(page).getByTestId('state-forbidden').waitFor();
+      await expectReadable(page);
+    }
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('an advisor', () => {
+  it('presents a code full screen, sees the numbers the metrics endpoint gives, and records a touchpoint for a resident found by phone tail', async () => {
+    const activity = await codeOf('advisor-xujiahui-1', 'advisor_activity');
+    const resident = await residentThrough('wang-ayi-e2e', activity.scene, { nickname: '王阿姨', phone: '13800009876', building: '7 号楼' });
+    await residentThrough('wang-ayi-e2e-2', activity.scene, { nickname: '王阿姨', phone: '13900001111', building: '2 号楼' });
+    const { context, page, forbidden } = await staffPhone('advisor-xujiahui-1');
+
+    await open(page, 'codes');
+    const credit = await shown(page).getByTestId('staff-code-credit').allInnerTexts();
+    expect(credit.some((line) => line.includes('计入你的 1000 消费用户进度'))).toBe(true);
+    await shown(page).getByTestId('code-present').first().click();
+    await shown(page).getByTestId('code-presenter-image').waitFor();
+    expect(await decodeQr(page, 'code-presenter-image')).toContain('/h5/#/pages/landing/index?scene=c.');
+    await expect(shown(page).getByTestId('code-presenter').innerText()).resolves.toContain('徐家汇');
+    await page.screenshot({ path: `${SCREENSHOTS}/staff-advisor-code-presenter.png` });
+    await shown(page).getByTestId('code-presenter').click();
+
+    await open(page, 'progress');
+    const token = await apiLogin(server.baseUrl, 'advisor-xujiahui-1');
+    const metrics = await apiCall<{ consumers: number; newSignups: number; conversion7: { count: number } }>(server.baseUrl, token, 'GET', `/metrics/advisors/me/progress?from=${chinaDay(-29)}&to=${chinaDay(0)}`);
+    expect(Number(await shown(page).getByTestId('progress-consumers').textContent())).toBe(metrics.consumers);
+    expect(Number(await shown(page).getByTestId('progress-signups').textContent())).toBe(metrics.newSignups);
+    // Today's figures are the metrics service's (cached up to a minute, or the last metrics-today rollup): the page shows exactly what the endpoint gives.
+    expect(metrics.consumers).toBeGreaterThan(0);
+    expect(Number(await shown(page).getByTestId('progress-converted').textContent())).toBe(metrics.conversion7.count);
+    expect(await shown(page).getByTestId('chart-column').count()).toBe(8);
+
+    await open(page, 'touchpoint');
+    await shown(page).getByTestId('touch-search').locator('input').fill('9876');
+    await shown(page).getByTestId('touch-search-submit').click();
+    await page.waitForFunction(() => document.querySelectorAll('.taro_page_show [data-testid="touch-resident"]').length === 1);
+    await expect(shown(page).getByTestId('touch-resident').innerText()).resolves.toContain('尾号 9876');
+    await shown(page).getByTestId('touch-resident').click();
+    await shown(page).getByTestId('touch-kind-delivery_contact').click();
+    await shown(page).getByTestId('touch-note').locator('input').fill('送菜时介绍了团购');
+    await shown(page).getByTestId('touch-submit').click();
+    await eventually(() => db.collection('touches').countDocuments({ residentId: new ObjectId(resident.residentId), kind: 'offline', offlineKind: 'delivery_contact', note: '送菜时介绍了团购' }), 1);
+    await shown(page).getByTestId('touch-history').filter({ hasText: '送菜时介绍了团购' }).waitFor();
+    await expectReadable(page);
+    await shot(page, 'staff-advisor-touchpoint-recorded');
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('a store manager', () => {
+  it('verifies a coupon once, refuses it the second time and refuses another store\'s coupon, in Chinese', async () => {
+    const xujiahui = await codeOf('advisor-xujiahui-1', 'advisor');
+    const longhua = await codeOf('advisor-longhua-1', 'advisor');
+    const ours = await residentThrough('coupon-owner', xujiahui.scene);
+    const theirs = await residentThrough('coupon-elsewhere', longhua.scene);
+    const redeem = async (session: { token: string }, rewardName: string) => {
+      const rewards = await apiCall<{ id: string; name: string }[]>(server.baseUrl, session.token, 'GET', '/rewards');
+      await apiCall(server.baseUrl, session.token, 'POST', `/rewards/${rewards.find((reward) => reward.name === rewardName)!.id}/redeem`, { idempotencyKey: `e2e-redeem-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` });
+      return (await apiCall<{ code: string }[]>(server.baseUrl, session.token, 'GET', '/rewards/coupons/me'))[0].code;
+    };
+    const code = await redeem(ours, '到店免费磨刀');
+    const elsewhere = await redeem(theirs, '现磨豆浆一杯');
+
+    const { context, page, forbidden } = await staffPhone('manager-xujiahui');
+    await open(page, 'verify');
+    const check = async (value: string) => {
+      await shown(page).getByTestId('verify-code').locator('input').fill(value);
+      await shown(page).getByTestId('verify-check').click();
+    };
+    await check(code.toLowerCase());
+    await shown(page).getByTestId('verify-title').filter({ hasText: '可以使用' }).waitFor();
+    await shot(page, 'staff-manager-verify-ready');
+    await shown(page).getByTestId('verify-use').click();
+    await shown(page).getByTestId('verify-title').filter({ hasText: '核销成功' }).waitFor();
+    const used = await db.collection('reward_coupons').findOne({ code });
+    expect(used!.usedAt).toBeInstanceOf(Date);
+    expect(await db.collection('reward_coupon_uses').countDocuments({})).toBe(1);
+
+    await check(code);
+    await shown(page).getByTestId('verify-title').filter({ hasText: '这张券已经用过了' }).waitFor();
+    await expectReadable(page);
+    await shot(page, 'staff-manager-verify-used');
+    await check(elsewhere);
+    await shown(page).getByTestId('verify-title').filter({ hasText: '这张券不能在本店使用' }).waitFor();
+    await check('ABC');
+    await shown(page).getByTestId('verify-title').filter({ hasText: '券码格式不对' }).waitFor();
+    expect(await db.collection('reward_coupon_uses').countDocuments({})).toBe(1);
+    expect((await db.collection('reward_coupons').findOne({ code: elsewhere }))!.usedAt).toBeNull();
+    // The one 403 is the server's answer about that coupon (COUPON_NOT_FOR_THIS_STORE), not a page the manager may not use.
+    expect(forbidden).toEqual([`GET ${server.baseUrl}/rewards/coupons/${elsewhere}`]);
+    await context.close();
+  });
+
+  it('adds an FAQ entry that the group bot answers with, and schedules a broadcast that lands in the group\'s queue', async () => {
+    const { context, page, forbidden } = await staffPhone('manager-xujiahui');
+    await open(page, 'faq');
+    await shown(page).getByTestId('faq-questions').locator('textarea').fill('停车场在哪\n可以停车吗');
+    await shown(page).getByTestId('faq-answer').locator('textarea').fill('门店后门有 10 个免费车位');
+    await shown(page).getByTestId('faq-save').click();
+    await shown(page).getByTestId('faq-entry').filter({ hasText: '门店后门有 10 个免费车位' }).waitFor();
+    expect(await db.collection('group_faqs').countDocuments({ answer: '门店后门有 10 个免费车位', active: true })).toBe(1);
+    await shown(page).getByTestId('faq-test-question').locator('input').fill('请问可以停车吗');
+    await shown(page).getByTestId('faq-test').click();
+    await expect(shown(page).getByTestId('faq-test-result').innerText()).resolves.toContain('门店后门有 10 个免费车位');
+    await expectReadable(page);
+    await shot(page, 'staff-manager-faq-added');
+    // The bot's next question in the group reads the same entries from its context endpoint.
+    const botContext = await botCall<{ faqs: { id: string; questions: string[]; answer: string }[] }>('GET', `/groups/bot/rooms/${encodeURIComponent(ROOM)}/context`);
+    const match = matchFaq('请问可以停车吗', botContext.faqs);
+    expect(botContext.faqs.find((entry) => entry.id === match?.id)?.answer).toBe('门店后门有 10 个免费车位');
+
+    await open(page, 'broadcasts');
+    await shown(page).getByTestId('broadcast-text').locator('textarea').fill('今晚 8 点草莓特价，群内下单满 39 元包邮');
+    await shown(page).getByTestId('broadcast-preview-button').click();
+    await expect(shown(page).getByTestId('broadcast-preview').innerText()).resolves.toContain('草莓特价');
+    await shot(page, 'staff-manager-broadcast-preview');
+    await shown(page).getByTestId('broadcast-submit').click();
+    await shown(page).getByTestId('broadcast-item').filter({ hasText: '草莓特价' }).waitFor();
+    const broadcast = await db.collection('group_broadcasts').findOne({ text: '今晚 8 点草莓特价，群内下单满 39 元包邮' });
+    expect(broadcast).not.toBeNull();
+    const group = await db.collection('groups').findOne({ roomId: ROOM });
+    await eventually(() => db.collection('group_deliveries').countDocuments({ broadcastId: broadcast!._id, groupId: group!._id, kind: 'broadcast' }), 1);
+    const due = await botCall<{ kind: string; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries');
+    expect(due).toContainEqual(expect.objectContaining({ kind: 'broadcast', roomId: ROOM, text: '今晚 8 点草莓特价，群内下单满 39 元包邮' }));
+    await expectReadable(page);
+    await shot(page, 'staff-manager-broadcast-queued');
+
+    await open(page, 'team');
+    const token = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    const advisors = await apiCall<{ advisorId: string; consumers: number; newSignups: number }[]>(server.baseUrl, token, 'GET', `/metrics/advisors/progress?from=${chinaDay(-29)}&to=${chinaDay(0)}`);
+    for (const advisor of advisors) {
+      const row = shown(page).locator(`[data-testid="team-row"][data-advisor="${advisor.advisorId}"]`);
+      expect(Number(await row.getByTestId('team-consumers').textContent())).toBe(advisor.consumers);
+      expect(Number(await row.getByTestId('team-signups').textContent())).toBe(advisor.newSignups);
+    }
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('city operations', () => {
+  it('reviews a flagged inviter with each invitee and releases the held rewards with an audited reason', async () => {
+    const code = await codeOf('advisor-xujiahui-2', 'advisor');
+    const inviter = await residentThrough('bonus-hunter', code.scene, { nickname: '李先生', phone: '13700004321' });
+    const invite = await apiCall<{ scene: string }>(server.baseUrl, inviter.token, 'GET', '/invites/me');
+    for (let index = 0; index < 4; index += 1) await residentThrough(`hunted-${index}`, invite.scene, { nickname: `邻居${index + 1}` });
+    const flag = await db.collection('fraud_flags').findOne({ inviterId: new ObjectId(inviter.residentId), status: 'open' });
+    expect(flag).not.toBeNull();
+
+    const { context, page, forbidden } = await staffPhone('ops');
+    await open(page, 'flags');
+    const card = shown(page).locator(`[data-testid="flag-card"][data-flag="${flag!._id}"]`);
+    await card.getByTestId('flag-open').click();
+    await card.getByTestId('flag-review').waitFor();
+    expect(await card.getByTestId('flag-invitee').count()).toBe(4);
+    await expect(card.getByTestId('flag-review').innerText()).resolves.toContain('李先生（尾号 4321）');
+    await expectReadable(page);
+    await shot(page, 'staff-ops-flag-review');
+    await card.getByTestId('flag-note').locator('input').fill('电话核实为同小区真实邻居');
+    await card.getByTestId('flag-release').click();
+    await eventually(async () => (await db.collection('fraud_flags').findOne({ _id: flag!._id }))!.status, 'released');
+    expect(await db.collection('fraud_decisions').findOne({ _id: flag!._id })).toMatchObject({ decision: 'release', note: '电话核实为同小区真实邻居', staffRole: 'city_ops' });
+    await page.waitForFunction((id) => !document.querySelector(`.taro_page_show [data-flag="${id}"]`), String(flag!._id));
+
+    await open(page, 'dashboard');
+    const token = await apiLogin(server.baseUrl, 'ops');
+    const stores = (await (await fetch(`${server.baseUrl}/stores`)).json()) as { id: string; name: string }[];
+    const conversion = await apiCall<{ registrations: number }>(server.baseUrl, token, 'GET', `/metrics/conversion?from=${chinaDay(-29)}&to=${chinaDay(0)}&windowDays=7&dimension=store&value=${stores[0].id}`);
+    const bars = await shown(page).getByTestId('dashboard-funnel').getByTestId('bar-row').allInnerTexts();
+    expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${conversion.registrations} 人注册`);
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
