@@ -15,12 +15,10 @@ const { PuppetMock, mock } = require('wechaty-puppet-mock');
 const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(server, 'db/connection.js'));
 const { createApp } = require(path.join(server, 'app.js'));
-const { createServices } = require(path.join(server, 'container.js'));
 const { loadConfig } = require(path.join(server, 'config/config.js'));
 const { createLogger } = require(path.join(server, 'lib/logger.js'));
 const { listen } = require(path.join(server, 'http-server.js'));
 const { seedDemo } = require(path.join(server, 'seed/seed-demo.js'));
-const { groupsRouter } = require(path.join(server, 'components/groups/groups.router.js'));
 const { createCommunityBot } = require(path.join(root, 'bot', 'dist', 'bot.js'));
 const { loadBotConfig } = require(path.join(root, 'bot', 'dist', 'config.js'));
 
@@ -44,7 +42,7 @@ async function main() {
     await connectDatabase(database.uri, 'bench_bot', 10_000);
     await seedDemo();
     const deps = { config, logger: createLogger('silent'), connection: mongoose.connection };
-    const app = createApp(deps, [groupsRouter(createServices(deps))]);
+    const app = createApp(deps);
     running = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
     const base = `http://127.0.0.1:${running.port}`;
     const post = async (url, body, token) => {

@@ -10,7 +10,7 @@ const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
 const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
-const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/index.js'));
+const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/interest.service.js'));
 const { DEFAULT_SYNTHETIC_OPTIONS } = require(path.join(dist, 'components/interest/synthetic-chain.js'));
 const { loadChain, sampleMemory } = require('./synthetic-chain-loader');
 

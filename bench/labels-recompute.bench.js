@@ -11,8 +11,9 @@ const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
 const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
-const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/index.js'));
-const { LabelService, seedLabelCatalogue } = require(path.join(dist, 'components/labels/index.js'));
+const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/interest.service.js'));
+const { LabelService } = require(path.join(dist, 'components/labels/labels.service.js'));
+const { seedLabelCatalogue } = require(path.join(dist, 'components/labels/labels.catalogue.js'));
 const { DEFAULT_SYNTHETIC_OPTIONS } = require(path.join(dist, 'components/interest/synthetic-chain.js'));
 const { loadChain, sampleMemory } = require('./synthetic-chain-loader');
 

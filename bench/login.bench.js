@@ -10,7 +10,7 @@ const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
 const { engineLabel, startBenchDatabase } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
-const { createApp } = require(path.join(dist, 'app.js'));
+const { createApplication } = require(path.join(dist, 'app.js'));
 const { loadConfig } = require(path.join(dist, 'config/config.js'));
 const { createLogger } = require(path.join(dist, 'lib/logger.js'));
 const { listen } = require(path.join(dist, 'http-server.js'));
@@ -54,9 +54,9 @@ async function main() {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
   try {
     await connectDatabase(database.uri, 'bench_login', 10_000);
-    const app = createApp({ config, logger: createLogger('silent'), connection: mongoose.connection });
+    const { app, services } = createApplication({ config, logger: createLogger('silent'), connection: mongoose.connection });
     let started = process.hrtime.bigint();
-    await seedDemo({ services: app.locals.services });
+    await seedDemo({ services });
     const seedSeconds = seconds(started);
 
     started = process.hrtime.bigint();

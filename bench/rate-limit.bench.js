@@ -12,7 +12,7 @@ const mongoose = require('mongoose');
 const server = path.join(__dirname, '..', 'server', 'dist');
 const { startEmbeddedDatabase } = require(path.join(server, 'db/embedded-database.js'));
 const { connectDatabase } = require(path.join(server, 'db/connection.js'));
-const { createApp } = require(path.join(server, 'app.js'));
+const { createApplication } = require(path.join(server, 'app.js'));
 const { loadConfig } = require(path.join(server, 'config/config.js'));
 const { createLogger } = require(path.join(server, 'lib/logger.js'));
 const { listen } = require(path.join(server, 'http-server.js'));
@@ -44,7 +44,7 @@ async function main() {
     await connectDatabase(database.uri, 'bench_rate_limit', 10_000);
     await seedDemoData();
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
-    const app = createApp({ config, logger: createLogger('silent'), connection: mongoose.connection });
+    const { app, rateLimits } = createApplication({ config, logger: createLogger('silent'), connection: mongoose.connection });
     running = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
     const base = `http://127.0.0.1:${running.port}`;
     await burst(`${base}/stores`);
@@ -59,8 +59,8 @@ async function main() {
     console.log(`  GET /stores  (limited, one query): total ${best(figures.stores, 'total')} ms, p50 ${best(figures.stores, 'p50')} ms, p95 ${best(figures.stores, 'p95')} ms`);
     console.log(`  GET /no-such-page (limited, 404, no query): total ${best(figures.missing, 'total')} ms, p50 ${best(figures.missing, 'p50')} ms, p95 ${best(figures.missing, 'p95')} ms`);
     console.log(`  GET /healthz (exempt):       total ${best(figures.healthz, 'total')} ms, p50 ${best(figures.healthz, 'p50')} ms, p95 ${best(figures.healthz, 'p95')} ms`);
-    if (app.locals.rateLimits) {
-      await app.locals.rateLimits.sync();
+    {
+      await rateLimits.sync();
       console.log(`  rate-limit documents in the database after ${BURST * (2 * ROUNDS + 1)} limited requests: ${await mongoose.connection.db.collection('rate_limit_windows').countDocuments()}`);
     }
   } finally {

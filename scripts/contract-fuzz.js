@@ -151,7 +151,7 @@ function runSchemathesis(st, name, baseUrl, token, filters) {
 async function main() {
   mkdirSync(artifacts, { recursive: true });
   const st = findSchemathesis();
-  const { startFakeWechatServer } = require(path.join(root, 'server', 'dist', 'wechat', 'fake-wechat-server.js'));
+  const { startFakeWechatServer } = require(path.join(root, 'server', 'dist', 'testing', 'fake-wechat-server.js'));
   const wechat = await startFakeWechatServer({ appId: 'wx-test-appid', appSecret: 'test-secret' });
   let server;
   const results = [];

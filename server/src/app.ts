@@ -4,28 +4,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { acquisitionRouter } from './components/acquisition/acquisition.router';
-import { authRouter } from './components/auth/auth.router';
-import { healthRouter } from './components/health/health.router';
-import { inviteRouter } from './components/invites/invite.router';
-import { organisationRouter } from './components/organisation/organisation.router';
-import { pointsRouter } from './components/points/points.router';
-import { residentRouter } from './components/residents/resident.router';
-import { rewardsRouter } from './components/rewards/rewards.router';
-import { tasksRouter } from './components/tasks/tasks.router';
-import { ordersRouter } from './components/orders/orders.router';
-import { productsRouter } from './components/products/products.router';
-import { groupsRouter } from './components/groups/groups.router';
-import { ticketsRouter } from './components/tickets/tickets.router';
-import { groupCodesRouter } from './components/group-codes/group-codes.router';
-import { groupStatsRouter } from './components/group-stats/group-stats.router';
-import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
-import { metricsRouter } from './components/metrics/metrics.router';
-import { staffRouter } from './components/staff/staff.router';
-import { checkinsRouter } from './components/checkins/checkins.router';
-import { storefrontRouter } from './components/storefront/storefront.router';
-import { createServices, type AppDependencies, type Services } from './container';
-import { jobDefinitions } from './jobs/jobs';
+import { componentJobs, componentRouters, createServices } from './container';
 import { jobsRouter } from './jobs/jobs.router';
 import { Scheduler } from './jobs/scheduler';
 import type { ApiRouter } from './lib/api-router';
@@ -33,40 +12,24 @@ import { AppError } from './lib/app-error';
 import { errorHandler, methodNotAllowedHandler, notFoundHandler, rejectIllFormedText } from './lib/error-handler';
 import { runWithRequestId, type Logger } from './lib/logger';
 import { buildOpenApiDocument } from './lib/openapi';
-import { createRateLimiters } from './lib/rate-limit';
+import { createRateLimiters, type RateLimiters } from './lib/rate-limit';
+import type { AppDependencies, Services } from './services';
 
 export type { AppDependencies };
 
+/** The built application: the Express app and the parts the process starts and stops. */
+export interface Application {
+  app: Express;
+  services: Services;
+  /** Not started: `main.ts` starts it (tests drive jobs by hand). */
+  scheduler: Scheduler;
+  rateLimits: RateLimiters;
+  /** After the server closed: stops the jobs and the limiters, and lets queued label refreshes finish. */
+  stop(): Promise<void>;
+}
+
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** Every router of the API, in mount order. Each component contributes one. */
-function apiRouters(services: Services): ApiRouter[] {
-  return [
-    healthRouter(services.connection, services.embeddedDatabase),
-    authRouter(services),
-    staffRouter(services),
-    organisationRouter(services),
-    residentRouter(services),
-    acquisitionRouter(services),
-    pointsRouter(services),
-    inviteRouter(services),
-    rewardsRouter(services),
-    tasksRouter(services),
-    productsRouter(services),
-    ordersRouter(services),
-    groupsRouter(services),
-    ticketsRouter(services),
-    groupCodesRouter(services),
-    groupStatsRouter(services),
-    metricsRouter(services),
-    interestRouter(services),
-    myInterestsRouter(services),
-    checkinsRouter(services),
-    storefrontRouter(),
-    ...services.componentRouters,
-  ];
-}
 
 const requestIdMiddleware: RequestHandler = (req, res, next) => {
   const incoming = req.header('x-request-id');
@@ -84,8 +47,12 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next(new AppError('UNSUPPORTED_MEDIA_TYPE', '提交的内容格式不受支持，请刷新后重试', 415, { contentType: req.headers['content-type'] ?? null, accepted: ['application/json', 'text/csv'] }));
 };
 
-/** Builds the Express app without listening, so tests drive it in-process. `extraRouters` lets a test or an embedding add routes, or replace the app's own on the same paths. */
-export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = []): Express {
+/**
+ * Builds the whole application without listening: services (the composition root), routers, the
+ * scheduler and the rate limiters. Production (`main.ts`) and tests build it the same way.
+ * `extraRouters` lets a test or an embedding add routes, or replace the app's own on the same paths.
+ */
+export function createApplication(deps: AppDependencies, extraRouters: ApiRouter[] = []): Application {
   const { config, logger, connection } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -109,7 +76,6 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
     }),
   );
   const rateLimits = createRateLimiters(connection, logger, config);
-  app.locals.rateLimits = rateLimits;
   // Probes, and the order system's signed webhook (one busy client), are not rate limited per IP.
   const unlimited = new Set(['/healthz', '/readyz', '/orders/webhook']);
   app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimits.api(req, res, next)));
@@ -132,13 +98,10 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   app.post('/groups/bot/bind', rateLimits.bindEntry);
 
   const services = createServices(deps);
-  // main.ts starts it; the app only needs it for the admin job endpoints.
-  const scheduler = new Scheduler(jobDefinitions(services), logger);
-  app.locals.scheduler = scheduler;
-  app.locals.services = services;
+  const scheduler = new Scheduler(componentJobs(services), logger);
   // Extra routers go first: a test that builds a component with its own collaborators (a fake
   // WeChat, fixed audiences) reaches that instance, not the app's own one on the same paths.
-  const routers = [...extraRouters, ...apiRouters(services), jobsRouter(services, scheduler)];
+  const routers = [...extraRouters, ...componentRouters(services), jobsRouter(services.guards, scheduler)];
   for (const router of routers) app.use(router.prefix, router.router);
 
   const openApiDocument = buildOpenApiDocument(
@@ -156,5 +119,21 @@ export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = [])
   app.use(methodNotAllowedHandler(routers.flatMap((router) => router.routes)));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return app;
+  return {
+    app,
+    services,
+    scheduler,
+    rateLimits,
+    stop: async () => {
+      await scheduler.stop();
+      rateLimits.shutdown();
+      // Label refreshes queued by the last requests finish before the database goes (the nightly recompute would repair them anyway).
+      await services.labels.refresher.idle();
+    },
+  };
+}
+
+/** The Express app alone, for callers that need nothing else of the application. */
+export function createApp(deps: AppDependencies, extraRouters: ApiRouter[] = []): Express {
+  return createApplication(deps, extraRouters).app;
 }

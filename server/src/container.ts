@@ -1,80 +1,84 @@
-import type { EmbeddedDatabase } from './db/embedded-database';
-import type { Connection } from 'mongoose';
-import type { Config } from './config/config';
-import { AcquisitionService } from './components/acquisition/acquisition.service';
-import { SceneSigner } from './components/acquisition/scene-signer';
-import { createGuards, type Guards } from './components/auth/auth.guard';
-import { createIdentityResolver, type IdentityResolver } from './components/auth/identity';
-import { SessionService } from './components/auth/session.service';
-import { InviteService } from './components/invites/invite.service';
-import { PointsService } from './components/points/points.service';
-import { ResidentService } from './components/residents/resident.service';
-import { RewardsService } from './components/rewards/rewards.service';
-import { TaskService } from './components/tasks/tasks.service';
-import { OrderService } from './components/orders/orders.service';
-import { MetricsService } from './components/metrics/metrics.service';
-import { createAudiencesComponent, type AudienceService } from './components/audiences';
-import { createCampaigns, type Campaigns } from './components/campaigns';
-import { InterestService, interestParameters } from './components/interest';
-import { createLabelsComponent, refreshLabelsOnChanges, type LabelRefresher, type LabelService } from './components/labels';
-import type { ApiRouter } from './lib/api-router';
-import type { JobDefinition } from './jobs/scheduler';
 import { parseTemplateIds } from '@o2o/shared/rules/campaigns';
 import { parseExpiryPolicy } from '@o2o/shared/rules/points-expiry';
-import type { Logger } from './lib/logger';
+import { acquisitionJobs } from './components/acquisition/acquisition.jobs';
+import { acquisitionRouter } from './components/acquisition/acquisition.router';
+import { AcquisitionService } from './components/acquisition/acquisition.service';
+import { SceneSigner } from './components/acquisition/scene-signer';
+import { audiencesRouter } from './components/audiences/audiences.router';
+import { AudienceService } from './components/audiences/audiences.service';
+import { createGuards } from './components/auth/auth.guard';
+import { authRouter } from './components/auth/auth.router';
+import { createIdentityResolver } from './components/auth/identity';
+import { SessionService } from './components/auth/session.service';
+import { campaignJobs } from './components/campaigns/campaigns.jobs';
+import { createCampaigns } from './components/campaigns/campaigns.component';
+import { campaignRouters } from './components/campaigns/campaigns.router';
+import { checkinsRouter } from './components/checkins/checkins.router';
+import { createGroupServices } from './components/groups/groups.component';
+import { groupsJobs } from './components/groups/groups.jobs';
+import { groupsRouter } from './components/groups/groups.router';
+import { ticketsRouter } from './components/tickets/tickets.router';
+import { groupCodesRouter } from './components/group-codes/group-codes.router';
+import { groupStatsRouter } from './components/group-stats/group-stats.router';
+import { healthRouter } from './components/health/health.router';
+import { interestJobs } from './components/interest/interest.jobs';
+import { interestRouter, myInterestsRouter } from './components/interest/interest.router';
+import { InterestService, interestParameters } from './components/interest/interest.service';
+import { inviteJobs } from './components/invites/invite.jobs';
+import { inviteRouter } from './components/invites/invite.router';
+import { InviteService } from './components/invites/invite.service';
+import { labelsJobs } from './components/labels/labels.jobs';
+import { labelsRouter } from './components/labels/labels.router';
+import { LabelService } from './components/labels/labels.service';
+import { metricsJobs } from './components/metrics/metrics.jobs';
+import { metricsRouter } from './components/metrics/metrics.router';
+import { MetricsService } from './components/metrics/metrics.service';
+import { ordersJobs } from './components/orders/orders.jobs';
+import { ordersRouter } from './components/orders/orders.router';
+import { OrderService } from './components/orders/orders.service';
+import { organisationRouter } from './components/organisation/organisation.router';
+import { pointsJobs } from './components/points/points.jobs';
+import { pointsRouter } from './components/points/points.router';
+import { PointsService } from './components/points/points.service';
+import { productsRouter } from './components/products/products.router';
+import { residentRouter } from './components/residents/resident.router';
+import { ResidentService } from './components/residents/resident.service';
+import { signUpEffects } from './components/residents/sign-up-effects';
+import { rewardsJobs } from './components/rewards/rewards.jobs';
+import { rewardsRouter } from './components/rewards/rewards.router';
+import { RewardsService } from './components/rewards/rewards.service';
+import { staffRouter } from './components/staff/staff.router';
+import { storefrontRouter } from './components/storefront/storefront.router';
+import { tasksRouter } from './components/tasks/tasks.router';
+import { TaskService } from './components/tasks/tasks.service';
+import type { JobDefinition } from './jobs/scheduler';
+import type { ApiRouter } from './lib/api-router';
 import { PublicLinks } from './lib/public-links';
+import type { AppDependencies, Services } from './services';
 import { WechatClient } from './wechat/wechat-client';
 
-export interface AppDependencies {
-  config: Config;
-  logger: Logger;
-  connection: Connection;
-  /** The embedded database's supervisor, for /healthz; absent with MONGODB_URI. */
-  embeddedDatabase?: Pick<EmbeddedDatabase, 'state'>;
-}
+export type { AppDependencies, Services } from './services';
 
-/** Everything the routers need, built once per app from config. */
-export interface Services extends AppDependencies {
-  wechat: WechatClient | null;
-  /** Links handed out (code images, invite links): H5_BASE_URL or where the server listens. */
-  links: PublicLinks;
-  signer: SceneSigner;
-  sessions: SessionService;
-  guards: Guards;
-  identity: IdentityResolver;
-  acquisition: AcquisitionService;
-  residents: ResidentService;
-  points: PointsService;
-  invites: InviteService;
-  rewards: RewardsService;
-  tasks: TaskService;
-  orders: OrderService;
-  metrics: MetricsService;
-  interest: InterestService;
-  labels: LabelService;
-  labelRefresher: LabelRefresher;
-  audiences: AudienceService;
-  campaigns: Campaigns;
-  /** Routers and jobs of the components built by factories (labels, audiences, campaigns). */
-  componentRouters: ApiRouter[];
-  componentJobs: JobDefinition[];
-}
-
+/**
+ * The composition root: every component's services, built once from config in dependency order,
+ * each handed its collaborators at construction (no setters, no lookups later). The app (tests and
+ * production alike) and the seed script build their services here.
+ */
 export function createServices(deps: AppDependencies): Services {
   const { config, logger } = deps;
   const wechat = config.wechatConfigured
-    ? new WechatClient({
-        baseUrl: config.WECHAT_API_BASE_URL,
-        appId: config.WECHAT_APPID!,
-        appSecret: config.WECHAT_SECRET!,
-        timeoutMs: config.WECHAT_TIMEOUT_MS,
-        logger,
-      })
+    ? new WechatClient({ baseUrl: config.WECHAT_API_BASE_URL, appId: config.WECHAT_APPID!, appSecret: config.WECHAT_SECRET!, timeoutMs: config.WECHAT_TIMEOUT_MS, logger })
     : null;
   const signer = new SceneSigner(config.SCENE_SECRET);
   const sessions = new SessionService(config.SESSION_SECRET, config.SESSION_TTL_HOURS);
+  const guards = createGuards(sessions);
   const acquisition = new AcquisitionService(signer);
   const points = new PointsService(parseExpiryPolicy(config.POINTS_EXPIRY_POLICY)!);
+  // Labels follow orders and task events soon after they happen; the nightly recompute repairs any miss.
+  const labels = new LabelService({ logger, activityTypes: config.METRICS_ACTIVE_DEFINITION.eventTypes });
+  const refreshLabels = (residentId: Parameters<LabelService['refresher']['schedule']>[0]) => labels.refresher.schedule(residentId);
+  const audiences = new AudienceService(labels);
+  const tasks = new TaskService(points, { audiences, onResidentChanged: [refreshLabels], logger });
   const invites = new InviteService(points, {
     rewardPoints: config.INVITE_REWARD_POINTS,
     qualifyDays: config.INVITE_QUALIFY_DAYS,
@@ -86,44 +90,14 @@ export function createServices(deps: AppDependencies): Services {
       lowQualityMinInvitees: config.FRAUD_LOW_QUALITY_MIN_INVITEES,
       judgeAfterDays: config.FRAUD_JUDGE_AFTER_DAYS,
     },
-  }, logger);
-  const tasks = new TaskService(points);
-  invites.useSuccessEvents(tasks);
-  const orders = new OrderService({ points, invites, tasks, config, logger });
-  const residents = new ResidentService(acquisition, [
-    // Orders that arrived before the resident registered are attached now (a repair job retries).
-    (resident) => orders.matchResident(resident._id).then(
-      () => undefined,
-      (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'attaching earlier orders failed'),
-    ),
-  ], [
-    // The newbie task "完成注册"; the key makes a repeated sign-up count once.
-    (resident) => tasks
-      .recordEvent({ residentId: resident._id, type: 'signup_completed', idempotencyKey: `signup:${resident._id}`, occurredAt: resident.signedUpAt ?? new Date(), source: 'server' })
-      .then(() => undefined),
-    // An invitee counts for the inviter once signed up (not at the first login). A failure here must
-    // not fail the sign-up; the invite jobs repair a missing invite.
-    (resident) => invites.onRegistered(resident).then(
-      () => undefined,
-      (error: unknown) => logger.error({ err: error, residentId: String(resident._id) }, 'recording the invite failed; the invite job will repair it'),
-    ),
-  ], [
-    // The newbie task "完善资料", once the profile is really filled in.
-    (resident) => tasks
-      .recordEvent({ residentId: resident._id, type: 'profile_completed', idempotencyKey: `profile_completed:${resident._id}`, occurredAt: resident.profileCompletedAt ?? new Date(), source: 'server' })
-      .then(() => undefined),
-  ]);
-  const guards = createGuards(sessions);
-  const interest = new InterestService(interestParameters({ halfLifeDays: config.INTEREST_HALF_LIFE_DAYS }), logger);
-  const labels = createLabelsComponent({ guards, logger, activityTypes: config.METRICS_ACTIVE_DEFINITION.eventTypes });
-  // Labels follow orders and task events soon after they happen; the nightly recompute repairs any miss.
-  refreshLabelsOnChanges(labels, { orders, tasks, logger });
-  const audiences = createAudiencesComponent({ guards, labels: labels.labels, tasks });
+  }, logger, { successEvents: tasks });
+  const orders = new OrderService({ points, invites, tasks, config, logger, onResidentChanged: [refreshLabels] });
+  const residents = new ResidentService(acquisition, signUpEffects({ orders, tasks, invites, logger }));
+  const interest = new InterestService(interestParameters({ halfLifeDays: config.INTEREST_HALF_LIFE_DAYS, popularityWeight: config.INTEREST_POPULARITY_WEIGHT }), logger);
   const campaigns = createCampaigns({
     wechat,
-    audiences: audiences.audiences,
+    audiences,
     logger,
-    guards,
     config: {
       sendConcurrency: config.CAMPAIGN_SEND_CONCURRENCY,
       staleSendingMs: config.CAMPAIGN_STALE_SENDING_MINUTES * 60_000,
@@ -147,11 +121,59 @@ export function createServices(deps: AppDependencies): Services {
     orders,
     metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
     interest,
-    labels: labels.labels,
-    labelRefresher: labels.refresher,
-    audiences: audiences.audiences,
+    labels,
+    audiences,
     campaigns,
-    componentRouters: [...labels.routers, ...audiences.routers, ...campaigns.routers],
-    componentJobs: [...labels.jobs, ...campaigns.jobs],
+    groups: createGroupServices({ points, tasks, audiences, connection: deps.connection }),
   };
+}
+
+/** Every router of the API, in mount order: each component contributes its own. */
+export function componentRouters(services: Services): ApiRouter[] {
+  const { guards } = services;
+  return [
+    healthRouter(services.connection, services.embeddedDatabase),
+    authRouter(services),
+    staffRouter(services),
+    organisationRouter(services),
+    residentRouter(services),
+    acquisitionRouter(services),
+    pointsRouter(services),
+    inviteRouter(services),
+    rewardsRouter(services),
+    tasksRouter(services),
+    productsRouter(services),
+    ordersRouter(services),
+    groupsRouter(services),
+    ticketsRouter(services),
+    groupCodesRouter(services),
+    groupStatsRouter(services),
+    metricsRouter(services),
+    interestRouter(services),
+    myInterestsRouter(services),
+    checkinsRouter(services),
+    storefrontRouter(),
+    labelsRouter(guards, services.labels),
+    audiencesRouter(guards, services.audiences),
+    ...campaignRouters(guards, services.campaigns),
+  ];
+}
+
+/**
+ * Every scheduled job, each registered by its component. The order is the catch-up order at start:
+ * a job that reads another's output comes after it (labels after interest, after metrics).
+ */
+export function componentJobs(services: Services): JobDefinition[] {
+  return [
+    ...pointsJobs(services.points),
+    ...acquisitionJobs(),
+    ...groupsJobs(services.groups),
+    ...inviteJobs(services.invites),
+    ...rewardsJobs(services.rewards),
+    ...ordersJobs(services.orders),
+    ...metricsJobs(services.metrics),
+    ...interestJobs(services.interest),
+    ...labelsJobs(services.labels),
+    ...campaignJobs(services.campaigns.pushes),
+  ];
 }

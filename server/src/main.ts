@@ -1,13 +1,10 @@
-import { createApp } from './app';
+import { createApplication } from './app';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { openDatabase } from './db/open-database';
 import { listen } from './http-server';
 import { createLogger } from './lib/logger';
-import type { RateLimiters } from './lib/rate-limit';
 import { DEMO_LOGINS } from './seed/demo-data';
 import { seedDemo } from './seed/seed-demo';
-import type { Scheduler } from './jobs/scheduler';
-import type { Services } from './container';
 
 function loadConfigOrExit(): Config {
   try {
@@ -26,9 +23,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger);
-  const app = createApp({ config, logger, connection: database.connection, embeddedDatabase: database.embedded });
+  const { app, services, scheduler, stop: stopApplication } = createApplication({ config, logger, connection: database.connection, embeddedDatabase: database.embedded });
   if (config.SEED_DEMO_DATA) {
-    const seeded = await seedDemo({ services: app.locals.services as Services });
+    const seeded = await seedDemo({ services });
     if (seeded.created) logger.info({ devLogins: [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, ...DEMO_LOGINS.managers, ...DEMO_LOGINS.advisors] }, 'empty database: demo data seeded');
   }
   const running = await listen(app, {
@@ -37,15 +34,11 @@ async function main(): Promise<void> {
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     logger,
     onClosed: async () => {
-      await scheduler.stop();
-      (app.locals.rateLimits as RateLimiters).shutdown();
-      // Label refreshes queued by the last requests finish before the database goes (the nightly recompute would repair them anyway).
-      await (app.locals.services as Services).labelRefresher.idle();
+      await stopApplication();
       await database.close();
     },
   });
-  (app.locals.services as Services).links.listeningOn(config.HOST, running.port);
-  const scheduler = app.locals.scheduler as Scheduler;
+  services.links.listeningOn(config.HOST, running.port);
   if (config.JOBS_ENABLED) scheduler.start();
   logger.info({ url: `http://${config.HOST}:${running.port}` }, 'server listening');
 

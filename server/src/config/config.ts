@@ -128,6 +128,8 @@ const environmentSchema = z.object({
     }),
   /** Half-life of a purchase's weight in the interest-prediction label, in days. */
   INTEREST_HALF_LIFE_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** How much the interest label's score leans on a product's popularity in the resident's store (0: none). */
+  INTEREST_POPULARITY_WEIGHT: z.coerce.number().min(0).max(1000).optional(),
   /** WeChat subscribe-message sends in flight at once while a push is sent. */
   CAMPAIGN_SEND_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(5),
   /** A push delivery claimed this long ago without WeChat's answer counts as unknown and is never resent. */

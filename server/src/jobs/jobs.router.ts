@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { Services } from '../container';
 import { ApiRouter } from '../lib/api-router';
 import { AppError } from '../lib/app-error';
 import { idString, isoString } from '../lib/ids';
-import { staffOf } from '../components/auth/auth.guard';
-import { JobRunModel, type JobRunRecord } from './job.model';
+import { staffOf, type Guards } from '../components/auth/auth.guard';
+import type { JobRunRecord } from './job.model';
 import type { Scheduler } from './scheduler';
 
 const jobRunSchema = z.object({
@@ -30,7 +29,7 @@ function runView(run: JobRunRecord) {
 }
 
 /** Admins see every job and its runs, and can run a job by hand. */
-export function jobsRouter({ guards }: Services, scheduler: Scheduler): ApiRouter {
+export function jobsRouter(guards: Guards, scheduler: Scheduler): ApiRouter {
   const tags = ['jobs'];
   const admins = guards.staff('admin');
   return new ApiRouter('/jobs')
@@ -40,7 +39,7 @@ export function jobsRouter({ guards }: Services, scheduler: Scheduler): ApiRoute
       handler: async () =>
         Promise.all(
           scheduler.jobs.map(async (job) => {
-            const last = await JobRunModel.findOne({ job: job.name }).sort({ startedAt: -1 }).lean<JobRunRecord>();
+            const last = await scheduler.lastRun(job.name);
             return { name: job.name, title: job.title, schedule: job.schedule as Record<string, unknown>, lastRun: last ? runView(last) : null };
           }),
         ),
@@ -50,7 +49,7 @@ export function jobsRouter({ guards }: Services, scheduler: Scheduler): ApiRoute
       query: z.object({ job: z.string().max(60).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }),
       response: z.array(jobRunSchema),
       handler: async ({ query }) =>
-        (await JobRunModel.find(query.job ? { job: query.job } : {}).sort({ startedAt: -1 }).limit(query.limit).lean<JobRunRecord[]>()).map(runView),
+        (await scheduler.recentRuns(query)).map(runView),
     })
     .route({
       method: 'post', path: '/:name/run', summary: 'Run a job now (waits for it); 409 if it is already running elsewhere', tags, errors: [404, 409],

@@ -1,8 +1,9 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { createLogger } from '../lib/logger';
 import { DEMO_LOGINS, seedDemoData } from '../seed/demo-data';
 import { bearer, login } from '../testing/api-helpers';
-import { createTestApp } from '../testing/test-app';
+import { createTestApp, createTestApplication } from '../testing/test-app';
 import { useTestDatabase } from '../testing/test-database';
 import { JobLeaseModel, JobRunModel } from './job.model';
 import { Scheduler, type JobDefinition } from './scheduler';
@@ -82,6 +83,28 @@ describe('scheduler', () => {
   });
 });
 
+describe('jobs registered by their components', () => {
+  it('the app runs every component job, in catch-up order, each with a Chinese title', () => {
+    const { scheduler } = createTestApplication();
+    expect(scheduler.jobs.map((job) => job.name)).toEqual([
+      'points-expiry', 'points-reconcile', 'points-repair', 'scan-dedupe-sweep', 'bind-codes-sweep', 'invites-maintenance', 'invites-fraud-scan',
+      'rewards-repair', 'orders-repair', 'metrics-rollup', 'metrics-today', 'metrics-review', 'interest-rebuild', 'labels-recompute', 'campaign-pushes-resume',
+    ]);
+    for (const job of scheduler.jobs) expect(job.title).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('the sweeps delete expired scan keys and bind codes and keep fresh ones', async () => {
+    const { scheduler } = createTestApplication();
+    const now = new Date('2026-03-02T04:00:00Z');
+    const scans = mongoose.connection.collection('scan_dedupes');
+    await scans.insertMany([{ _id: 'old' as never, touchId: new mongoose.Types.ObjectId(), at: new Date(now.getTime() - 3600_000) }, { _id: 'fresh' as never, touchId: new mongoose.Types.ObjectId(), at: now }]);
+    const sweep = await scheduler.tick(scheduler.get('scan-dedupe-sweep')!, 'manual', { now });
+    expect(sweep).toMatchObject({ status: 'succeeded', counts: { scanDedupes: 1 } });
+    expect((await scans.find().toArray()).map((doc) => doc._id)).toEqual(['fresh']);
+    expect(await scheduler.tick(scheduler.get('bind-codes-sweep')!, 'manual', { now })).toMatchObject({ status: 'succeeded' });
+  });
+});
+
 describe('admin job endpoints', () => {
   it('lists jobs, runs one by hand and shows the run; other roles are refused', async () => {
     await seedDemoData();
@@ -111,6 +134,9 @@ describe('catching up at start', () => {
     let failuresLeft = 1;
     let succeededOnRetry!: () => void;
     const retried = new Promise<void>((resolve) => (succeededOnRetry = resolve));
+    // The retry (after 50 ms) may succeed before the first pass reaches the last job: wait for both.
+    let lastRan!: () => void;
+    const firstPassDone = new Promise<void>((resolve) => (lastRan = resolve));
     const job = (name: string, failFirst = false): JobDefinition => ({
       name, title: name, schedule: { kind: 'daily', at: '03:00' },
       run: async () => {
@@ -122,12 +148,13 @@ describe('catching up at start', () => {
           throw new Error('E11000 duplicate key error collection: metric_rollups');
         }
         if (failFirst) succeededOnRetry();
+        if (name === 'catch-up-third') lastRan();
         return { ran: 1 };
       },
     });
     const scheduler = new Scheduler([job('catch-up-first', true), job('catch-up-second'), job('catch-up-third')], logger, { retryDelaysMs: [50] });
     scheduler.start();
-    await retried;
+    await Promise.all([retried, firstPassDone]);
     await scheduler.stop();
 
     // The first pass: in definition order, never two at once.

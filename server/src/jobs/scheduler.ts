@@ -4,6 +4,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { cronExpression, duePeriodKey, type JobSchedule } from '@o2o/shared/rules/job-schedule';
 import type { Logger } from '../lib/logger';
 import { JobLeaseModel, JobRunModel, type JobRunRecord } from './job.model';
+import { isDuplicateKey } from '../db/unique-insert';
 
 export interface JobDefinition {
   name: string;
@@ -52,6 +53,16 @@ export class Scheduler {
 
   get(name: string): JobDefinition | undefined {
     return this.jobs.find((job) => job.name === name);
+  }
+
+  /** The job's latest run, or null. */
+  async lastRun(name: string): Promise<JobRunRecord | null> {
+    return JobRunModel.findOne({ job: name }).sort({ startedAt: -1 }).lean<JobRunRecord>();
+  }
+
+  /** Recent runs, newest first, of one job or all. */
+  async recentRuns(query: { job?: string; limit: number }): Promise<JobRunRecord[]> {
+    return JobRunModel.find(query.job ? { job: query.job } : {}).sort({ startedAt: -1 }).limit(query.limit).lean<JobRunRecord[]>();
   }
 
   /** Schedules every job and catches up the periods whose run was missed. */
@@ -139,7 +150,7 @@ export class Scheduler {
     try {
       await JobLeaseModel.create({ _id: id, job: job.name, n, holder: this.holder, acquiredAt: now, expiresAt: new Date(now.getTime() + (job.leaseMs ?? DEFAULT_LEASE_MS)) });
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return null;
+      if (isDuplicateKey(error)) return null;
       throw error;
     }
     if (latest && !latest.released && latest.runId) {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AppError } from './app-error';
+import { isDuplicateKey } from '../db/unique-insert';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -32,7 +33,7 @@ export function toAppError(error: unknown): AppError {
     default:
       break;
   }
-  if ((error as { code?: number })?.code === 11000) {
+  if (isDuplicateKey(error)) {
     return AppError.conflict('这条记录已经存在');
   }
   return new AppError('INTERNAL', '服务器出了点问题，请稍后再试', 500);

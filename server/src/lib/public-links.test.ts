@@ -1,7 +1,6 @@
-import type { Services } from '../container';
 import { listen } from '../http-server';
 import { seedDemoData } from '../seed/demo-data';
-import { createTestApp, testConfig } from '../testing/test-app';
+import { createTestApplication, testConfig } from '../testing/test-app';
 import { useTestDatabase } from '../testing/test-database';
 import { createLogger } from './logger';
 import { PublicLinks } from './public-links';
@@ -28,9 +27,9 @@ describe('links the server hands out', () => {
 
   it('when the server listens on a random port, then code and invite links point at that port', async () => {
     await seedDemoData();
-    const app = createTestApp();
+    const { app, services } = createTestApplication();
     const running = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 1000, logger: createLogger('silent') });
-    (app.locals.services as Services).links.listeningOn('127.0.0.1', running.port);
+    services.links.listeningOn('127.0.0.1', running.port);
     try {
       const base = `http://127.0.0.1:${running.port}`;
       const login = async (code: string) =>

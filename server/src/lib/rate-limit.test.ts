@@ -1,16 +1,13 @@
-import type { Express } from 'express';
 import request from 'supertest';
 import mongoose from 'mongoose';
-import { createTestApp } from '../testing/test-app';
+import { createTestApp, createTestApplication } from '../testing/test-app';
 import { useTestDatabase } from '../testing/test-database';
-import type { RateLimiters } from './rate-limit';
 import { RATE_LIMIT_COLLECTION } from './rate-limit-store';
 
 // A file of its own: the counters live in this file's database, untouched by other tests.
 useTestDatabase();
 
 const BOT_TOKEN = 'rate-limit-test-bot-token-0123456789';
-const limitsOf = (app: Express) => app.locals.rateLimits as RateLimiters;
 const windows = () => mongoose.connection.db!.collection(RATE_LIMIT_COLLECTION);
 
 afterEach(async () => {
@@ -20,12 +17,13 @@ afterEach(async () => {
 describe('rate limiting', () => {
   it('429 past the limit with Retry-After and a Chinese message; two app instances share the count', async () => {
     const env = { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '3600' };
-    const first = createTestApp({ env });
-    const second = createTestApp({ env });
+    const firstApplication = createTestApplication({ env });
+    const secondApplication = createTestApplication({ env });
+    const [first, second] = [firstApplication.app, secondApplication.app];
     const statuses = [];
     for (const instance of [first, first]) statuses.push((await request(instance).get('/openapi.json')).status);
-    await limitsOf(first).sync();
-    await limitsOf(second).sync();
+    await firstApplication.rateLimits.sync();
+    await secondApplication.rateLimits.sync();
     for (const instance of [second, second]) statuses.push((await request(instance).get('/openapi.json')).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
 
@@ -45,9 +43,9 @@ describe('rate limiting', () => {
   });
 
   it('stores a few documents per limiter and instance, never one per request', async () => {
-    const app = createTestApp({ env: { RATE_LIMIT_MAX: '100000' } });
+    const { app, rateLimits } = createTestApplication({ env: { RATE_LIMIT_MAX: '100000' } });
     await Promise.all(Array.from({ length: 200 }, () => request(app).get('/no-such-page').expect(404)));
-    await limitsOf(app).sync();
+    await rateLimits.sync();
     const documents = await windows().find().toArray();
     expect(documents).toHaveLength(1);
     expect(documents[0]).toMatchObject({ prefix: 'api', hits: [{ key: expect.any(String), hits: 200 }] });

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import mongoose from 'mongoose';
-import { createApp } from '../app';
+import { createApplication, type Application } from '../app';
 import { createServices, type AppDependencies, type Services } from '../container';
 import { loadConfig, type Config } from '../config/config';
 import type { ApiRouter } from '../lib/api-router';
@@ -13,15 +13,25 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', RATE_LIMITS: UNLIMITED_STRICT_LIMITS, ...overrides });
 }
 
-/** The real app on the test file's database connection. */
-export function createTestApp(
-  options: { env?: Record<string, string>; routers?: ApiRouter[]; connection?: mongoose.Connection; embeddedDatabase?: AppDependencies['embeddedDatabase'] } = {},
-): Express {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  routers?: ApiRouter[];
+  connection?: mongoose.Connection;
+  embeddedDatabase?: AppDependencies['embeddedDatabase'];
+}
+
+/** The real application (app, services, scheduler) on the test file's database connection, built as production builds it. */
+export function createTestApplication(options: TestAppOptions = {}): Application {
   const config = testConfig(options.env);
-  return createApp(
+  return createApplication(
     { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection, embeddedDatabase: options.embeddedDatabase },
     options.routers,
   );
+}
+
+/** The real app on the test file's database connection. */
+export function createTestApp(options: TestAppOptions = {}): Express {
+  return createTestApplication(options).app;
 }
 
 /** The same services the app builds, for tests that exercise a service or router directly. */

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startFakeWechatServer, type FakeWechatServer } from './fake-wechat-server';
+import { startFakeWechatServer, type FakeWechatServer } from '../testing/fake-wechat-server';
 import { WechatClient, WechatError, type WechatClientOptions } from './wechat-client';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

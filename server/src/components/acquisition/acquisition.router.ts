@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
   campaignInputSchema,
@@ -19,34 +18,17 @@ import {
   touchSchema,
   updateCodeSchema,
 } from '@o2o/shared/schemas/acquisition';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
-import { idString, isoString, toObjectId } from '../../lib/ids';
+import { toObjectId } from '../../lib/ids';
 import { principalOf, staffOf } from '../auth/auth.guard';
-import { ResidentModel } from '../residents/resident.model';
-import { assertResidentAccess } from '../residents/resident.router';
-import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
-import { CampaignModel, ChannelModel, PlacementModel, QrCodeModel, TouchModel, type QrCodeRecord, type TouchRecord } from './acquisition.model';
+import { assertResidentAccess } from '../residents/resident.service';
+import { attribution } from './attribution.service';
 import { QrCodeService } from './qr-code.service';
 
 const codeParams = z.object({ codeId: objectIdSchema });
 const residentParams = z.object({ residentId: objectIdSchema });
-
-function touchView(touch: TouchRecord) {
-  return {
-    id: String(touch._id),
-    kind: touch.kind,
-    residentId: idString(touch.residentId),
-    codeId: idString(touch.codeId),
-    status: touch.status,
-    isFirstTouch: touch.isFirstTouch ?? false,
-    offlineKind: touch.offlineKind ?? null,
-    staffId: idString(touch.staffId),
-    note: touch.note ?? null,
-    at: touch.at.toISOString(),
-  };
-}
 
 export function acquisitionRouter(services: Services): ApiRouter {
   const { guards, acquisition, sessions, config, signer, wechat, tasks, links } = services;
@@ -57,48 +39,32 @@ export function acquisitionRouter(services: Services): ApiRouter {
     .route({
       method: 'get', path: '/attribution/channels', summary: 'Channels (where residents come from)', tags,
       guards: guards.staff(), authenticated: true, response: z.array(channelSchema),
-      handler: async () => (await ChannelModel.find().sort({ key: 1 }).lean()).map((c) => ({ id: String(c._id), key: c.key, name: c.name })),
+      handler: async () => attribution.channels(),
     })
     .route({
       method: 'post', path: '/attribution/channels', summary: 'Add a channel (city ops, admin)', tags, status: 201, errors: [409],
       guards: guards.staff('city_ops', 'admin'), authenticated: true, body: channelInputSchema, response: channelSchema,
-      handler: async ({ body }) => {
-        const channel = await ChannelModel.create(body);
-        return { id: String(channel._id), key: channel.key, name: channel.name };
-      },
+      handler: async ({ body }) => attribution.addChannel(body),
     })
     .route({
       method: 'get', path: '/attribution/campaigns', summary: 'Campaigns (marketing activities)', tags,
       guards: guards.staff(), authenticated: true, response: z.array(campaignSchema),
-      handler: async () =>
-        (await CampaignModel.find().sort({ createdAt: -1 }).limit(500).lean()).map((c) => ({
-          id: String(c._id), name: c.name, startsAt: isoString(c.startsAt), endsAt: isoString(c.endsAt), storeId: idString(c.storeId), cityId: idString(c.cityId),
-        })),
+      handler: async () => attribution.campaigns(),
     })
     .route({
       method: 'post', path: '/attribution/campaigns', summary: 'Add a campaign (managers for their store, city ops, admin)', tags, status: 201,
       guards: managers, authenticated: true, body: campaignInputSchema, response: campaignSchema,
-      handler: async ({ body, req }) => {
-        const staff = staffOf(req);
-        if (body.storeId) await assertStoreAccess(staff, toObjectId(body.storeId));
-        else if (staff.role === 'store_manager') throw AppError.badRequest('店长只能为自己的门店创建活动', [{ path: 'body.storeId', message: 'required' }]);
-        if (body.cityId && !canAccessCity(staff, toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
-        const c = await CampaignModel.create({ ...body, startsAt: body.startsAt ? new Date(body.startsAt) : null, endsAt: body.endsAt ? new Date(body.endsAt) : null });
-        return { id: String(c._id), name: c.name, startsAt: isoString(c.startsAt), endsAt: isoString(c.endsAt), storeId: idString(c.storeId), cityId: idString(c.cityId) };
-      },
+      handler: async ({ body, req }) => attribution.addCampaign(staffOf(req), body),
     })
     .route({
       method: 'get', path: '/attribution/placements', summary: 'Placements (where a code or ad is put)', tags,
       guards: guards.staff(), authenticated: true, response: z.array(placementSchema),
-      handler: async () => (await PlacementModel.find().sort({ name: 1 }).lean()).map((p) => ({ id: String(p._id), name: p.name, description: p.description ?? null })),
+      handler: async () => attribution.placements(),
     })
     .route({
       method: 'post', path: '/attribution/placements', summary: 'Add a placement', tags, status: 201,
       guards: managers, authenticated: true, body: placementInputSchema, response: placementSchema,
-      handler: async ({ body }) => {
-        const p = await PlacementModel.create(body);
-        return { id: String(p._id), name: p.name, description: p.description ?? null };
-      },
+      handler: async ({ body }) => attribution.addPlacement(body),
     })
     .route({
       method: 'post', path: '/codes', summary: 'Create a QR code (advisors: their own activity codes)', tags, status: 201, errors: [404],
@@ -110,12 +76,8 @@ export function acquisitionRouter(services: Services): ApiRouter {
       guards: guards.staff(), authenticated: true,
       query: z.object({ type: codeTypeSchema.optional(), storeId: objectIdSchema.optional() }),
       response: z.array(qrCodeSchema),
-      handler: async ({ query, req }) => {
-        const narrowing: Record<string, unknown>[] = [await codes.scopeFilter(staffOf(req))];
-        if (query.type) narrowing.push({ type: query.type });
-        if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
-        return (await QrCodeModel.find({ $and: narrowing }).sort({ createdAt: -1 }).limit(500).lean<QrCodeRecord[]>()).map((code) => codes.view(code));
-      },
+      handler: async ({ query, req }) =>
+        (await codes.listInScope(staffOf(req), { type: query.type, storeId: query.storeId ? toObjectId(query.storeId) : undefined })).map((code) => codes.view(code)),
     })
     .route({
       method: 'get', path: '/codes/:codeId', summary: 'One QR code', tags, errors: [404],
@@ -157,37 +119,13 @@ export function acquisitionRouter(services: Services): ApiRouter {
       guards: guards.staff(), authenticated: true, params: residentParams, body: recordOfflineTouchSchema, response: touchSchema,
       handler: async ({ params, body, req }) => {
         const staff = staffOf(req);
-        const resident = await assertResidentAccess(staff, params.residentId);
-        const at = body.at ? new Date(body.at) : new Date();
-        if (at.getTime() > Date.now() + 5 * 60_000) throw AppError.badRequest('触点时间不能晚于现在', [{ path: 'body.at', message: 'in the future' }]);
-        const touch = await TouchModel.create({
-          kind: 'offline', residentId: resident._id, status: 'offline', offlineKind: body.kind,
-          staffId: staff.id, storeId: staff.storeId ?? resident.storeId ?? null, note: body.note ?? null, at,
-        });
-        // A store visit is the resident's activity that day (the active definition's `store_visited`):
-        // once per resident and China-time day, so a visit entered twice counts once.
-        if (body.kind === 'store_visit') {
-          await tasks.recordEvent({
-            residentId: resident._id, type: 'store_visited', idempotencyKey: `store_visited:${resident._id}:${chinaDateKey(at)}`,
-            occurredAt: at, source: 'server', meta: { touchId: String(touch._id), staffId: String(staff.id) },
-          });
-        }
-        return touchView(touch.toObject() as TouchRecord);
+        return attribution.recordOfflineTouch(tasks, staff, await assertResidentAccess(staff, params.residentId), body);
       },
     })
     .route({
       method: 'get', path: '/touchpoints/mine', summary: 'The offline touchpoints I recorded, newest first', tags,
       guards: guards.staff(), authenticated: true, query: myTouchpointsQuerySchema, response: z.array(myTouchpointSchema),
-      handler: async ({ query, req }) => {
-        const touches = await TouchModel.find({ kind: 'offline', staffId: staffOf(req).id }).sort({ at: -1, _id: -1 }).limit(query.limit).lean<TouchRecord[]>();
-        const residentIds = [...new Set(touches.map((touch) => String(touch.residentId)))].map(toObjectId);
-        const residents = await ResidentModel.find({ _id: { $in: residentIds } }, { nickname: 1, building: 1 }).lean<{ _id: unknown; nickname: string | null; building: string | null }[]>();
-        const byId = new Map(residents.map((resident) => [String(resident._id), resident]));
-        return touches.map((touch) => {
-          const resident = byId.get(String(touch.residentId));
-          return { ...touchView(touch), residentName: resident?.nickname ?? null, residentBuilding: resident?.building ?? null };
-        });
-      },
+      handler: async ({ query, req }) => attribution.touchpointsBy(staffOf(req), query.limit),
     })
     .route({
       method: 'get', path: '/residents/:residentId/touches', summary: "A resident's touches, first touch marked", tags, errors: [404],
@@ -196,7 +134,7 @@ export function acquisitionRouter(services: Services): ApiRouter {
         const principal = principalOf(req);
         if (principal.staff) await assertResidentAccess(principal.staff, params.residentId);
         else if (!principal.residentId?.equals(params.residentId)) throw AppError.forbidden('居民只能查看自己的信息');
-        return (await TouchModel.find({ residentId: toObjectId(params.residentId) }).sort({ at: 1, _id: 1 }).limit(500).lean<TouchRecord[]>()).map(touchView);
+        return attribution.touchesOf(toObjectId(params.residentId));
       },
     });
 }

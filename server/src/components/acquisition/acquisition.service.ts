@@ -6,6 +6,7 @@ import { StoreModel } from '../organisation/organisation.model';
 import { ResidentModel } from '../residents/resident.model';
 import { QrCodeModel, SCAN_DEDUPE_BUCKET_MS, ScanDedupeModel, TouchModel, type QrCodeRecord } from './acquisition.model';
 import type { SceneSigner } from './scene-signer';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 const SCAN_MESSAGES: Record<ScanStatus, string> = {
   attributable: '欢迎来到本店，注册后即可参与任务、赚取积分',
@@ -73,7 +74,7 @@ export class AcquisitionService {
       try {
         await ScanDedupeModel.create({ _id: key, touchId, at: input.now });
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000) throw error;
+        if (!isDuplicateKey(error)) throw error;
         const first = await ScanDedupeModel.findById(key).lean();
         if (first) {
           touchId = first.touchId;

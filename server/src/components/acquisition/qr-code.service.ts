@@ -12,6 +12,7 @@ import { StaffModel } from '../staff/staff.model';
 import { assertStoreAccess, storeIdsInScope } from '../staff/staff-scope';
 import { CampaignModel, ChannelModel, PlacementModel, QrCodeModel, type QrCodeRecord } from './acquisition.model';
 import type { SceneSigner } from './scene-signer';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 export class QrCodeService {
   constructor(
@@ -97,7 +98,7 @@ export class QrCodeService {
         });
         return code.toObject() as QrCodeRecord;
       } catch (error) {
-        if ((error as { code?: number }).code !== 11000 || attempt >= 3) throw error;
+        if (!isDuplicateKey(error) || attempt >= 3) throw error;
       }
     }
   }
@@ -109,6 +110,14 @@ export class QrCodeService {
     }
     const storeIds = await storeIdsInScope(staff);
     return storeIds === 'all' ? {} : { storeId: { $in: storeIds } };
+  }
+
+  /** The codes in the staff member's scope, newest first; a narrowing is combined with the scope, never replaces it. */
+  async listInScope(staff: StaffPrincipal, narrowing: { type?: QrCodeRecord['type']; storeId?: Types.ObjectId }): Promise<QrCodeRecord[]> {
+    const filters: Record<string, unknown>[] = [await this.scopeFilter(staff)];
+    if (narrowing.type) filters.push({ type: narrowing.type });
+    if (narrowing.storeId) filters.push({ storeId: narrowing.storeId });
+    return QrCodeModel.find({ $and: filters }).sort({ createdAt: -1 }).limit(500).lean<QrCodeRecord[]>();
   }
 
   async get(staff: StaffPrincipal, codeId: Types.ObjectId): Promise<QrCodeRecord> {

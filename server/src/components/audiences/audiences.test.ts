@@ -3,7 +3,7 @@ import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
-import { seedLabelCatalogue } from '../labels';
+import { seedLabelCatalogue } from '../labels/labels.catalogue';
 import { AudienceModel } from './audiences.model';
 
 useTestDatabase();

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { sessionSchema, wechatLoginSchema } from '@o2o/shared/schemas/auth';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { staffView } from '../staff/staff.service';
-import { StaffModel, type StaffRecord } from '../staff/staff.model';
+import { staffRepository } from '../staff/staff.repository';
 
 export function authRouter({ guards, identity, sessions, residents }: Services): ApiRouter {
   const tags = ['auth'];
@@ -16,7 +16,7 @@ export function authRouter({ guards, identity, sessions, residents }: Services):
       body: wechatLoginSchema, response: sessionSchema,
       handler: async ({ body }) => {
         const who = await identity(body.code);
-        const staff = await StaffModel.findOne({ openid: who.openid, active: true }).lean<StaffRecord>();
+        const staff = await staffRepository.activeByOpenid(who.openid);
         if (staff) {
           const session = await sessions.create({ kind: 'staff', residentId: null, staffId: staff._id, openid: who.openid });
           return { token: session.token, expiresAt: session.expiresAt.toISOString(), kind: 'staff' as const, residentId: null, isNewResident: false, needsSignUp: false, staff: staffView(staff), scan: null };

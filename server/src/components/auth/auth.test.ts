@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { seedDemoData } from '../../seed/demo-data';
-import { startFakeWechatServer, type FakeWechatServer } from '../../wechat/fake-wechat-server';
+import { startFakeWechatServer, type FakeWechatServer } from '../../testing/fake-wechat-server';
 import { bearer } from '../../testing/api-helpers';
 import { createTestApp } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';

@@ -134,3 +134,8 @@ export function campaignsRouter(guards: Guards, services: CampaignServices): Api
       handler: async ({ params, req }) => promotions.effect(staffOf(req), toObjectId(params.promotionId)),
     });
 }
+
+/** Both routers of the component, in mount order. */
+export function campaignRouters(guards: Guards, services: CampaignServices): ApiRouter[] {
+  return [mySubscriptionsRouter(guards, services), campaignsRouter(guards, services)];
+}

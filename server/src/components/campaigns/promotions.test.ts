@@ -11,7 +11,8 @@ import { OrderModel } from '../orders/orders.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
 import { PromotionMemberChunkModel } from './campaigns.model';
-import { createCampaigns } from './index';
+import { createCampaigns } from './campaigns.component';
+import { campaignRouters } from './campaigns.router';
 
 useTestDatabase();
 jest.setTimeout(300_000);
@@ -23,8 +24,8 @@ const audiences: AudienceResolver = {
   describe: async (id) => (audienceLists.has(id) ? { id, name: '测试人群' } : null),
   memberIds: async (id) => audienceLists.get(id) ?? [],
 };
-const campaigns = createCampaigns({ wechat: null, audiences, logger: services.logger, guards: services.guards });
-const app = createTestApp({ env, routers: campaigns.routers });
+const campaigns = createCampaigns({ wechat: null, audiences, logger: services.logger });
+const app = createTestApp({ env, routers: campaignRouters(services.guards, campaigns) });
 
 type Session = Awaited<ReturnType<typeof login>>;
 let admin: Session;

@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/logger';
 import { WechatError, type WechatClient } from '../../wechat/wechat-client';
 import type { AudienceResolver } from '../audiences/audience-resolver';
 import type { StaffPrincipal } from '../auth/auth.guard';
-import { insertOnce } from '../groups/unique-insert';
+import { insertOnce } from '../../db/unique-insert';
 import { ResidentModel } from '../residents/resident.model';
 import { campaignFilter, canSeeCampaign, ownerScope, residentScopeOf, residentsInScope, type ResidentScope } from './campaign-scope';
 import {

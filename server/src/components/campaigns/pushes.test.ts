@@ -6,14 +6,16 @@ import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp, testServices } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
-import { startFakeWechatServer, type FakeWechatServer } from '../../wechat/fake-wechat-server';
+import { startFakeWechatServer, type FakeWechatServer } from '../../testing/fake-wechat-server';
 import { WechatClient } from '../../wechat/wechat-client';
 import type { AudienceResolver } from '../audiences/audience-resolver';
 import { ResidentInterestModel } from '../interest/interest.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
 import { CampaignDeliveryModel, GrantUseModel, PushTargetChunkModel } from './campaigns.model';
-import { createCampaigns, type Campaigns } from './index';
+import { campaignJobs } from './campaigns.jobs';
+import { createCampaigns, type Campaigns } from './campaigns.component';
+import { campaignRouters } from './campaigns.router';
 
 useTestDatabase();
 jest.setTimeout(300_000);
@@ -63,9 +65,9 @@ beforeAll(async () => {
   await seedDemoData();
   fake = await startFakeWechatServer();
   const client = (timeoutMs: number) => new WechatClient({ baseUrl: fake.url, appId: fake.appId, appSecret: fake.appSecret, timeoutMs });
-  campaigns = createCampaigns({ wechat: client(1000), audiences, logger: services.logger, guards: services.guards, config: { sendConcurrency: 1 } });
-  parallel = createCampaigns({ wechat: client(1000), audiences, logger: services.logger, guards: services.guards, config: { sendConcurrency: 4 } });
-  app = createTestApp({ env, routers: campaigns.routers });
+  campaigns = createCampaigns({ wechat: client(1000), audiences, logger: services.logger, config: { sendConcurrency: 1 } });
+  parallel = createCampaigns({ wechat: client(1000), audiences, logger: services.logger, config: { sendConcurrency: 4 } });
+  app = createTestApp({ env, routers: campaignRouters(services.guards, campaigns) });
   [admin, ops, managerA, managerB, advisorA] = await Promise.all(
     [DEMO_LOGINS.admin, DEMO_LOGINS.cityOps, DEMO_LOGINS.managers[0], DEMO_LOGINS.managers[1], DEMO_LOGINS.advisors[0]].map((code) => login(app, code)),
   );
@@ -314,7 +316,7 @@ describe('sending a push', () => {
     // The one WeChat turned away still has its grant for the resumed run.
     for (const who of people.filter((person) => !sentFirst.includes(person))) expect(await unusedGrants(who, ACTIVITY.id)).toBe(1);
 
-    const job = campaigns.jobs.find((definition) => definition.name === 'campaign-pushes-resume')!;
+    const job = campaignJobs(campaigns.pushes).find((definition) => definition.name === 'campaign-pushes-resume')!;
     const resumed = await job.run(new Date());
     expect(resumed).toMatchObject({ sent: 3, stillPaused: 0 });
     for (const who of people) expect(messagesTo(who)).toHaveLength(1);
@@ -362,10 +364,10 @@ describe('sending a push', () => {
   });
 
   it('without WeChat configured, sending answers 503 WECHAT_NOT_CONFIGURED', async () => {
-    const offline = createCampaigns({ wechat: null, audiences, logger: services.logger, guards: services.guards });
+    const offline = createCampaigns({ wechat: null, audiences, logger: services.logger });
     const push = await createPush(ops, { audienceId: audienceOf('离线人群', []) });
     await expect(offline.pushes.send(new Types.ObjectId(push.id))).rejects.toMatchObject({ code: 'WECHAT_NOT_CONFIGURED', status: 503 });
-    const offlineApp = createTestApp({ env, routers: offline.routers });
+    const offlineApp = createTestApp({ env, routers: campaignRouters(services.guards, offline) });
     const response = await request(offlineApp).post(`/campaigns/pushes/${push.id}/send`).set(bearer(ops));
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('WECHAT_NOT_CONFIGURED');

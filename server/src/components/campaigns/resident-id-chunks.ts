@@ -1,5 +1,5 @@
 import type { Model, Types } from 'mongoose';
-import { insertManyOnce } from '../groups/unique-insert';
+import { insertManyOnce } from '../../db/unique-insert';
 import { ID_CHUNK_SIZE } from './campaigns.model';
 
 /**

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { SubscribeTemplate } from '@o2o/shared/rules/campaigns';
 import type { MySubscriptions, SubscriptionReport, SubscriptionReportResult } from '@o2o/shared/schemas/campaigns';
 import { AppError } from '../../lib/app-error';
-import { insertOnce } from '../groups/unique-insert';
+import { insertOnce } from '../../db/unique-insert';
 import { GrantSlotModel, GrantUseModel, SubscriptionGrantModel, type SubscriptionGrantRecord } from './campaigns.model';
 
 /** A slot index larger than this means something is wrong; it bounds the `_id` probing. */

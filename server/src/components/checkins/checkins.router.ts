@@ -1,5 +1,5 @@
 import { checkinOutcomeSchema, myCheckinSchema } from '@o2o/shared/schemas/checkins';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { residentIdOf } from '../auth/auth.guard';
 import { CheckinService } from './checkins.service';

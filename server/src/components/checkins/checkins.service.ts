@@ -4,7 +4,7 @@ import { addDays } from '@o2o/shared/rules/metrics';
 import type { CheckinOutcome, MyCheckin } from '@o2o/shared/schemas/checkins';
 import { AppError } from '../../lib/app-error';
 import { GroupCheckinModel } from '../groups/groups.model';
-import { insertOnce } from '../groups/unique-insert';
+import { insertOnce } from '../../db/unique-insert';
 import type { PointsService } from '../points/points.service';
 import { ResidentModel } from '../residents/resident.model';
 import { TaskCompletionModel } from '../tasks/tasks.model';

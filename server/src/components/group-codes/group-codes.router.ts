@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { groupCodeInputSchema, groupCodeJoinSchema, groupCodeParamsSchema, groupCodeSchema, groupCodeStatsSchema, groupCodeTargetInputSchema, groupParamsSchema } from '@o2o/shared/schemas/group-codes';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { principalOf, staffOf } from '../auth/auth.guard';
 import { DeliveryService } from '../groups/deliveries.service';

@@ -6,7 +6,7 @@ import { AppError } from '../../lib/app-error';
 import type { Principal, StaffPrincipal } from '../auth/auth.guard';
 import type { DeliveryService } from '../groups/deliveries.service';
 import { GroupIdentityModel, GroupMemberModel, GroupModel, type GroupRecord } from '../groups/groups.model';
-import { insertOnce, isDuplicateKey } from '../groups/unique-insert';
+import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
 import { assertStoreAccess, storeFilter } from '../staff/staff-scope';
 import { storeStaffWxids } from '../tickets/tickets.service';
 import {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import { groupStatsRangeQuerySchema, groupStatsRangeSchema } from '@o2o/shared/schemas/group-stats';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { staffOf } from '../auth/auth.guard';
 import { GroupStatsService } from './group-stats.service';

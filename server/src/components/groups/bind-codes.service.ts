@@ -7,7 +7,7 @@ import { StoreModel } from '../organisation/organisation.model';
 import { StaffModel } from '../staff/staff.model';
 import { assertStoreAccess } from '../staff/staff-scope';
 import { GroupBindAttemptModel, GroupBindCodeModel, GroupBindCodeUseModel, GroupIdentityModel, GroupModel, type GroupBindCodeRecord } from './groups.model';
-import { insertOnce, isDuplicateKey } from './unique-insert';
+import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
 
 const GROUP_CODE_TTL_MS = 30 * 60_000;
 const IDENTITY_CODE_TTL_MS = 10 * 60_000;

@@ -5,7 +5,7 @@ import type { DeliveryService } from './deliveries.service';
 import { GroupBotEventModel } from './groups.model';
 import type { GroupsService } from './groups.service';
 import type { ModerationService } from './moderation.service';
-import { insertOnce } from './unique-insert';
+import { insertOnce } from '../../db/unique-insert';
 
 type BotEvent = z.output<typeof botEventSchema>;
 

@@ -6,7 +6,7 @@ import { idString } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { assertStoreAccess, canAccessCity, storeFilter } from '../staff/staff-scope';
 import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupModel, type GroupBroadcastRecord, type GroupDeliveryRecord } from './groups.model';
-import { insertManyOnce, insertOnce } from './unique-insert';
+import { insertManyOnce, insertOnce } from '../../db/unique-insert';
 
 type BroadcastInput = z.input<typeof broadcastInputSchema>;
 

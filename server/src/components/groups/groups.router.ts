@@ -44,27 +44,13 @@ import {
   staffActorSchema,
   wechatIdSchema,
 } from '@o2o/shared/schemas/groups';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { toObjectId } from '../../lib/ids';
 import { principalOf, staffOf } from '../auth/auth.guard';
 import { botGuard } from './bot.guard';
-import { BindCodeService } from './bind-codes.service';
-import { BotEventService } from './bot-events.service';
-import { DeliveryService } from './deliveries.service';
-import { GroupsService } from './groups.service';
-import { ModerationService } from './moderation.service';
 
 const roomParams = z.object({ roomId: wechatIdSchema });
-
-/** The community-group component's services, built from the app's shared services. */
-export function createGroupServices(services: Pick<Services, 'points' | 'tasks' | 'connection'> & Partial<Pick<Services, 'audiences'>>) {
-  const deliveries = new DeliveryService(services.audiences ?? null);
-  const groups = new GroupsService(services, deliveries);
-  const moderation = new ModerationService();
-  const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
-  return { groups, deliveries, moderation, bindCodes, events: new BotEventService(groups, deliveries, moderation) };
-}
 
 /**
  * `/groups`: staff bind groups and manage their settings, FAQ, broadcasts and moderation log;
@@ -72,7 +58,7 @@ export function createGroupServices(services: Pick<Services, 'points' | 'tasks' 
  */
 export function groupsRouter(services: Services): ApiRouter {
   const { guards, config } = services;
-  const { groups, deliveries, moderation, bindCodes, events } = createGroupServices(services);
+  const { groups, deliveries, moderation, bindCodes, events } = services.groups;
   const bot = [botGuard(config.BOT_API_TOKEN)];
   const tags = ['groups'];
   const botTags = ['groups bot'];

@@ -46,7 +46,7 @@ import {
   type GroupRecord,
 } from './groups.model';
 import { GroupSettingsService } from './settings.service';
-import { insertManyOnce, insertOnce } from './unique-insert';
+import { insertManyOnce, insertOnce } from '../../db/unique-insert';
 
 type MemberSyncInput = z.output<typeof memberSyncSchema>;
 type CheckinInput = z.output<typeof checkinRequestSchema>;

@@ -7,7 +7,7 @@ import { idString, toObjectId } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { storeFilter } from '../staff/staff-scope';
 import { GroupModel, GroupModerationCaseModel, GroupStrikeModel, type GroupModerationCaseRecord } from './groups.model';
-import { insertOnce, isDuplicateKey } from './unique-insert';
+import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
 
 type Report = z.output<typeof moderationReportSchema>;
 const MAX_STRIKE_ATTEMPTS = 50;

@@ -15,7 +15,7 @@
 import mongoose from 'mongoose';
 import { DAY_MS, type InterestParameters, type ProductFacts } from '@o2o/shared/rules/interest';
 import { connectDatabase } from '../../db/connection';
-import { interestParameters } from './index';
+import { interestParameters } from './interest.service';
 import { evaluateSplit, evaluateSynthetic, formatReport, SplitCollector, type EvaluationReport } from './interest-evaluator';
 import { DEFAULT_SYNTHETIC_OPTIONS } from './synthetic-chain';
 

@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../../jobs/scheduler';
 import type { InterestService } from './interest.service';
 
-/** The nightly rebuild, for `jobDefinitions`. Safe to rerun: each label is rewritten whole under the run's modelId. */
+/** The nightly rebuild. Safe to rerun: each label is rewritten whole under the run's modelId. */
 export function interestJobs(interest: InterestService): JobDefinition[] {
   return [
     {

@@ -1,4 +1,3 @@
-import type { Types } from 'mongoose';
 import {
   audienceQuerySchema,
   interestModelRunSchema,
@@ -8,31 +7,13 @@ import {
   productAudienceSchema,
   residentInterestSchema,
 } from '@o2o/shared/schemas/interest';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
-import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf, type StaffPrincipal } from '../auth/auth.guard';
-import { ResidentModel } from '../residents/resident.model';
+import { assertResidentAccess } from '../residents/resident.service';
 import { assertStoreAccess, storeIdsInScope } from '../staff/staff-scope';
 import type { AudienceScope, InterestService } from './interest.service';
-
-/**
- * Whether the staff member may see this resident: an advisor their own residents (credited to
- * them or brought by a code they own), others the stores in their scope. One `_id` lookup.
- */
-export async function assertInterestAccess(staff: StaffPrincipal, residentId: Types.ObjectId): Promise<void> {
-  const resident = await ResidentModel.findById(residentId, { storeId: 1, attribution: 1 }).lean();
-  if (!resident) throw AppError.notFound('居民');
-  if (staff.role === 'advisor') {
-    const own = [resident.attribution?.advisorId, resident.attribution?.codeOwnerId].some((id) => id && staff.id.equals(id));
-    if (!own) throw AppError.forbidden('这位居民不在你的负责范围内');
-    return;
-  }
-  const storeIds = await storeIdsInScope(staff);
-  if (storeIds === 'all') return;
-  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('这位居民不在你的负责范围内');
-}
 
 /** The caller's audience scope, narrowed to `storeId` when given (403 outside the scope). */
 export async function audienceScopeOf(staff: StaffPrincipal, storeId?: string): Promise<AudienceScope> {
@@ -57,7 +38,7 @@ export function interestRouter(services: Services & { interest: InterestService 
       guards: staff, authenticated: true, params: interestResidentParamsSchema, response: residentInterestSchema,
       handler: async ({ params, req }) => {
         const residentId = toObjectId(params.residentId);
-        await assertInterestAccess(staffOf(req), residentId);
+        await assertResidentAccess(staffOf(req), residentId);
         return interest.forResident(residentId);
       },
     })

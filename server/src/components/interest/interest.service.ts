@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
-import { roundScore, type InterestParameters, type ProductFacts } from '@o2o/shared/rules/interest';
-import type { InterestModelRun, MyInterests, ProductAudience, ResidentInterest } from '@o2o/shared/schemas/interest';
+import { DEFAULT_INTEREST_PARAMETERS, roundScore, type InterestParameters, type ProductFacts } from '@o2o/shared/rules/interest';
+import { interestParametersSchema, type InterestModelRun, type InterestParametersInput, type MyInterests, type ProductAudience, type ResidentInterest } from '@o2o/shared/schemas/interest';
 import { AppError } from '../../lib/app-error';
 import { buildCollectionName, swapInBuild } from '../../lib/collection-swap';
 import type { Logger } from '../../lib/logger';
@@ -15,6 +15,11 @@ const MB = 1024 * 1024;
 const LABELS = 'resident_interests';
 
 /** Who may appear in an audience: stores in the caller's scope, and for an advisor only their own residents. */
+/** Validated parameters: any subset (e.g. parsed from config), the rest defaults. Throws on a bad value. */
+export function interestParameters(input: InterestParametersInput = {}): InterestParameters {
+  return { ...DEFAULT_INTEREST_PARAMETERS, ...interestParametersSchema.parse(input) };
+}
+
 export interface AudienceScope {
   storeIds: Types.ObjectId[] | 'all';
   advisorId?: Types.ObjectId;

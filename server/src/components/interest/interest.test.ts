@@ -3,13 +3,13 @@ import request from 'supertest';
 import { DEFAULT_INTEREST_PARAMETERS, type InterestParameters } from '@o2o/shared/rules/interest';
 import { seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
-import { createTestApp, testServices } from '../../testing/test-app';
+import { createTestApplication } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import { StoreModel } from '../organisation/organisation.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
 import { StaffModel } from '../staff/staff.model';
-import { createInterestComponent, seedDemoInterest } from './index';
+import { seedDemoInterest } from './interest.seed';
 import { evaluateSynthetic } from './interest-evaluator';
 import { ResidentInterestModel } from './interest.model';
 import { DEFAULT_SYNTHETIC_OPTIONS, syntheticCatalogue, syntheticOrders } from './synthetic-chain';
@@ -23,11 +23,9 @@ const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
 
 /** No popularity prior, so scores can be recomputed exactly by hand below. */
 const parameters: Partial<InterestParameters> = { popularityWeight: 0 };
-const env = { RATE_LIMIT_MAX: '100000' };
-const services = testServices(env);
-const component = createInterestComponent(services, parameters);
-const { interest } = component;
-const app = createTestApp({ env, routers: component.routers });
+const env = { RATE_LIMIT_MAX: '100000', INTEREST_POPULARITY_WEIGHT: '0' };
+const { app, services, scheduler } = createTestApplication({ env });
+const { interest } = services;
 
 const PRODUCTS = [
   { _id: 'MILK', name: '光明鲜牛奶', category: '乳品', subcategory: '鲜奶', repeatNature: 'daily' },
@@ -160,7 +158,7 @@ describe('rebuilding the interest label', () => {
   });
 
   it('runs as the nightly job and as the seed hook', async () => {
-    const [job] = component.jobs;
+    const job = scheduler.get('interest-rebuild')!;
     expect(job).toMatchObject({ name: 'interest-rebuild', schedule: { kind: 'daily', at: '01:30' } });
     expect(await job.run(NOW)).toMatchObject({ modelId: `interest:${NOW.toISOString()}`, residentsScored: 8 });
     expect(await seedDemoInterest({ interest }, NOW)).toEqual({ built: false }); // a model exists already

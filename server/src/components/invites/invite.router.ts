@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import { fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { idString, isoString, toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';

@@ -11,6 +11,7 @@ import type { PointsService } from '../points/points.service';
 import { ResidentModel, type ResidentRecord } from '../residents/resident.model';
 import { storeIdsInScope } from '../staff/staff-scope';
 import { FraudDecisionModel, FraudFlagModel, InviteModel, type FraudFlagRecord, type InviteRecord } from './invite.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 export interface InviteSettings {
   rewardPoints: number;
@@ -63,22 +64,22 @@ export interface InviteSuccessEvents {
 }
 
 export class InviteService {
-  private successEvents: InviteSuccessEvents | null = null;
-
-  constructor(
-    private readonly points: PointsService,
-    private readonly settings: InviteSettings,
-    private readonly logger: Logger,
-    private readonly activity: InviteeActivitySource = taskEventActivity,
-  ) {}
+  private readonly successEvents: InviteSuccessEvents | null;
+  private readonly activity: InviteeActivitySource;
 
   /**
    * An invite succeeds when its invitee makes the qualifying first order in time and the reward is
    * not held for review: the inviter's `invite_succeeded` event (activity that day, and the invite
-   * task "邀请 3 位邻居注册并完成首单") is recorded then, once per invitee.
+   * task "邀请 3 位邻居注册并完成首单") is recorded then, once per invitee, through `successEvents`.
    */
-  useSuccessEvents(events: InviteSuccessEvents): void {
-    this.successEvents = events;
+  constructor(
+    private readonly points: PointsService,
+    private readonly settings: InviteSettings,
+    private readonly logger: Logger,
+    options: { successEvents?: InviteSuccessEvents | null; activity?: InviteeActivitySource } = {},
+  ) {
+    this.successEvents = options.successEvents ?? null;
+    this.activity = options.activity ?? taskEventActivity;
   }
 
   private async recordSuccess(invite: InviteRecord, at: Date): Promise<void> {
@@ -106,7 +107,7 @@ export class InviteService {
         rewardPoints: this.settings.rewardPoints,
       });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     const reward = await this.points.earn({
       residentId: inviterId,
@@ -202,7 +203,7 @@ export class InviteService {
     try {
       await FraudDecisionModel.create({ _id: flag._id, inviterId: flag.inviterId, decision, note, staffId: staff.id, staffRole: staff.role, at: now });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const existing = await FraudDecisionModel.findById(flag._id).lean();
       if (existing?.decision !== decision || !existing.staffId.equals(staff.id)) throw AppError.conflict('这个风控标记已经处理过了', { decision: existing?.decision });
     }
@@ -357,7 +358,7 @@ export class InviteService {
     try {
       await FraudFlagModel.create({ key: `${inviterId}:${rule}:${decided + 1}`, inviterId, storeId: inviter?.storeId ?? null, rule, evidence, createdAt: now });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       return false;
     }
     this.logger.warn({ inviterId: String(inviterId), rule, evidence }, 'invite fraud flag raised; rewards held for review');

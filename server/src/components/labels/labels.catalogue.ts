@@ -12,9 +12,8 @@ import {
   type ScenarioInput,
 } from '@o2o/shared/schemas/labels';
 import { AppError } from '../../lib/app-error';
+import { insertOnce } from '../../db/unique-insert';
 import { LabelDefinitionModel, LabelScenarioModel, type LabelDefinitionRecord, type LabelScenarioRecord } from './labels.model';
-
-const DUPLICATE_KEY = 11000;
 
 /** A definition ready for computing and validating: its rule parsed (defaults filled) and its value list. */
 export interface CatalogueEntry extends LabelDefinitionRef {
@@ -156,16 +155,6 @@ export const SEED_DEFINITIONS: SeedDefinition[] = [
     values: [{ value: 'key_customer', name: '重点客户' }, { value: 'needs_help', name: '需协助下单' }, { value: 'complained', name: '近期有投诉' }],
   },
 ];
-
-async function insertOnce(model: typeof LabelScenarioModel | typeof LabelDefinitionModel, doc: Record<string, unknown>): Promise<boolean> {
-  try {
-    await model.create(doc);
-    return true;
-  } catch (error) {
-    if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
-    throw error;
-  }
-}
 
 /**
  * Seeds the five scenarios and the default labels. Idempotent: an entry that exists (possibly

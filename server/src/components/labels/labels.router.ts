@@ -12,29 +12,10 @@ import {
   setManualLabelSchema,
 } from '@o2o/shared/schemas/labels';
 import { ApiRouter } from '../../lib/api-router';
-import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
-import { staffOf, type Guards, type StaffPrincipal } from '../auth/auth.guard';
-import { ResidentModel } from '../residents/resident.model';
-import { storeIdsInScope } from '../staff/staff-scope';
+import { staffOf, type Guards } from '../auth/auth.guard';
+import { assertResidentAccess } from '../residents/resident.service';
 import type { LabelService } from './labels.service';
-
-/**
- * Whether the staff member may see this resident: an advisor their own residents (credited to them
- * or brought by a code they own), a manager their store's, city ops their city's, an admin anyone.
- * One `_id` lookup.
- */
-export async function assertLabelAccess(staff: StaffPrincipal, residentId: string): Promise<void> {
-  const resident = await ResidentModel.findById(toObjectId(residentId), { storeId: 1, attribution: 1 }).lean();
-  if (!resident) throw AppError.notFound('居民');
-  if (staff.role === 'advisor') {
-    if (![resident.attribution?.advisorId, resident.attribution?.codeOwnerId].some((id) => id && staff.id.equals(id))) throw AppError.forbidden('这位居民不在你的负责范围内');
-    return;
-  }
-  const storeIds = await storeIdsInScope(staff);
-  if (storeIds === 'all') return;
-  if (!resident.storeId || !storeIds.some((id) => id.equals(resident.storeId!))) throw AppError.forbidden('这位居民不在你的负责范围内');
-}
 
 /** The label catalogue (read by staff, edited by operations), residents' labels, manual labels and the full recompute. */
 export function labelsRouter(guards: Guards, labels: LabelService): ApiRouter {
@@ -76,7 +57,7 @@ export function labelsRouter(guards: Guards, labels: LabelService): ApiRouter {
       summary: "A resident's labels with why and since when (advisor: own residents, manager: store, city ops: city)",
       guards: staff, authenticated: true, params: residentParams, response: residentLabelsSchema,
       handler: async ({ params, req }) => {
-        await assertLabelAccess(staffOf(req), params.residentId);
+        await assertResidentAccess(staffOf(req), params.residentId);
         return labels.residentLabels(toObjectId(params.residentId));
       },
     })
@@ -85,7 +66,7 @@ export function labelsRouter(guards: Guards, labels: LabelService): ApiRouter {
       summary: 'Set a manual label on a resident, with a reason (managers: their store\'s residents; city ops: their city\'s)',
       guards: labellers, authenticated: true, params: residentLabelParamsSchema, body: setManualLabelSchema, response: residentLabelsSchema,
       handler: async ({ params, body, req }) => {
-        await assertLabelAccess(staffOf(req), params.residentId);
+        await assertResidentAccess(staffOf(req), params.residentId);
         return labels.setManual(staffOf(req), toObjectId(params.residentId), params.key, body);
       },
     })
@@ -94,7 +75,7 @@ export function labelsRouter(guards: Guards, labels: LabelService): ApiRouter {
       summary: 'Remove a manual label from a resident (removing one that is not set is fine)',
       guards: labellers, authenticated: true, params: residentLabelParamsSchema, response: residentLabelsSchema,
       handler: async ({ params, req }) => {
-        await assertLabelAccess(staffOf(req), params.residentId);
+        await assertResidentAccess(staffOf(req), params.residentId);
         return labels.unsetManual(toObjectId(params.residentId), params.key);
       },
     });

@@ -13,11 +13,12 @@ import { OrderModel } from '../orders/orders.model';
 import { CommunityModel, StoreModel } from '../organisation/organisation.model';
 import { ResidentModel } from '../residents/resident.model';
 import { TaskCompletionModel, TaskDefinitionModel, TaskEventModel, TaskProgressMarkModel } from '../tasks/tasks.model';
+import { LabelRefresher } from './label-refresher';
 import { FactsBuilder, PROJECTIONS, streamCollection, type FactContext, type NewbieTaskRef, type StoreRef } from './label-facts';
 import { LabelCatalogue, type CatalogueEntry } from './labels.catalogue';
 import { ManualLabelModel, manualLabelId, ResidentLabelsModel, type ManualLabelRecord, type ResidentLabelsRecord } from './labels.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
-const DUPLICATE_KEY = 11000;
 const WRITE_BATCH = 1000;
 const LABELS_COLLECTION = ResidentLabelsModel.collection.collectionName;
 type Collection = mongo.Collection;
@@ -26,6 +27,10 @@ export interface LabelServiceOptions {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Task event types that count as activity; the metrics' active definition by default. */
   activityTypes?: readonly string[];
+  /** Refreshes at once after events; default 4. */
+  refreshConcurrency?: number;
+  /** Where a refresh off the caller's path goes; the service's own refresher by default. */
+  scheduleRefresh?: (residentId: Types.ObjectId) => void;
 }
 
 type Base = Omit<FactContext, 'stores' | 'communities'> & { entries: CatalogueEntry[] };
@@ -41,12 +46,15 @@ export class LabelService {
   readonly catalogue = new LabelCatalogue();
   /** While a recompute runs: the residents refreshed meanwhile, to refresh again after its swap. */
   private touchedDuringRecompute: Map<string, Types.ObjectId> | null = null;
-  /** Queues a refresh off the caller's path (the component sets it to its refresher). */
-  scheduleRefresh: ((residentId: Types.ObjectId) => void) | null = null;
+  /** Refreshes residents soon after orders and task events (`schedule`); `idle()` waits for it. */
+  readonly refresher: LabelRefresher;
+  private readonly scheduleRefresh: (residentId: Types.ObjectId) => void;
   private readonly activityTypes: readonly string[];
 
   constructor(private readonly options: LabelServiceOptions) {
     this.activityTypes = options.activityTypes ?? DEFAULT_ACTIVE_DEFINITION.eventTypes;
+    this.refresher = new LabelRefresher((residentId) => this.refreshResident(residentId), options.logger, options.refreshConcurrency);
+    this.scheduleRefresh = options.scheduleRefresh ?? ((residentId) => this.refresher.schedule(residentId));
   }
 
   /** Recomputes one resident's labels now; deletes them when the resident no longer exists. */
@@ -87,12 +95,9 @@ export class LabelService {
       const result = await this.runRecompute(now);
       const touched = [...this.touchedDuringRecompute.values()];
       this.touchedDuringRecompute = null;
-      // Handed to the refresher when there is one: on the embedded database at scale each refresh
-      // takes a minute, and the job should not hold its lease for them.
-      for (const residentId of touched) {
-        if (this.scheduleRefresh) this.scheduleRefresh(residentId);
-        else await this.refreshResident(residentId);
-      }
+      // Handed to the refresher: on the embedded database at scale each refresh takes a minute, and
+      // the job should not hold its lease for them.
+      for (const residentId of touched) this.scheduleRefresh(residentId);
       this.options.logger.info({ ...result, refreshedAfter: touched.length }, 'labels recomputed');
       return result;
     } finally {
@@ -280,7 +285,7 @@ export class LabelService {
       await ResidentLabelsModel.collection.replaceOne({ _id: residentId }, record, { upsert: true });
     } catch (error) {
       // Two first refreshes both inserted: the other won; write over it.
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       await ResidentLabelsModel.collection.replaceOne({ _id: residentId }, record);
     }
   }

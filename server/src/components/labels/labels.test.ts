@@ -2,10 +2,9 @@ import mongoose, { Types } from 'mongoose';
 import request from 'supertest';
 import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
-import { createTestApp, testServices } from '../../testing/test-app';
+import { createTestApplication } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import type { StaffPrincipal } from '../auth/auth.guard';
-import { createAudiencesComponent } from '../audiences';
 import { GroupActivityModel, GroupCheckinModel, GroupDeliveryModel, GroupIdentityModel, GroupMemberModel, GroupModel } from '../groups/groups.model';
 import { FraudFlagModel, InviteModel } from '../invites/invite.model';
 import { ResidentInterestModel } from '../interest/interest.model';
@@ -14,7 +13,7 @@ import { ResidentModel } from '../residents/resident.model';
 import { StaffModel } from '../staff/staff.model';
 import { TaskEventModel } from '../tasks/tasks.model';
 import { seedDemoTasks } from '../tasks/tasks.seed';
-import { createLabelsComponent, refreshLabelsOnChanges, seedLabelCatalogue } from '.';
+import { seedLabelCatalogue } from './labels.catalogue';
 import { ResidentLabelsModel } from './labels.model';
 import { LabelService } from './labels.service';
 
@@ -30,13 +29,9 @@ const NOW = new Date();
 const daysAgo = (at: Date) => Math.floor((NOW.getTime() - at.getTime()) / DAY);
 
 const env = { RATE_LIMIT_MAX: '100000' };
-const services = testServices(env);
-const labelsComponent = createLabelsComponent({ guards: services.guards, logger: services.logger });
-refreshLabelsOnChanges(labelsComponent, services);
-const audiencesComponent = createAudiencesComponent({ guards: services.guards, labels: labelsComponent.labels, tasks: services.tasks });
-const { labels, refresher } = labelsComponent;
-const { audiences } = audiencesComponent;
-const app = createTestApp({ env, routers: [...labelsComponent.routers, ...audiencesComponent.routers] });
+const { app, services } = createTestApplication({ env });
+const { labels, audiences } = services;
+const { refresher } = labels;
 
 type Session = Awaited<ReturnType<typeof login>>;
 let admin: Session;
@@ -295,9 +290,8 @@ const expectedMember = (row: Generated) => ['r3', 'r4'].includes(expectedRecency
 
 describe('a refresh while the nightly recompute runs', () => {
   it('is queued again after the swap, so the recompute does not overwrite it with older facts; recomputes do not overlap', async () => {
-    const service = new LabelService({ logger: services.logger });
     const queued: string[] = [];
-    service.scheduleRefresh = (residentId) => queued.push(String(residentId));
+    const service = new LabelService({ logger: services.logger, scheduleRefresh: (residentId) => queued.push(String(residentId)) });
     const row = generated[0];
     const running = service.recomputeAll(NOW);
     await expect(service.recomputeAll(NOW)).rejects.toMatchObject({ status: 409 });

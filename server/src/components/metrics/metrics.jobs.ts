@@ -1,10 +1,8 @@
-import type { Services } from '../../container';
 import type { JobDefinition } from '../../jobs/scheduler';
 import type { MetricsService } from './metrics.service';
 
-/** The metrics jobs, for `jobDefinitions`. All are safe to rerun: rollups rewrite whole documents, reviews are keyed by period. */
-export function metricsJobs(services: Services & { metrics: MetricsService }): JobDefinition[] {
-  const { metrics } = services;
+/** The metrics jobs. All are safe to rerun: rollups rewrite whole documents, reviews are keyed by period. */
+export function metricsJobs(metrics: MetricsService): JobDefinition[] {
   return [
     {
       name: 'metrics-rollup',

@@ -4,6 +4,7 @@ import { dayRange, dayRangeInstants, type MetricDimension } from '@o2o/shared/ru
 import { ResidentModel } from '../residents/resident.model';
 import { TaskEventModel } from '../tasks/tasks.model';
 import { MetricRollupModel, type MetricRollupRecord } from './metrics.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 /** How many ids go into one `$in` query, and how many writes into one bulk write. */
 export const BATCH_SIZE = 1000;
@@ -60,7 +61,7 @@ export function dimensionsOf(resident: ResidentFact | null | undefined): [Metric
 function duplicateKeyFailures(error: unknown): number[] | null {
   const bulk = error as { code?: number; writeErrors?: { code?: number; index?: number }[] | { code?: number; index?: number } };
   const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
-  if (writeErrors.length === 0 || writeErrors.some((entry) => entry.code !== 11000 || entry.index === undefined)) return null;
+  if (writeErrors.length === 0 || writeErrors.some((entry) => !isDuplicateKey(entry) || entry.index === undefined)) return null;
   return writeErrors.map((entry) => entry.index!);
 }
 

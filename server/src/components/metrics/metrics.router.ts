@@ -16,7 +16,7 @@ import {
   reviewSchema,
   reviewSummarySchema,
 } from '@o2o/shared/schemas/metrics';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { staffOf } from '../auth/auth.guard';
 import type { MetricsService } from './metrics.service';

@@ -608,7 +608,7 @@ describe('late and reversed orders', () => {
     const newcomer = residents.find((resident) => !isConsumer(resident) && cnDay(resident.registeredAt) <= '2026-02-15')!;
     await insertOrders([order(newcomer, new Date('2026-02-20T05:00:00Z'), 'completed', { updatedAt: new Date('2026-03-04T09:00:00Z') })]);
 
-    const [rollup] = metricsJobs({ ...services, metrics });
+    const [rollup] = metricsJobs(metrics);
     expect(rollup.name).toBe('metrics-rollup');
     await rollup.run(NOW);
 
@@ -714,7 +714,7 @@ describe('the biweekly review', () => {
     await TaskProgressMarkModel.insertMany(sample.slice(0, 12).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', eventId: new Types.ObjectId(), occurredAt: inside })));
     await TaskCompletionModel.insertMany(sample.slice(0, 7).map((r) => ({ taskId: newbie._id, residentId: r._id, periodKey: 'once', rewardPoints: 0, completedAt: inside })));
 
-    const review = metricsJobs({ ...services, metrics }).find((job) => job.name === 'metrics-review')!;
+    const review = metricsJobs(metrics).find((job) => job.name === 'metrics-review')!;
     // 06:00 on 2026-02-16 in Shanghai: the period 02-02..02-15 has ended.
     expect(await review.run(new Date('2026-02-15T22:00:00Z'))).toEqual({ built: true, period: '2026-02-02_2026-02-15' });
     expect(await review.run(new Date('2026-02-16T22:00:00Z'))).toEqual({ built: false, period: '2026-02-02_2026-02-15' });
@@ -739,7 +739,7 @@ describe("today's numbers", () => {
   it('are read from the metrics-today rollup while it is fresh, and from raw data once it is stale', async () => {
     const admin = { id: new Types.ObjectId(), name: 'a', role: 'admin' as const, storeId: null, cityId: null };
     const query = { from: TODAY, to: TODAY, dimension: 'all' as const, windowDays: 7 };
-    const todayJob = metricsJobs({ ...services, metrics }).find((job) => job.name === 'metrics-today')!;
+    const todayJob = metricsJobs(metrics).find((job) => job.name === 'metrics-today')!;
     expect(await todayJob.run(NOW)).toMatchObject({ day: TODAY, registrations: expectedConversion(TODAY, TODAY, 7, everyone).registrations });
     const before = expectedConversion(TODAY, TODAY, 7, everyone);
 
@@ -769,7 +769,7 @@ describe('late task events', () => {
     const activeOn = async () => (await request(app).get('/metrics/active').query({ from: day, to: day }).set(bearer(admin))).body.days[0].active;
     expect(await activeOn()).toBe(expectedActive(day, everyone).active - 1);
     // The nightly run after the visit was entered (the events' `recordedAt` is the real clock's).
-    const [rollup] = metricsJobs({ ...services, metrics });
+    const [rollup] = metricsJobs(metrics);
     const counts = await rollup.run(new Date(Date.now() + 60_000));
     expect(counts.lateDays).toEqual(expect.arrayContaining([day]));
     expect(await activeOn()).toBe(expectedActive(day, everyone).active);
@@ -836,7 +836,7 @@ describe('rollups written by more than one run at once', () => {
     expect(await MetricRollupModel.exists({ _id: '2026-01|repurchase' })).toBeNull();
     expect(await MetricRollupModel.exists({ _id: `${yesterday}|consumers` })).toBeNull();
     // The nightly job writes them.
-    const [rollup] = metricsJobs({ ...services, metrics });
+    const [rollup] = metricsJobs(metrics);
     await rollup.run(NOW);
     expect(await MetricRollupModel.exists({ _id: `${yesterday}|consumers` })).not.toBeNull();
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ORDER_SIGNATURE_HEADER, ORDER_TIMESTAMP_HEADER, signedPrefix, verifyOrderSignature } from '@o2o/shared/rules/order-signature';
 import { myOrderSchema, myOrdersQuerySchema, orderListQuerySchema, orderSchema, orderWebhookResultSchema, orderWebhookSchema } from '@o2o/shared/schemas/orders';
 import type { Config } from '../../config/config';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
 import { residentIdOf, staffOf } from '../auth/auth.guard';

@@ -9,7 +9,11 @@ import {
   type OrderWebhookResult,
 } from '@o2o/shared/schemas/orders';
 import type { MyOrder } from '@o2o/shared/schemas/orders';
-import type { Services } from '../../container';
+import type { Config } from '../../config/config';
+import type { Logger } from '../../lib/logger';
+import type { InviteService } from '../invites/invite.service';
+import type { PointsService } from '../points/points.service';
+import type { TaskService } from '../tasks/tasks.service';
 import { AppError } from '../../lib/app-error';
 import { idString, isoString, toObjectId } from '../../lib/ids';
 import { ResidentChangeListeners, type ResidentChangeListener } from '../../lib/resident-changes';
@@ -18,12 +22,21 @@ import { StoreModel } from '../organisation/organisation.model';
 import { PointEntryModel, type PointEntryRecord } from '../points/points.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
-import { residentScopeFilter } from '../residents/resident.router';
+import { residentRepository } from '../residents/resident.repository';
 import { assertStoreAccess, storeFilter } from '../staff/staff-scope';
 import { OrderEventModel, OrderModel, type OrderEventRecord, type OrderRecord } from './orders.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
-/** What the order service needs from the container (`Services` fits). */
-export type OrderServiceDeps = Pick<Services, 'points' | 'invites' | 'tasks' | 'config' | 'logger'>;
+/** What the order service needs from the other components. */
+export interface OrderServiceDeps {
+  points: PointsService;
+  invites: InviteService;
+  tasks: TaskService;
+  config: Config;
+  logger: Logger;
+  /** Called (not awaited, failures logged) after an order of a resident was settled, e.g. to refresh their labels. */
+  onResidentChanged?: ResidentChangeListener[];
+}
 
 export interface StaffOrderQuery {
   storeId?: string;
@@ -32,7 +45,6 @@ export interface StaffOrderQuery {
   limit: number;
 }
 
-const DUPLICATE_KEY = 11000;
 /** Attempts to bring a mirror up to date with its facts while other writers race; each attempt re-reads. */
 const MAX_MIRROR_ATTEMPTS = 20;
 
@@ -97,11 +109,8 @@ function orderFields(events: OrderEventRecord[], now: Date) {
 export class OrderService {
   private readonly residentChanges = new ResidentChangeListeners();
 
-  constructor(private readonly deps: OrderServiceDeps) {}
-
-  /** Called (not awaited, failures logged) after an order of a resident was settled, e.g. to refresh their labels. */
-  onResidentChanged(listener: ResidentChangeListener): void {
-    this.residentChanges.add(listener, this.deps.logger);
+  constructor(private readonly deps: OrderServiceDeps) {
+    for (const listener of deps.onResidentChanged ?? []) this.residentChanges.add(listener, deps.logger);
   }
 
   /**
@@ -132,7 +141,7 @@ export class OrderService {
     try {
       await OrderEventModel.create(record);
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const existing = await OrderEventModel.findById(event.eventId).lean<OrderEventRecord>();
       if (!existing) throw error;
       if (existing.payloadHash !== record.payloadHash) {
@@ -228,8 +237,7 @@ export class OrderService {
     const conditions: Record<string, unknown>[] = [];
     if (query.storeId) conditions.push({ storeId: (await assertStoreAccess(staff, toObjectId(query.storeId)))._id });
     if (staff.role === 'advisor') {
-      const residents = await ResidentModel.find(await residentScopeFilter(staff), { _id: 1 }).lean();
-      conditions.push({ residentId: { $in: residents.map((resident) => resident._id) } });
+      conditions.push({ residentId: { $in: await residentRepository.idsInScope(staff) } });
     } else {
       conditions.push(await storeFilter(staff));
     }
@@ -268,7 +276,7 @@ export class OrderService {
         await OrderModel.updateOne({ _id: orderId }, { $set: fields }, { upsert: true });
       } catch (error) {
         // Two first writers both inserted: the other one won; read again.
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
     }
     throw new AppError('BUSY', '这笔订单同时有太多变更，请稍后重试', 503);

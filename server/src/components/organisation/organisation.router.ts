@@ -11,26 +11,19 @@ import {
   sectionInputSchema,
   sectionSchema,
   servedCommunitySchema,
-  STORE_TERRITORY_FIELDS,
   storeInputSchema,
   storeSchema,
   storeUpdateSchema,
 } from '@o2o/shared/schemas/organisation';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
-import { AppError } from '../../lib/app-error';
-import { idString, toObjectId } from '../../lib/ids';
+import { toObjectId } from '../../lib/ids';
 import { staffOf } from '../auth/auth.guard';
-import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
-import { CityModel, CommunityModel, SectionAssignmentModel, SectionModel, StoreModel, type SectionRecord, type StoreRecord } from './organisation.model';
+import { organisationRepository } from './organisation.repository';
 import {
-  assertCommunityAccess,
-  assertCommunityReadAccess,
   assignSection,
-  communitiesServedBy,
   communityView,
   createStore,
-  getCommunity,
   getStore,
   releaseSection,
   sectionView,
@@ -50,25 +43,19 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       method: 'get', path: '/cities', summary: 'List cities', tags,
       guards: guards.staff(), authenticated: true,
       response: z.array(citySchema),
-      handler: async () => (await CityModel.find().sort({ name: 1 }).lean()).map((city) => ({ id: String(city._id), name: city.name, code: city.code })),
+      handler: async () => organisationRepository.cities(),
     })
     .route({
       method: 'post', path: '/cities', summary: 'Create a city (admin)', tags, status: 201,
       guards: guards.staff('admin'), authenticated: true, errors: [409],
       body: createCitySchema, response: citySchema,
-      handler: async ({ body }) => {
-        const city = await CityModel.create(body);
-        return { id: String(city._id), name: city.name, code: city.code };
-      },
+      handler: async ({ body }) => organisationRepository.addCity(body),
     })
     .route({
       method: 'get', path: '/stores', summary: 'List stores (public: residents pick and see their store)', tags,
       query: z.object({ cityId: objectIdSchema.optional() }),
       response: z.array(storeSchema),
-      handler: async ({ query }) => {
-        const stores = await StoreModel.find(query.cityId ? { cityId: toObjectId(query.cityId) } : {}).sort({ name: 1 }).limit(500).lean<StoreRecord[]>();
-        return stores.map((store) => storeView(store));
-      },
+      handler: async ({ query }) => (await organisationRepository.stores(query.cityId ? toObjectId(query.cityId) : undefined)).map((store) => storeView(store)),
     })
     .route({
       method: 'post', path: '/stores', summary: 'Create a store (city ops, admin)', tags, status: 201,
@@ -86,16 +73,7 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       guards: guards.staff('store_manager', 'city_ops', 'admin'), authenticated: true,
       description: 'Store managers change hours, address, delivery terms and phone; location and service radius are for city ops and admins.',
       params: storeParams, body: storeUpdateSchema, response: storeSchema,
-      handler: async ({ params, body, req }) => {
-        const storeId = toObjectId(params.storeId);
-        const staff = staffOf(req);
-        await assertStoreAccess(staff, storeId);
-        const territory = STORE_TERRITORY_FIELDS.filter((field) => body[field] !== undefined);
-        if (staff.role === 'store_manager' && territory.length > 0) {
-          throw new AppError('FORBIDDEN', '门店位置和服务半径只能由城市运营或管理员调整', 403, territory.map((field) => ({ path: `body.${field}` })));
-        }
-        return storeView((await StoreModel.findByIdAndUpdate(storeId, { $set: body }, { returnDocument: 'after' }).lean<StoreRecord>())!);
-      },
+      handler: async ({ params, body, req }) => storeView(await organisationRepository.updateStore(staffOf(req), toObjectId(params.storeId), body)),
     })
     .route({
       method: 'get', path: '/stores/:storeId/communities',
@@ -103,54 +81,25 @@ export function organisationRouter({ guards }: Services): ApiRouter {
       tags, errors: [404], guards: guards.staff(), authenticated: true,
       params: storeParams, query: z.object({ unownedOnly: z.enum(['true', 'false']).optional() }),
       response: z.array(servedCommunitySchema),
-      handler: async ({ params, query, req }) => {
-        const storeId = toObjectId(params.storeId);
-        await assertStoreAccess(staffOf(req), storeId);
-        const served = await communitiesServedBy(await getStore(storeId));
-        const sections = await SectionModel.find({ communityId: { $in: served.map((entry) => entry.community._id) } }, { communityId: 1, ownerStaffId: 1 }).lean<SectionRecord[]>();
-        const rows = served.map(({ community, distanceKm }) => {
-          const own = sections.filter((section) => section.communityId.equals(community._id));
-          return {
-            ...communityView(community),
-            distanceKm: Math.round(distanceKm * 100) / 100,
-            sectionCount: own.length,
-            unownedSectionCount: own.filter((section) => !section.ownerStaffId).length,
-          };
-        });
-        return query.unownedOnly === 'true' ? rows.filter((row) => row.sectionCount === 0 || row.unownedSectionCount > 0) : rows;
-      },
+      handler: async ({ params, query, req }) =>
+        (await organisationRepository.servedCommunities(staffOf(req), toObjectId(params.storeId), query.unownedOnly === 'true')).map(({ community, ...counts }) => ({ ...communityView(community), ...counts })),
     })
     .route({
       method: 'get', path: '/stores/:storeId/community-choices',
       summary: 'Communities a resident of this store can choose at sign-up (public, nearest first)', tags, errors: [404],
       params: storeParams, response: z.array(communityChoiceSchema),
-      handler: async ({ params }) =>
-        (await communitiesServedBy(await getStore(toObjectId(params.storeId)))).map(({ community, distanceKm }) => ({
-          id: String(community._id), name: community.name, address: community.address, distanceKm: Math.round(distanceKm * 100) / 100,
-        })),
+      handler: async ({ params }) => organisationRepository.communityChoices(toObjectId(params.storeId)),
     })
     .route({
       method: 'post', path: '/communities', summary: 'Create a community (city ops, admin)', tags, status: 201,
       guards: guards.staff('city_ops', 'admin'), authenticated: true,
       body: communityInputSchema, response: communitySchema,
-      handler: async ({ body, req }) => {
-        if (!canAccessCity(staffOf(req), toObjectId(body.cityId))) throw AppError.forbidden('这个城市不在你的负责范围内');
-        return communityView((await CommunityModel.create({ ...body, portrait: {} })).toObject());
-      },
+      handler: async ({ body, req }) => communityView(await organisationRepository.addCommunity(staffOf(req), body)),
     })
     .route({
       method: 'get', path: '/communities/:communityId', summary: 'A community with its portrait', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: communityParams, response: communitySchema,
-      handler: async ({ params, req }) => {
-        const community = await getCommunity(toObjectId(params.communityId));
-        const staff = staffOf(req);
-        if (staff.role !== 'advisor' && staff.role !== 'store_manager') {
-          if (!canAccessCity(staff, community.cityId)) throw AppError.forbidden('这个小区不在你的负责范围内');
-        } else {
-          await assertCommunityAccess(staff, community);
-        }
-        return communityView(community);
-      },
+      handler: async ({ params, req }) => communityView(await organisationRepository.community(staffOf(req), toObjectId(params.communityId))),
     })
     .route({
       method: 'patch', path: '/communities/:communityId/portrait',
@@ -162,21 +111,13 @@ export function organisationRouter({ guards }: Services): ApiRouter {
     .route({
       method: 'get', path: '/communities/:communityId/sections', summary: 'Sections of a community and their owners (staff of a store serving it, city ops)', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: communityParams, response: z.array(sectionSchema),
-      handler: async ({ params, req }) => {
-        const community = await getCommunity(toObjectId(params.communityId));
-        await assertCommunityReadAccess(staffOf(req), community);
-        return (await SectionModel.find({ communityId: community._id }).sort({ name: 1 }).lean<SectionRecord[]>()).map(sectionView);
-      },
+      handler: async ({ params, req }) => (await organisationRepository.sections(staffOf(req), toObjectId(params.communityId))).map(sectionView),
     })
     .route({
       method: 'post', path: '/communities/:communityId/sections', summary: 'Divide a community into a new section', tags, status: 201, errors: [409],
       guards: guards.staff('store_manager', 'city_ops', 'admin'), authenticated: true,
       params: communityParams, body: sectionInputSchema.omit({ communityId: true }), response: sectionSchema,
-      handler: async ({ params, body, req }) => {
-        const community = await getCommunity(toObjectId(params.communityId));
-        await assertCommunityAccess(staffOf(req), community);
-        return sectionView((await SectionModel.create({ communityId: community._id, name: body.name })).toObject());
-      },
+      handler: async ({ params, body, req }) => sectionView(await organisationRepository.addSection(staffOf(req), toObjectId(params.communityId), body.name)),
     })
     .route({
       method: 'put', path: '/sections/:sectionId/owner',
@@ -195,19 +136,6 @@ export function organisationRouter({ guards }: Services): ApiRouter {
     .route({
       method: 'get', path: '/sections/:sectionId/history', summary: 'Who owned the section when, and who changed it', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: sectionParams, response: z.array(sectionAssignmentSchema),
-      handler: async ({ params, req }) => {
-        const section = await SectionModel.findById(toObjectId(params.sectionId)).lean<SectionRecord>();
-        if (!section) throw AppError.notFound('片区');
-        await assertCommunityReadAccess(staffOf(req), await getCommunity(section.communityId));
-        return (await SectionAssignmentModel.find({ sectionId: section._id }).sort({ version: 1 }).lean()).map((entry) => ({
-          sectionId: String(entry.sectionId),
-          fromStaffId: idString(entry.fromStaffId),
-          toStaffId: idString(entry.toStaffId),
-          kind: entry.kind,
-          byStaffId: String(entry.byStaffId),
-          reason: entry.reason ?? null,
-          at: entry.at.toISOString(),
-        }));
-      },
+      handler: async ({ params, req }) => organisationRepository.sectionHistory(staffOf(req), toObjectId(params.sectionId)),
     });
 }

@@ -17,6 +17,7 @@ import {
   type SectionRecord,
   type StoreRecord,
 } from './organisation.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 export function storeView(store: StoreRecord, now = new Date()): Store {
   const openingHours = store.openingHours as OpeningWindow[];
@@ -178,7 +179,7 @@ async function recordOwnership(
       at: now,
     });
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const current = await currentOwnership(sectionId);
     throw AppError.conflict('片区负责人刚刚有变动，请刷新后重试', { ownerStaffId: idString(current.ownerStaffId) });
   }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import { manualAdjustmentSchema, pointBalanceSchema, pointEntrySchema, pointHistoryQuerySchema } from '@o2o/shared/schemas/points';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';
-import { assertResidentAccess } from '../residents/resident.router';
+import { assertResidentAccess } from '../residents/resident.service';
 import { entryView } from './points.service';
 
 const historySchema = z.object({ items: z.array(pointEntrySchema), nextBefore: z.number().int().nullable() });

@@ -7,6 +7,7 @@ import { AppError } from '../../lib/app-error';
 import { isoString } from '../../lib/ids';
 import { ResidentModel } from '../residents/resident.model';
 import { PointAuditModel, PointEntryModel, PointStepModel, type PointEntryRecord } from './points.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 interface EntryMeta {
   residentId: Types.ObjectId;
@@ -38,7 +39,6 @@ export interface ReconcileReport {
 
 type IntentWithoutId = PointsIntent extends infer T ? (T extends { entryId: string } ? Omit<T, 'entryId'> : never) : never;
 
-const DUPLICATE_KEY = 11000;
 const MAX_STEP_ATTEMPTS = 500;
 const EXPIRY_WARNING_DAYS = 30;
 
@@ -327,7 +327,7 @@ export class PointsService {
     try {
       entry = (await PointEntryModel.create(fields)).toObject() as PointEntryRecord;
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const existing = await PointEntryModel.findOne({ idempotencyKey: meta.idempotencyKey }).lean<PointEntryRecord>();
       if (!existing) throw error;
       const same = existing.residentId.equals(meta.residentId) && existing.intent.kind === intent.kind && (existing.intent.amount ?? null) === ('amount' in intent ? intent.amount : null);
@@ -351,7 +351,7 @@ export class PointsService {
         await PointStepModel.create({ _id: `${entry.residentId}:${version}`, residentId: entry.residentId, version, entryId: entry._id, outcome, state, at: new Date() });
         return this.mirror(entry, version, outcome, state);
       } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
         // Another writer took this step (or applied this very entry); look again.
       }
     }

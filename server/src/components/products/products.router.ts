@@ -8,7 +8,7 @@ import {
   productSchema,
   productUpsertResultSchema,
 } from '@o2o/shared/schemas/products';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
 import { staffOf } from '../auth/auth.guard';

@@ -15,8 +15,8 @@ import type { StaffPrincipal } from '../auth/auth.guard';
 import { StoreModel } from '../organisation/organisation.model';
 import { parseCsv } from './product-csv';
 import { ProductModel, type ProductRecord } from './products.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
-const DUPLICATE_KEY = 11000;
 const IMPORT_BATCH = 500;
 
 export function productView(product: ProductRecord): Product {
@@ -129,7 +129,7 @@ async function writeProduct(productId: string, fields: ProductFields, existing: 
       const created = await ProductModel.create({ _id: productId, ...fields });
       return { result: 'created', product: created.toObject() as unknown as ProductRecord };
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       // A concurrent upsert of the same product created it first: compare with that.
       stored = await ProductModel.findById(productId).lean<ProductRecord>();
       if (!stored) throw error;

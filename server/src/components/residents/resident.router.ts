@@ -1,37 +1,13 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import { completeSignUpSchema, residentListQuerySchema, residentSchema, updateProfileSchema } from '@o2o/shared/schemas/residents';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
-import { residentIdOf, staffOf, type StaffPrincipal } from '../auth/auth.guard';
-import { storeIdsInScope } from '../staff/staff-scope';
-import { ResidentModel, type ResidentRecord } from './resident.model';
-import { residentView } from './resident.service';
-
-/** An advisor's own residents: credited to them, or brought in by a code they own. */
-export async function residentScopeFilter(staff: StaffPrincipal): Promise<Record<string, unknown>> {
-  if (staff.role === 'advisor') return { $or: [{ 'attribution.advisorId': staff.id }, { 'attribution.codeOwnerId': staff.id }] };
-  const storeIds = await storeIdsInScope(staff);
-  return storeIds === 'all' ? {} : { storeId: { $in: storeIds } };
-}
-
-export async function assertResidentAccess(staff: StaffPrincipal, residentId: z.infer<typeof objectIdSchema>): Promise<ResidentRecord> {
-  const resident = await ResidentModel.findOne({ _id: toObjectId(residentId), ...(await residentScopeFilter(staff)) }).lean<ResidentRecord>();
-  if (!resident) {
-    if (await ResidentModel.exists({ _id: toObjectId(residentId) })) throw AppError.forbidden('这位居民不在你的负责范围内');
-    throw AppError.notFound('居民');
-  }
-  return resident;
-}
-
-/** A phone tail (3-4 digits) matches the end of the number; anything else a name or building fragment. */
-function residentSearchFilter(q: string): Record<string, unknown> {
-  if (/^\d{3,4}$/.test(q)) return { phone: { $regex: `${q}$` } };
-  const fragment = q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return { $or: [{ nickname: { $regex: fragment } }, { building: { $regex: fragment } }] };
-}
+import { residentIdOf, staffOf } from '../auth/auth.guard';
+import { residentRepository } from './resident.repository';
+import { assertResidentAccess, residentView } from './resident.service';
 
 export function residentRouter({ guards, residents, wechat }: Services): ApiRouter {
   const tags = ['residents'];
@@ -82,17 +58,11 @@ export function residentRouter({ guards, residents, wechat }: Services): ApiRout
       guards: guards.staff(), authenticated: true, query: residentListQuerySchema,
       response: z.object({ total: z.number().int(), items: z.array(residentSchema) }),
       handler: async ({ query, req }) => {
-        const filter: Record<string, unknown> = { ...(await residentScopeFilter(staffOf(req))) };
-        const narrowing: Record<string, unknown>[] = [];
-        if (query.storeId) narrowing.push({ storeId: toObjectId(query.storeId) });
-        if (query.communityId) narrowing.push({ communityId: toObjectId(query.communityId) });
-        if (query.advisorId) narrowing.push({ 'attribution.advisorId': toObjectId(query.advisorId) });
-        if (query.q) narrowing.push(residentSearchFilter(query.q));
-        const combined = narrowing.length > 0 ? { $and: [filter, ...narrowing] } : filter;
-        const [total, items] = await Promise.all([
-          ResidentModel.countDocuments(combined),
-          ResidentModel.find(combined).sort({ registeredAt: -1, _id: -1 }).skip(query.offset).limit(query.limit).lean<ResidentRecord[]>(),
-        ]);
+        const { total, items } = await residentRepository.listInScope(
+          staffOf(req),
+          { storeId: query.storeId ? toObjectId(query.storeId) : undefined, communityId: query.communityId ? toObjectId(query.communityId) : undefined, advisorId: query.advisorId ? toObjectId(query.advisorId) : undefined, q: query.q },
+          { offset: query.offset, limit: query.limit },
+        );
         return { total, items: items.map(residentView) };
       },
     })

@@ -5,10 +5,12 @@ import { INVITE_CODE_ALPHABET, INVITE_CODE_LENGTH } from '@o2o/shared/schemas/in
 import { distanceKm } from '@o2o/shared/rules/geo';
 import { isProfileComplete, missingProfileFields } from '@o2o/shared/rules/profile';
 import { AppError } from '../../lib/app-error';
-import { idString, isoString } from '../../lib/ids';
+import { idString, isoString, toObjectId } from '../../lib/ids';
 import { attributionView, type AcquisitionService, type AttributionRecord } from '../acquisition/acquisition.service';
 import { CommunityModel, StoreModel } from '../organisation/organisation.model';
 import { ResidentModel, type ResidentRecord } from './resident.model';
+import { residentRepository, type StaffScope } from './resident.repository';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 /** A fresh invite code without look-alike characters (stored lowercase, shown uppercase). */
 export function randomInviteCode(): string {
@@ -45,24 +47,41 @@ export function residentView(resident: ResidentRecord): Resident {
   };
 }
 
+/** One resident in the staff member's scope (403 outside it, 404 unknown). */
+export async function assertResidentAccess(staff: StaffScope, residentId: string | Types.ObjectId): Promise<ResidentRecord> {
+  return residentRepository.findInScope(staff, toObjectId(residentId));
+}
+
 export interface LoginResult {
   resident: ResidentRecord;
   isNew: boolean;
   scan: { status: string; message: string } | null;
 }
 
-const DUPLICATE_KEY = 11000;
 
 /** Runs after a resident is created (e.g. the invite reward); a failure is logged by the caller and repaired by jobs. */
 export type RegistrationListener = (resident: ResidentRecord) => Promise<void>;
 
+/** What other components do when a resident registers, signs up and completes the profile (`signUpEffects`). */
+export interface ResidentLifecycle {
+  onRegistered?: RegistrationListener[];
+  onSignedUp?: RegistrationListener[];
+  onProfileCompleted?: RegistrationListener[];
+}
+
 export class ResidentService {
+  private readonly onRegistered: RegistrationListener[];
+  private readonly onSignedUp: RegistrationListener[];
+  private readonly onProfileCompleted: RegistrationListener[];
+
   constructor(
     private readonly acquisition: AcquisitionService,
-    private readonly onRegistered: RegistrationListener[] = [],
-    private readonly onSignedUp: RegistrationListener[] = [],
-    private readonly onProfileCompleted: RegistrationListener[] = [],
-  ) {}
+    lifecycle: ResidentLifecycle = {},
+  ) {
+    this.onRegistered = lifecycle.onRegistered ?? [];
+    this.onSignedUp = lifecycle.onSignedUp ?? [];
+    this.onProfileCompleted = lifecycle.onProfileCompleted ?? [];
+  }
 
   /**
    * Finds or creates the resident for a WeChat identity. A new resident is credited to the first
@@ -104,7 +123,7 @@ export class ResidentService {
         ).lean<ResidentRecord>();
       } catch (error) {
         // A concurrent login inserted first (or, rarely, the invite code collided): read it back and retry.
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
       }
     }
     if (!resident) throw new AppError('INTERNAL', '居民资料创建失败，请稍后重试', 500);

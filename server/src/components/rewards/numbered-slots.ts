@@ -1,6 +1,6 @@
 import type { Model, Types } from 'mongoose';
+import { isDuplicateKey } from '../../db/unique-insert';
 
-const DUPLICATE_KEY = 11000;
 
 interface SlotClaim {
   /** `_id` of slot n is `<prefix>:<n>`. */
@@ -32,7 +32,7 @@ export async function claimNumberedSlot(slots: Model<any>, claim: SlotClaim): Pr
       await slots.create({ _id: `${claim.prefix}:${n}`, n, redemptionId: claim.redemptionId, at: claim.now, ...claim.fields });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       // On MongoDB the error names the index; a clash on redemptionId means this redemption already holds one.
       return (error as { keyPattern?: Record<string, unknown> }).keyPattern?.redemptionId ? 'held' : false;
     }

@@ -13,7 +13,7 @@ import {
   rewardPatchSchema,
   rewardSchema,
 } from '@o2o/shared/schemas/rewards';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';

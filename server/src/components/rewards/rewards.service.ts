@@ -46,8 +46,8 @@ import {
   type RedemptionRecord,
   type RewardRecord,
 } from './rewards.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
-const DUPLICATE_KEY = 11000;
 const MAX_CODE_ATTEMPTS = 5;
 const MY_COUPONS_LIMIT = 200;
 const REPAIR_BATCH = 500;
@@ -228,7 +228,7 @@ export class RewardsService {
         });
         redemption = created.toObject() as RedemptionRecord;
       } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
         redemption = await RedemptionModel.findOne({ residentId, idempotencyKey }).lean<RedemptionRecord>();
         if (!redemption) throw error;
       }
@@ -320,7 +320,7 @@ export class RewardsService {
     try {
       await CouponUseModel.create({ _id: couponKey, couponId: coupon._id, rewardId: coupon.rewardId, storeId: store._id, staffId: staff.id, staffRole: staff.role, at: now });
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const winner = await CouponUseModel.findById(couponKey).lean<CouponUseRecord>();
       throw winner ? alreadyUsed(winner) : error;
     }
@@ -371,7 +371,7 @@ export class RewardsService {
       const created = await RedemptionDecisionModel.create({ _id: String(redemption._id), proceed: failureCode === null, failureCode, at: now });
       return created.toObject() as RedemptionDecisionRecord;
     } catch (error) {
-      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      if (!isDuplicateKey(error)) throw error;
       const first = await RedemptionDecisionModel.findById(String(redemption._id)).lean<RedemptionDecisionRecord>();
       if (!first) throw error;
       return first;
@@ -444,7 +444,7 @@ export class RewardsService {
         });
         return coupon.toObject() as CouponRecord;
       } catch (error) {
-        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+        if (!isDuplicateKey(error)) throw error;
         const issued = await CouponModel.findOne({ redemptionId: redemption._id }).lean<CouponRecord>();
         if (issued) return issued;
       }

@@ -7,6 +7,7 @@ import type { StaffPrincipal } from '../auth/auth.guard';
 import { getStore } from '../organisation/organisation.service';
 import { canAccessCity, canAccessStore } from './staff-scope';
 import { StaffInviteClaimModel, StaffInviteModel, StaffModel, type StaffRecord } from './staff.model';
+import { isDuplicateKey } from '../../db/unique-insert';
 
 export function staffView(staff: StaffRecord): Staff {
   return {
@@ -67,7 +68,7 @@ export async function acceptInvite(inviteCode: string, identity: { openid: strin
     if (invite.expiresAt <= now) throw invalid;
     await StaffInviteClaimModel.create({ _id: invite._id, openid: identity.openid, at: now });
   } catch (error) {
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const claim = await StaffInviteClaimModel.findById(invite._id).lean();
     if (claim?.openid !== identity.openid) throw invalid;
   }

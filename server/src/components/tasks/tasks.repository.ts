@@ -13,8 +13,8 @@ import {
   type TaskDefinitionRecord,
   type TaskEventRecord,
 } from './tasks.model';
+import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
 
-const DUPLICATE_KEY = 11000;
 
 /** What task rules need to know about a resident. */
 export interface ResidentContext {
@@ -49,21 +49,6 @@ export function audienceFilter(scope: { storeId: Types.ObjectId | null; cityId: 
       { $or: scope.cityId ? [{ cityId: null }, { cityId: scope.cityId }] : [{ cityId: null }] },
     ],
   };
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === DUPLICATE_KEY;
-}
-
-/** Inserts a document whose unique key may already exist; true when this call inserted it. */
-async function insertOnce(model: Model<any>, doc: Record<string, unknown>): Promise<boolean> {
-  try {
-    await model.create(doc);
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
 }
 
 /** One key for a task and a period, for lookups in maps and sets. */

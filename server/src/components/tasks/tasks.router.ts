@@ -11,7 +11,7 @@ import {
   taskFunnelSchema,
   updateTaskDefinitionSchema,
 } from '@o2o/shared/schemas/tasks';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';

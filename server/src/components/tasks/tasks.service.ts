@@ -141,23 +141,27 @@ const byKindThenOrder = (a: TaskDefinitionRecord, b: TaskDefinitionRecord) =>
  * (task, resident, period) is written. So each step may be repeated: a retried event, and listing the
  * resident's tasks, finish a completion that a crash left without its reward.
  */
+export interface TaskServiceOptions {
+  /** Enables audience-limited special tasks. Without it, a task limited to an audience applies to nobody. */
+  audiences?: TaskAudiences | null;
+  /** Called (not awaited, failures logged) after a new event of a resident was recorded, e.g. to refresh their labels. */
+  onResidentChanged?: ResidentChangeListener[];
+  logger?: Pick<Logger, 'error'> | null;
+  repository?: TaskRepository;
+}
+
 export class TaskService {
   private readonly residentChanges = new ResidentChangeListeners();
-  private audiences: TaskAudiences | null = null;
+  private readonly audiences: TaskAudiences | null;
+  private readonly repository: TaskRepository;
 
   constructor(
     private readonly points: PointsService,
-    private readonly repository = new TaskRepository(),
-  ) {}
-
-  /** Called (not awaited, failures logged) after a new event of a resident was recorded, e.g. to refresh their labels. */
-  onResidentChanged(listener: ResidentChangeListener, logger: Pick<Logger, 'error'> | null = null): void {
-    this.residentChanges.add(listener, logger);
-  }
-
-  /** Enables audience-limited special tasks. Without it, a task limited to an audience applies to nobody. */
-  useAudiences(audiences: TaskAudiences): void {
-    this.audiences = audiences;
+    options: TaskServiceOptions = {},
+  ) {
+    this.audiences = options.audiences ?? null;
+    this.repository = options.repository ?? new TaskRepository();
+    for (const listener of options.onResidentChanged ?? []) this.residentChanges.add(listener, options.logger ?? null);
   }
 
   /**

@@ -9,7 +9,7 @@ import {
   ticketStatsQuerySchema,
   ticketStatsSchema,
 } from '@o2o/shared/schemas/tickets';
-import type { Services } from '../../container';
+import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { staffOf } from '../auth/auth.guard';
 import { DeliveryService } from '../groups/deliveries.service';

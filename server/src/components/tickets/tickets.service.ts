@@ -5,7 +5,7 @@ import { AppError } from '../../lib/app-error';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import type { DeliveryService } from '../groups/deliveries.service';
 import { GroupIdentityModel, GroupModel, type GroupRecord } from '../groups/groups.model';
-import { isDuplicateKey, insertOnce } from '../groups/unique-insert';
+import { isDuplicateKey, insertOnce } from '../../db/unique-insert';
 import { StaffModel } from '../staff/staff.model';
 import { assertStoreAccess, storeFilter } from '../staff/staff-scope';
 import { TicketAnswerModel, TicketModel, type TicketAnswerRecord, type TicketRecord } from './tickets.model';

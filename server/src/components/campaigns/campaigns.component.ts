@@ -1,12 +1,8 @@
 import { SUBSCRIBE_TEMPLATES, withTemplateIds } from '@o2o/shared/rules/campaigns';
-import type { JobDefinition } from '../../jobs/scheduler';
-import type { ApiRouter } from '../../lib/api-router';
 import type { Logger } from '../../lib/logger';
 import type { WechatClient } from '../../wechat/wechat-client';
 import type { AudienceResolver } from '../audiences/audience-resolver';
-import type { Guards } from '../auth/auth.guard';
-import { campaignJobs } from './campaigns.jobs';
-import { campaignsRouter, mySubscriptionsRouter, type CampaignServices } from './campaigns.router';
+import type { CampaignServices } from './campaigns.router';
 import { ProductAudienceService } from './product-audience.service';
 import { PromotionService } from './promotions.service';
 import { PushService } from './pushes.service';
@@ -26,23 +22,18 @@ export interface CampaignsDependencies {
   wechat: WechatClient | null;
   audiences: AudienceResolver;
   logger: Logger;
-  guards: Guards;
   config?: CampaignsConfig;
 }
 
-export interface Campaigns extends CampaignServices {
-  routers: ApiRouter[];
-  jobs: JobDefinition[];
-}
+export type Campaigns = CampaignServices;
 
-/** Builds the campaigns component: its services, its two routers (`/me/subscriptions`, `/campaigns`) and its job. */
-export function createCampaigns({ wechat, audiences, logger, guards, config = {} }: CampaignsDependencies): Campaigns {
+/** The campaigns component's services (subscriptions, pushes, product audiences, slow movers, promotions), wired to each other. */
+export function createCampaigns({ wechat, audiences, logger, config = {} }: CampaignsDependencies): Campaigns {
   const subscriptions = new SubscriptionService(withTemplateIds(SUBSCRIBE_TEMPLATES, config.templateIds ?? {}));
   const productAudience = new ProductAudienceService();
   const pushes = new PushService({
     wechat, audiences, subscriptions, productAudience, logger,
     options: { concurrency: config.sendConcurrency ?? 5, staleSendingMs: config.staleSendingMs ?? 10 * 60_000 },
   });
-  const services: CampaignServices = { subscriptions, pushes, productAudience, slowMoving: new SlowMovingService(), promotions: new PromotionService(audiences, productAudience) };
-  return { ...services, routers: [mySubscriptionsRouter(guards, services), campaignsRouter(guards, services)], jobs: campaignJobs(pushes) };
+  return { subscriptions, pushes, productAudience, slowMoving: new SlowMovingService(), promotions: new PromotionService(audiences, productAudience) };
 }
