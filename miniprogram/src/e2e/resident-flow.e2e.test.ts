@@ -92,6 +92,7 @@ describe('a new resident, from an advisor code to a coupon at the counter (H5, 3
     await shown(page).getByTestId('bind-code-issue').click();
     const bindCode = await shown(page).getByTestId('bind-code').textContent();
     expect(bindCode).toMatch(/^\d{12}$/);
+    // Stored under its 6 lookup digits; the other 6 are the secret.
     expect(await db.collection('group_bind_codes').findOne({ _id: bindCode!.slice(0, 6) as never })).toMatchObject({ purpose: 'identity', residentId });
     await shown(page).getByTestId('me-privacy').click();
     await shown(page).getByTestId('privacy-note').waitFor();
