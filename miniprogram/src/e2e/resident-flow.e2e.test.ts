@@ -367,6 +367,9 @@ describe('the staff tickets page', () => {
       wxid: 'wx-e2e-wang', name: '王阿姨', text: '@邻里小助手 西瓜是坏的怎么办', reason: 'complaint', status: 'open', createdAt: new Date(Date.now() - 120_000), firstAnsweredAt: null, closedAt: null,
     });
     const { context, page } = await newPhone(browser, 'manager-xujiahui');
+    // Signing in happens on the landing page; staff land on their workbench.
+    await page.goto(h5('/pages/landing/index'));
+    await page.getByTestId('page-staff-codes').waitFor();
     await page.goto(h5('/packages/staff/tickets/index'));
     await shown(page).getByTestId('page-staff-tickets').waitFor();
     const ticket = shown(page).getByTestId('ticket').filter({ hasText: '西瓜是坏的怎么办' });

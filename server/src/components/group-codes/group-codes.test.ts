@@ -11,7 +11,8 @@ import { GroupCodeAssignmentModel, GroupSeatModel } from './group-codes.model';
 import { groupCodesRouter } from './group-codes.router';
 
 useTestDatabase();
-jest.setTimeout(300_000);
+// 450 logins and scans: minutes on a loaded 2-core machine.
+jest.setTimeout(900_000);
 
 const TOKEN = 'test-bot-token-0123456789abcdef';
 const SWITCH_AT = 180;
