@@ -369,7 +369,7 @@ describe('the staff tickets page', () => {
     const { context, page } = await newPhone(browser, 'manager-xujiahui');
     // Signing in happens on the landing page; staff land on their workbench.
     await page.goto(h5('/pages/landing/index'));
-    await page.getByTestId('page-staff-codes').waitFor();
+    await shown(page).getByTestId('page-staff-home').waitFor();
     await page.goto(h5('/packages/staff/tickets/index'));
     await shown(page).getByTestId('page-staff-tickets').waitFor();
     const ticket = shown(page).getByTestId('ticket').filter({ hasText: '西瓜是坏的怎么办' });
