@@ -109,8 +109,10 @@ export class SharedWindowStore implements Store {
   }
 
   /** Syncs while this instance sees traffic; an idle instance needs no one else's counts. */
+  private stopped = false;
+
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.sync().finally(() => {
@@ -157,6 +159,8 @@ export class SharedWindowStore implements Store {
   }
 
   shutdown(): void {
+    // A sync in flight when the limiter stops must not schedule another.
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import mongoose from 'mongoose';
-import { createTestApp, createTestApplication } from '../testing/test-app';
+import { createTestApplication as buildTestApplication, type TestAppOptions } from '../testing/test-app';
 import { useTestDatabase } from '../testing/test-database';
 import { RATE_LIMIT_COLLECTION } from './rate-limit-store';
 
@@ -10,7 +10,21 @@ useTestDatabase();
 const BOT_TOKEN = 'rate-limit-test-bot-token-0123456789';
 const windows = () => mongoose.connection.db!.collection(RATE_LIMIT_COLLECTION);
 
+// Every application a test builds is shut down after it: a limiter left running would keep
+// syncing its counts into the next test's collection.
+const built: ReturnType<typeof buildTestApplication>[] = [];
+function createTestApplication(options: TestAppOptions) {
+  const application = buildTestApplication(options);
+  built.push(application);
+  return application;
+}
+const createTestApp = (options: TestAppOptions) => createTestApplication(options).app;
+
 afterEach(async () => {
+  for (const application of built.splice(0)) {
+    application.rateLimits.shutdown();
+    await application.rateLimits.sync();
+  }
   await windows().deleteMany({});
 });
 
