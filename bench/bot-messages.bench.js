@@ -5,17 +5,14 @@
 // commands, moderation (with a server call for violations), FAQ and intent matching, answers queued.
 //
 // Usage: npm run bench -- bot-messages   (MESSAGES=3000 RESIDENTS=60 GROUPS=3 to change the size)
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const root = path.join(__dirname, '..');
 const server = path.join(root, 'server', 'dist');
 const mongoose = require('mongoose');
 const { PuppetMock, mock } = require('wechaty-puppet-mock');
-const { engineLabel, startBenchDatabase } = require('./bench-engine');
+const { engineLabel, runBench, benchConfig } = require('./bench-engine');
 const { connectDatabase } = require(path.join(server, 'db/connection.js'));
 const { createApp } = require(path.join(server, 'app.js'));
-const { loadConfig } = require(path.join(server, 'config/config.js'));
 const { createLogger } = require(path.join(server, 'lib/logger.js'));
 const { listen } = require(path.join(server, 'http-server.js'));
 const { seedDemo } = require(path.join(server, 'seed/seed-demo.js'));
@@ -32,10 +29,8 @@ const SPAM = '低价代购，加我微信 shop12345';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-bot-'));
-  const database = await startBenchDatabase(path.join(dataDir, 'db'));
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
+runBench('bot', async ({ database, dataDir }) => {
+  const config = benchConfig();
   let bot;
   let running;
   try {
@@ -96,13 +91,5 @@ async function main() {
   } finally {
     await bot?.stop().catch(() => {});
     await running?.shutdown().catch(() => {});
-    await mongoose.disconnect().catch(() => {});
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-main().then(() => process.exit(0), (error) => {
-  console.error(error);
-  process.exit(1);
 });

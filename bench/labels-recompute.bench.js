@@ -4,12 +4,10 @@
 // after an event (a point operation: on FerretDB each of its queries scans a collection).
 //
 // Usage: npm run bench -- labels-recompute   (RESIDENTS=100000 ORDERS=500000 DAYS=120 to change the size)
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
-const { engineLabel, startBenchDatabase } = require('./bench-engine');
+const { engineLabel, runBench } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { InterestService, interestParameters } = require(path.join(dist, 'components/interest/interest.service.js'));
 const { LabelService } = require(path.join(dist, 'components/labels/labels.service.js'));
@@ -31,42 +29,29 @@ async function timed(work) {
   return { result, seconds: seconds(started), peak: stop() };
 }
 
-async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-labels-'));
-  const database = await startBenchDatabase(dataDir);
-  try {
-    await connectDatabase(database.uri, 'bench_labels', 10_000);
-    const options = { ...DEFAULT_SYNTHETIC_OPTIONS, residents: RESIDENTS, orders: ORDERS, days: DAYS };
-    let started = process.hrtime.bigint();
-    await loadChain(options);
-    const now = new Date(options.startAt + DAYS * 24 * 3600_000);
-    const loadSeconds = seconds(started);
-    const interest = await timed(() => new InterestService(interestParameters()).rebuild(now));
-    await seedLabelCatalogue();
+runBench('labels', async ({ database }) => {
+  await connectDatabase(database.uri, 'bench_labels', 10_000);
+  const options = { ...DEFAULT_SYNTHETIC_OPTIONS, residents: RESIDENTS, orders: ORDERS, days: DAYS };
+  let started = process.hrtime.bigint();
+  await loadChain(options);
+  const now = new Date(options.startAt + DAYS * 24 * 3600_000);
+  const loadSeconds = seconds(started);
+  const interest = await timed(() => new InterestService(interestParameters()).rebuild(now));
+  await seedLabelCatalogue();
 
-    const labels = new LabelService({ logger: quiet });
-    const first = await timed(() => labels.recomputeAll(now));
-    const rerun = await timed(() => labels.recomputeAll(new Date(now.getTime() + 60_000)));
-    // Five residents' refreshes after an event (each a handful of point queries by residentId).
-    const some = await mongoose.connection.collection('residents').find({}, { projection: { _id: 1 } }).limit(5).toArray();
-    const refreshes = [];
-    for (const resident of some) refreshes.push((await timed(() => labels.refreshResident(resident._id, now))).seconds * 1000);
-    refreshes.sort((a, b) => a - b);
+  const labels = new LabelService({ logger: quiet });
+  const first = await timed(() => labels.recomputeAll(now));
+  const rerun = await timed(() => labels.recomputeAll(new Date(now.getTime() + 60_000)));
+  // Five residents' refreshes after an event (each a handful of point queries by residentId).
+  const some = await mongoose.connection.collection('residents').find({}, { projection: { _id: 1 } }).limit(5).toArray();
+  const refreshes = [];
+  for (const resident of some) refreshes.push((await timed(() => labels.refreshResident(resident._id, now))).seconds * 1000);
+  refreshes.sort((a, b) => a - b);
 
-    console.log(`labels: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, ${engineLabel} (load ${loadSeconds.toFixed(1)} s)`);
-    console.log(`  nightly interest rebuild: ${interest.seconds.toFixed(1)} s (read ${(interest.result.timings.readMs / 1000).toFixed(1)} s, write ${(interest.result.timings.writeMs / 1000).toFixed(1)} s), peak rss ${(interest.peak.rss / MB).toFixed(0)} MB`);
-    for (const [name, run] of [['first recompute', first], ['rerun over existing labels', rerun]]) {
-      console.log(`  ${name}: ${run.seconds.toFixed(1)} s for ${run.result.residents} residents (${run.result.written} written, ${run.result.removed} removed), peak rss ${(run.peak.rss / MB).toFixed(0)} MB, heapUsed ${(run.peak.heapUsed / MB).toFixed(0)} MB`);
-    }
-    console.log(`  one resident's refresh after an event: median ${refreshes[2].toFixed(0)} ms, max ${refreshes[4].toFixed(0)} ms (5 residents)`);
-  } finally {
-    await mongoose.disconnect().catch(() => {});
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  console.log(`labels: ${RESIDENTS} residents, ${ORDERS} orders over ${DAYS} days, ${engineLabel} (load ${loadSeconds.toFixed(1)} s)`);
+  console.log(`  nightly interest rebuild: ${interest.seconds.toFixed(1)} s (read ${(interest.result.timings.readMs / 1000).toFixed(1)} s, write ${(interest.result.timings.writeMs / 1000).toFixed(1)} s), peak rss ${(interest.peak.rss / MB).toFixed(0)} MB`);
+  for (const [name, run] of [['first recompute', first], ['rerun over existing labels', rerun]]) {
+    console.log(`  ${name}: ${run.seconds.toFixed(1)} s for ${run.result.residents} residents (${run.result.written} written, ${run.result.removed} removed), peak rss ${(run.peak.rss / MB).toFixed(0)} MB, heapUsed ${(run.peak.heapUsed / MB).toFixed(0)} MB`);
   }
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+  console.log(`  one resident's refresh after an event: median ${refreshes[2].toFixed(0)} ms, max ${refreshes[4].toFixed(0)} ms (5 residents)`);
 });

@@ -4,11 +4,9 @@
 // interest jobs do before swapping it in) and upserted one by one by _id in place.
 //
 // Usage: npm run bench -- point-query   (SMALL=3000 LARGE=300000 OPS=200 REWRITE=100000 MAX_SECONDS=30)
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const mongoose = require('mongoose');
-const { engineLabel, startBenchDatabase } = require('./bench-engine');
+const { engineLabel, runBench } = require('./bench-engine');
 
 const SMALL = Number(process.env.SMALL ?? 3000);
 const LARGE = Number(process.env.LARGE ?? 300000);
@@ -107,28 +105,15 @@ async function rewrite(db) {
   return { insertRate, upsertRate: written / seconds(started), upserted: written };
 }
 
-async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-point-'));
-  const database = await startBenchDatabase(dataDir);
+runBench('point', async ({ database }) => {
   const connection = await mongoose.createConnection(database.uri, { dbName: 'bench_point' }).asPromise();
-  try {
-    const measured = await measure(connection.db);
-    const rewritten = await rewrite(connection.db);
-    console.log(`point queries: ${SMALL} vs ${LARGE} one-kilobyte documents, ${engineLabel}`);
-    for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id']]) {
-      const { small, large, runs } = measured[name];
-      console.log(`  ${label}: ${small.toFixed(2)} ms at ${SMALL}, ${large.toFixed(2)} ms at ${LARGE} (medians of ${runs} each, alternating); ratio ${(large / small).toFixed(2)}`);
-    }
-    console.log(`  plan of a findOne by _id at ${LARGE}: ${measured.plan}`);
-    console.log(`  rewriting ${REWRITE} documents: insert into a fresh collection ${rewritten.insertRate.toFixed(0)}/s; upsert by _id in place ${rewritten.upsertRate.toFixed(0)}/s (${rewritten.upserted} upserted)`);
-  } finally {
-    await connection.close().catch(() => {});
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  const measured = await measure(connection.db);
+  const rewritten = await rewrite(connection.db);
+  console.log(`point queries: ${SMALL} vs ${LARGE} one-kilobyte documents, ${engineLabel}`);
+  for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id']]) {
+    const { small, large, runs } = measured[name];
+    console.log(`  ${label}: ${small.toFixed(2)} ms at ${SMALL}, ${large.toFixed(2)} ms at ${LARGE} (medians of ${runs} each, alternating); ratio ${(large / small).toFixed(2)}`);
   }
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+  console.log(`  plan of a findOne by _id at ${LARGE}: ${measured.plan}`);
+  console.log(`  rewriting ${REWRITE} documents: insert into a fresh collection ${rewritten.insertRate.toFixed(0)}/s; upsert by _id in place ${rewritten.upsertRate.toFixed(0)}/s (${rewritten.upserted} upserted)`);
 });

@@ -6,15 +6,12 @@
 // it cost what they cost at the chain's size. Each loop stops after MAX_SECONDS.
 //
 // Usage: npm run bench -- points-awards   (AWARDS=2000 CONCURRENCY=8 RESIDENTS=50 BULK_RESIDENTS=100000 MAX_SECONDS=120)
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
-const { engineLabel, startBenchDatabase } = require('./bench-engine');
+const { engineLabel, runBench, benchConfig } = require('./bench-engine');
 const { connectDatabase } = require(path.join(dist, 'db/connection.js'));
 const { createApp } = require(path.join(dist, 'app.js'));
-const { loadConfig } = require(path.join(dist, 'config/config.js'));
 const { createLogger } = require(path.join(dist, 'lib/logger.js'));
 const { listen } = require(path.join(dist, 'http-server.js'));
 const { seedDemoData, DEMO_LOGINS } = require(path.join(dist, 'seed/demo-data.js'));
@@ -52,70 +49,57 @@ async function loadBulkResidents() {
   }
 }
 
-async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-points-'));
-  const database = await startBenchDatabase(dataDir);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
-  try {
-    await connectDatabase(database.uri, 'bench_points', 10_000);
-    await seedDemoData();
-    await loadBulkResidents();
-    const app = createApp({ config, logger: createLogger('silent'), connection: mongoose.connection });
-    const server = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
-    const base = `http://127.0.0.1:${server.port}`;
-    const post = async (url, body, token) => {
-      const response = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${url} ${response.status} ${await response.text()}`);
-      return response.json();
-    };
-    const admin = await post('/auth/wechat-login', { code: DEMO_LOGINS.admin });
-    const residentIds = [];
-    for (let i = 0; i < RESIDENTS; i += 1) residentIds.push((await post('/auth/wechat-login', { code: `dev:bench-${i}` })).residentId);
+runBench('points', async ({ database }) => {
+  const config = benchConfig();
+  await connectDatabase(database.uri, 'bench_points', 10_000);
+  await seedDemoData();
+  await loadBulkResidents();
+  const app = createApp({ config, logger: createLogger('silent'), connection: mongoose.connection });
+  const server = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
+  const base = `http://127.0.0.1:${server.port}`;
+  const post = async (url, body, token) => {
+    const response = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`${url} ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  const admin = await post('/auth/wechat-login', { code: DEMO_LOGINS.admin });
+  const residentIds = [];
+  for (let i = 0; i < RESIDENTS; i += 1) residentIds.push((await post('/auth/wechat-login', { code: `dev:bench-${i}` })).residentId);
 
-    const http = await pool(AWARDS, CONCURRENCY, (i) => post('/points/adjustments', { residentId: residentIds[i % RESIDENTS], amount: 5, reason: '压测发放', idempotencyKey: `bench-http-${i}` }, admin.token));
-    await server.shutdown();
+  const http = await pool(AWARDS, CONCURRENCY, (i) => post('/points/adjustments', { residentId: residentIds[i % RESIDENTS], amount: 5, reason: '压测发放', idempotencyKey: `bench-http-${i}` }, admin.token));
+  await server.shutdown();
 
-    // The same writes with the bare driver: entry insert, head read, step insert, two mirrors.
-    const db = mongoose.connection.db;
-    const entries = db.collection('point_entries');
-    const steps = db.collection('point_steps');
-    const residents = db.collection('residents');
-    const rawIds = residentIds.map((id) => new mongoose.Types.ObjectId(id));
-    const raw = await pool(AWARDS, CONCURRENCY, async (i) => {
-      const residentId = rawIds[i % RESIDENTS];
-      const { insertedId } = await entries.insertOne({ residentId, intent: { kind: 'earn', amount: 5 }, reasonCode: 'bench', note: 'raw', source: 'manual', idempotencyKey: `bench-raw-${i}`, createdAt: new Date(), applied: null });
-      for (;;) {
-        // The head by _id from the mirror's version, as the service finds it.
-        let version = (await residents.findOne({ _id: residentId }, { projection: { points: 1 } }))?.points?.version ?? 0;
-        let head = version > 0 ? await steps.findOne({ _id: `${residentId}:${version}` }) : null;
-        for (let next; (next = await steps.findOne({ _id: `${residentId}:${version + 1}` })); version += 1) head = next;
-        version += 1;
-        const available = (head?.state.available ?? 0) + 5;
-        try {
-          await steps.insertOne({ _id: `${residentId}:${version}`, residentId, version, entryId: insertedId, outcome: { amount: 5 }, state: { available, pending: 0, lots: [], held: [] }, at: new Date() });
-          await entries.updateOne({ _id: insertedId }, { $set: { applied: { version, amount: 5 } } });
-          await residents.updateOne({ _id: residentId }, { $set: { 'points.available': available, 'points.version': version } });
-          break;
-        } catch (error) {
-          if (error.code !== 11000) throw error;
-        }
+  // The same writes with the bare driver: entry insert, head read, step insert, two mirrors.
+  const db = mongoose.connection.db;
+  const entries = db.collection('point_entries');
+  const steps = db.collection('point_steps');
+  const residents = db.collection('residents');
+  const rawIds = residentIds.map((id) => new mongoose.Types.ObjectId(id));
+  const raw = await pool(AWARDS, CONCURRENCY, async (i) => {
+    const residentId = rawIds[i % RESIDENTS];
+    const { insertedId } = await entries.insertOne({ residentId, intent: { kind: 'earn', amount: 5 }, reasonCode: 'bench', note: 'raw', source: 'manual', idempotencyKey: `bench-raw-${i}`, createdAt: new Date(), applied: null });
+    for (;;) {
+      // The head by _id from the mirror's version, as the service finds it.
+      let version = (await residents.findOne({ _id: residentId }, { projection: { points: 1 } }))?.points?.version ?? 0;
+      let head = version > 0 ? await steps.findOne({ _id: `${residentId}:${version}` }) : null;
+      for (let next; (next = await steps.findOne({ _id: `${residentId}:${version + 1}` })); version += 1) head = next;
+      version += 1;
+      const available = (head?.state.available ?? 0) + 5;
+      try {
+        await steps.insertOne({ _id: `${residentId}:${version}`, residentId, version, entryId: insertedId, outcome: { amount: 5 }, state: { available, pending: 0, lots: [], held: [] }, at: new Date() });
+        await entries.updateOne({ _id: insertedId }, { $set: { applied: { version, amount: 5 } } });
+        await residents.updateOne({ _id: residentId }, { $set: { 'points.available': available, 'points.version': version } });
+        break;
+      } catch (error) {
+        if (error.code !== 11000) throw error;
       }
-    });
+    }
+  });
 
-    const httpRate = http.done / http.seconds;
-    const rawRate = raw.done / raw.seconds;
-    console.log(`points awards: up to ${AWARDS} awards over ${RESIDENTS} residents (of ${BULK_RESIDENTS + RESIDENTS}), concurrency ${CONCURRENCY}, ${engineLabel}`);
-    console.log(`  HTTP API (POST /points/adjustments): ${httpRate.toFixed(1)} awards/s (${http.done} in ${http.seconds.toFixed(2)} s)`);
-    console.log(`  raw driver, same ledger writes:      ${rawRate.toFixed(1)} awards/s (${raw.done} in ${raw.seconds.toFixed(2)} s)`);
-    console.log(`  ratio HTTP / raw: ${(httpRate / rawRate).toFixed(2)}`);
-  } finally {
-    await mongoose.disconnect().catch(() => {});
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+  const httpRate = http.done / http.seconds;
+  const rawRate = raw.done / raw.seconds;
+  console.log(`points awards: up to ${AWARDS} awards over ${RESIDENTS} residents (of ${BULK_RESIDENTS + RESIDENTS}), concurrency ${CONCURRENCY}, ${engineLabel}`);
+  console.log(`  HTTP API (POST /points/adjustments): ${httpRate.toFixed(1)} awards/s (${http.done} in ${http.seconds.toFixed(2)} s)`);
+  console.log(`  raw driver, same ledger writes:      ${rawRate.toFixed(1)} awards/s (${raw.done} in ${raw.seconds.toFixed(2)} s)`);
+  console.log(`  ratio HTTP / raw: ${(httpRate / rawRate).toFixed(2)}`);
 });

@@ -5,15 +5,12 @@
 // against 0.3 s for /healthz: each request took a numbered slot by insert after counting the slots.
 //
 // Usage: npm run bench -- rate-limit   (BURST=200 ROUNDS=3 to change the size)
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const path = require('node:path');
 const mongoose = require('mongoose');
 const server = path.join(__dirname, '..', 'server', 'dist');
-const { startEmbeddedDatabase } = require(path.join(server, 'db/embedded-database.js'));
+const { runBench, benchConfig } = require('./bench-engine');
 const { connectDatabase } = require(path.join(server, 'db/connection.js'));
 const { createApplication } = require(path.join(server, 'app.js'));
-const { loadConfig } = require(path.join(server, 'config/config.js'));
 const { createLogger } = require(path.join(server, 'lib/logger.js'));
 const { listen } = require(path.join(server, 'http-server.js'));
 const { seedDemoData } = require(path.join(server, 'seed/demo-data.js'));
@@ -36,14 +33,12 @@ async function burst(url, expected = 200) {
   return { total: performance.now() - started, p50: times[Math.floor(BURST * 0.5)], p95: times[Math.floor(BURST * 0.95)] };
 }
 
-async function main() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bench-rate-'));
-  const database = await startEmbeddedDatabase({ dataDir: path.join(dataDir, 'db'), onLog: () => {} });
+runBench('rate', async ({ database }) => {
   let running;
   try {
     await connectDatabase(database.uri, 'bench_rate_limit', 10_000);
     await seedDemoData();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000' });
+    const config = benchConfig();
     const { app, rateLimits } = createApplication({ config, logger: createLogger('silent'), connection: mongoose.connection });
     running = await listen(app, { host: '127.0.0.1', port: 0, timeoutMs: 5000, logger: createLogger('silent') });
     const base = `http://127.0.0.1:${running.port}`;
@@ -65,13 +60,5 @@ async function main() {
     }
   } finally {
     await running?.shutdown();
-    await mongoose.disconnect();
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
 });
