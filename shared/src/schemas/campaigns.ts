@@ -217,9 +217,9 @@ export const promotionInputSchema = z
     endAt: isoInstant,
     pushId: objectIdSchema.optional(),
   })
-  .refine((input) => new Date(input.endAt) > new Date(input.startAt), { message: 'endAt must be after startAt', path: ['endAt'] })
+  .refine((input) => new Date(input.endAt) > new Date(input.startAt), { message: '结束时间要晚于开始时间', path: ['endAt'] })
   .refine((input) => new Date(input.endAt).getTime() - new Date(input.startAt).getTime() <= 180 * 24 * 3600_000, {
-    message: 'a promotion lasts at most 180 days',
+    message: '一次促销最长 180 天',
     path: ['endAt'],
   });
 export type PromotionInput = z.infer<typeof promotionInputSchema>;

@@ -9,12 +9,12 @@ import { deliverySchema as storeDeliverySchema, openingWindowSchema } from './or
  * server (and staff with the server about groups) is declared here once.
  */
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm');
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 时:分，例如 08:30');
 /** A WeChat id as the bot's puppet reports it (contact or room). */
 export const wechatIdSchema = z.string().min(1).max(120).regex(/^[^\s]+$/, 'no spaces');
 /** An id the bot makes for an outbox event or a message. */
 export const clientIdSchema = z.string().regex(/^[A-Za-z0-9:_.@-]{6,160}$/, '6-160 characters of letters, digits and :_.@-');
-const dayKeySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const dayKeySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 年-月-日，例如 2026-12-01');
 const instantSchema = z.iso.datetime({ offset: true });
 const displayName = z.string().max(80).transform((value) => value.slice(0, 80));
 
@@ -100,7 +100,7 @@ export const groupListQuerySchema = z.object({ storeId: objectIdSchema.optional(
 /* ---------------------------------------------------------------- codes */
 
 /** 12 digits: 6 that find the code and 6 that prove it (the bot accepts them with spaces between). */
-export const bindCodeSchema = z.string().regex(/^\d{12}$/, '12 digits');
+export const bindCodeSchema = z.string().regex(/^\d{12}$/, '绑定码是 12 位数字');
 export const BIND_CODE_PURPOSES = ['group', 'identity'] as const;
 
 export const createGroupBindCodeSchema = z.object({ storeId: objectIdSchema });

@@ -9,7 +9,7 @@ import { objectIdSchema } from './common';
  */
 
 /** A scenario or label key: lowercase, starts with a letter, e.g. `lapsed_repurchase`. */
-export const labelKeySchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, '2-40 lowercase letters, digits and _, starting with a letter');
+export const labelKeySchema = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, '标签键为 2-40 位小写字母、数字或下划线，以字母开头');
 
 /** One label value: an enum key (`active`), an id (stores, communities) or a category name (interest). */
 export const labelValueSchema = z.string().max(40).trim().min(1);
@@ -143,8 +143,8 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 function checkDefinition(definition: { kind: LabelKind; rule: LabelRule | null; values: LabelValueOption[] }, ctx: z.RefinementCtx): void {
   const { kind, rule, values } = definition;
   if (kind === 'manual') {
-    if (rule) ctx.addIssue({ code: 'custom', path: ['rule'], message: 'a manual label has no rule' });
-    if (values.length === 0) ctx.addIssue({ code: 'custom', path: ['values'], message: 'a manual label needs its allowed values' });
+    if (rule) ctx.addIssue({ code: 'custom', path: ['rule'], message: '手动标签不需要规则' });
+    if (values.length === 0) ctx.addIssue({ code: 'custom', path: ['values'], message: '手动标签要填写可选的取值' });
   } else if (!rule) {
     ctx.addIssue({ code: 'custom', path: ['rule'], message: `a ${kind} label needs a rule` });
   } else if ((kind === 'interest') !== (rule.name === 'interest_category')) {

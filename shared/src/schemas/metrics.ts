@@ -18,7 +18,7 @@ const dimensionFields = {
 };
 
 const withDimension = <T extends { dimension: string; value?: string }>(query: T): boolean => query.dimension === 'all' || Boolean(query.value);
-const dimensionIssue = { message: 'give a value for this dimension', path: ['value'] };
+const dimensionIssue = { message: '请选择这个维度的取值', path: ['value'] };
 
 const rangeFields = { from: dayKeySchema, to: dayKeySchema };
 const validRange = (query: { from: string; to: string }): boolean => query.from <= query.to && daysBetween(query.from, query.to) < MAX_METRIC_RANGE_DAYS;
@@ -40,7 +40,7 @@ export const penetrationQuerySchema = z
     order: z.enum(['hardest', 'name']).default('hardest'),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
-  .refine((query) => !(query.storeId && query.cityId), { message: 'give storeId or cityId, not both', path: ['cityId'] });
+  .refine((query) => !(query.storeId && query.cityId), { message: '门店和城市只能选一个', path: ['cityId'] });
 
 export const advisorProgressQuerySchema = z
   .object({ storeId: objectIdSchema.optional(), from: dayKeySchema.optional(), to: dayKeySchema.optional() })

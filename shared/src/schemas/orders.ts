@@ -111,7 +111,7 @@ export const orderListQuerySchema = z
     to: isoInstant.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
-  .refine((query) => !query.from || !query.to || Date.parse(query.from) < Date.parse(query.to), { message: 'must be after from', path: ['to'] });
+  .refine((query) => !query.from || !query.to || Date.parse(query.from) < Date.parse(query.to), { message: '结束时间要晚于开始时间', path: ['to'] });
 
 /** One status event as the state rule needs it. */
 export interface OrderStatusEvent {

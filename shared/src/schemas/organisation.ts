@@ -6,7 +6,7 @@ export const geoPointSchema = z.object({
   lng: z.number().min(-180).max(180),
 });
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm');
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 时:分，例如 08:30');
 
 export const openingWindowSchema = z.object({
   weekdays: z.array(z.number().int().min(1).max(7)).min(1),

@@ -110,7 +110,7 @@ export const couponCodeSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(new RegExp(`^[${COUPON_CODE_ALPHABET}]{${COUPON_CODE_LENGTH}}$`), `${COUPON_CODE_LENGTH} characters of ${COUPON_CODE_ALPHABET}`);
+  .regex(new RegExp(`^[${COUPON_CODE_ALPHABET}]{${COUPON_CODE_LENGTH}}$`), `券码是 ${COUPON_CODE_LENGTH} 位字母或数字，请核对后重新输入`);
 
 export const COUPON_STATES = ['available', 'used', 'expired'] as const;
 export const couponStateSchema = z.enum(COUPON_STATES);

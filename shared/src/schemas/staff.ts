@@ -28,10 +28,10 @@ export const createStaffInviteSchema = z
     validHours: z.number().int().min(1).max(24 * 14).default(72),
   })
   .refine((invite) => invite.role === 'admin' || invite.role === 'city_ops' || invite.storeId, {
-    message: 'advisors and store managers belong to a store',
+    message: '顾问和店长要选择所属门店',
     path: ['storeId'],
   })
-  .refine((invite) => invite.role !== 'city_ops' || invite.cityId, { message: 'city ops belong to a city', path: ['cityId'] });
+  .refine((invite) => invite.role !== 'city_ops' || invite.cityId, { message: '城市运营要选择所属城市', path: ['cityId'] });
 
 export const staffInviteSchema = z.object({
   inviteCode: z.string(),

@@ -84,19 +84,19 @@ type TaskDefinitionFields = z.infer<typeof taskDefinitionFields>;
 /** Rules across fields, shared by create and by an update merged onto the stored task. */
 function checkTaskDefinition(task: TaskDefinitionFields, ctx: z.RefinementCtx): void {
   if (task.kind === 'newbie' && task.newbieWindowDays === null) {
-    ctx.addIssue({ code: 'custom', path: ['newbieWindowDays'], message: 'a newbie task needs the number of days after registration it applies' });
+    ctx.addIssue({ code: 'custom', path: ['newbieWindowDays'], message: '新手任务要填写注册后多少天内有效' });
   }
   if (task.kind !== 'newbie' && task.newbieWindowDays !== null) {
-    ctx.addIssue({ code: 'custom', path: ['newbieWindowDays'], message: 'only newbie tasks have a window after registration' });
+    ctx.addIssue({ code: 'custom', path: ['newbieWindowDays'], message: '只有新手任务才有注册后的有效天数' });
   }
   if (task.storeId && task.cityId) {
-    ctx.addIssue({ code: 'custom', path: ['cityId'], message: 'limit a task to one store or one city, not both' });
+    ctx.addIssue({ code: 'custom', path: ['cityId'], message: '任务只能限定一个门店或一个城市，不能同时限定' });
   }
   if (task.audienceId && task.kind !== 'special') {
-    ctx.addIssue({ code: 'custom', path: ['audienceId'], message: 'only special tasks can be limited to an audience' });
+    ctx.addIssue({ code: 'custom', path: ['audienceId'], message: '只有专项任务可以限定人群' });
   }
   if (task.period.kind === 'range' && Date.parse(task.period.startsAt) >= Date.parse(task.period.endsAt)) {
-    ctx.addIssue({ code: 'custom', path: ['period', 'endsAt'], message: 'must be after startsAt' });
+    ctx.addIssue({ code: 'custom', path: ['period', 'endsAt'], message: '结束时间要晚于开始时间' });
   }
 }
 

@@ -49,7 +49,7 @@ describe('staff invites', () => {
     expect((await request(app).post('/staff/invites').set(bearer(advisor)).send({ name: 'x', role: 'advisor', storeId: advisor.staff!.storeId })).status).toBe(403);
     const missingStore = await request(app).post('/staff/invites').set(bearer(manager)).send({ name: 'x', role: 'advisor' });
     expect(missingStore.status).toBe(400);
-    expect(missingStore.body.error.details).toEqual([{ path: 'body.storeId', message: 'advisors and store managers belong to a store' }]);
+    expect(missingStore.body.error.details).toEqual([{ path: 'body.storeId', message: '顾问和店长要选择所属门店' }]);
   });
 
   it('bootstraps the first admin through a command-created invite', async () => {
