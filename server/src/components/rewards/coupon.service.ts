@@ -9,7 +9,7 @@ import { StoreModel } from '../organisation/organisation.model';
 import { canAccessStore } from '../staff/staff-scope';
 import { appliesAtStore, scopeView, staffCoversTarget, whereTexts, type StoreRef } from './reward-scope';
 import { couponExpiry } from './reward-validity';
-import { CouponModel, CouponUseModel, type CouponRecord, type CouponUseRecord, type RedemptionRecord } from './rewards.model';
+import { CouponModel, CouponUseModel, rewardTerms, type CouponRecord, type CouponUseRecord, type RedemptionRecord } from './rewards.model';
 
 const MAX_CODE_ATTEMPTS = 5;
 const MY_COUPONS_LIMIT = 200;
@@ -69,13 +69,7 @@ export class CouponService {
           redemptionId: redemption._id,
           rewardId: redemption.rewardId,
           residentId: redemption.residentId,
-          cityId: reward.cityId,
-          scopeKind: reward.scopeKind,
-          storeIds: reward.storeIds,
-          name: reward.name,
-          description: reward.description,
-          kind: reward.kind,
-          pointsCost: reward.pointsCost,
+          ...rewardTerms(reward),
           issuedAt: now,
           expiresAt: couponExpiry(reward.validity, now),
         });

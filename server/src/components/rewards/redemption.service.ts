@@ -14,6 +14,7 @@ import {
   RewardLimitSlotModel,
   RewardModel,
   RewardStockSlotModel,
+  rewardTerms,
   type CouponRecord,
   type RedemptionDecisionRecord,
   type RedemptionRecord,
@@ -51,16 +52,7 @@ export class RedemptionService {
           residentId,
           rewardId,
           idempotencyKey,
-          reward: {
-            cityId: reward.cityId,
-            scopeKind: reward.scopeKind,
-            storeIds: reward.storeIds,
-            name: reward.name,
-            description: reward.description,
-            kind: reward.kind,
-            pointsCost: reward.pointsCost,
-            validity: reward.validity,
-          },
+          reward: { ...rewardTerms(reward), validity: reward.validity },
           createdAt: now,
         });
         redemption = created.toObject() as RedemptionRecord;
