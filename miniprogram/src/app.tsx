@@ -1,9 +1,7 @@
+// First: zod must be jitless before any shared schema is built (WeChat forbids `new Function`).
+import './services/zod-jitless';
 import type { PropsWithChildren } from 'react';
-import { z } from 'zod';
 import './app.css';
-
-// WeChat forbids building functions from strings: keep zod on its interpreter.
-z.config({ jitless: true });
 
 // H5: Taro sizes in rem from a 750-wide design; the server's CSP forbids the usual inline script.
 if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined') {

@@ -1,5 +1,8 @@
-import { ApiError, createApiClient, toRequestOptions, type HttpResponse, type TokenStore } from './api-client';
 import type Taro from '@tarojs/taro';
+import { z } from 'zod';
+import { pointBalanceSchema } from '@o2o/shared/schemas/points';
+import { ApiError, CONTRACT_MISMATCH_TEXT, createApiClient, toRequestOptions, type HttpResponse, type TokenStore } from './api-client';
+import { errorText } from './errors';
 
 function memoryTokens(initial: string | null): TokenStore {
   let token = initial;
@@ -93,5 +96,53 @@ describe('token refresh', () => {
     const client = createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens('t'), relogin, transport: async () => expired });
     await expect(client.request({ method: 'POST', path: '/auth/wechat-login', auth: false })).rejects.toMatchObject({ status: 401 });
     expect(relogin).not.toHaveBeenCalled();
+  });
+});
+
+describe('the contract: answers are parsed with the server schema', () => {
+  const balance = pointBalanceSchema;
+  const answering = (data: unknown) => createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens('t1'), relogin: jest.fn(), transport: async () => ({ statusCode: 200, data }) });
+  const good = { available: 30, pending: 5, expiringSoon: [], expiringSoonTotal: 0 };
+
+  it('returns what the schema vouches for, unknown keys dropped', async () => {
+    const parsed = await answering({ ...good, debug: 'x' }).request({ method: 'GET', path: '/points/me', response: balance });
+    expect(parsed).toEqual(balance.parse(good));
+    expect(parsed).not.toHaveProperty('debug');
+  });
+
+  it('when the answer does not match, then the resident reads one Chinese sentence and the console names the paths', async () => {
+    const console = jest.spyOn(globalThis.console, 'error').mockImplementation(() => undefined);
+    try {
+      const error = await answering({ ...good, available: '30' })
+        .request({ method: 'GET', path: '/points/me', response: balance })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ kind: 'contract', status: 200, code: 'CONTRACT_MISMATCH', retryable: false });
+      expect(errorText(error)).toBe(CONTRACT_MISMATCH_TEXT);
+      expect((error as ApiError).details).toEqual([expect.objectContaining({ path: 'available' })]);
+      expect(console).toHaveBeenCalledTimes(1);
+      expect(console.mock.calls[0].join(' ')).toMatch(/contract mismatch: GET \/points\/me .*available:/);
+    } finally {
+      console.mockRestore();
+    }
+  });
+
+  it('names nested paths and a wrong body as a whole', async () => {
+    jest.spyOn(globalThis.console, 'error').mockImplementation(() => undefined);
+    const nested = await answering([{ ...good }, { ...good, pending: null }]).request({ method: 'GET', path: '/x', response: z.array(balance) }).then(() => null, (caught: ApiError) => caught);
+    expect(nested?.details).toEqual([expect.objectContaining({ path: '1.pending' })]);
+    const whole = await answering('<html>').request({ method: 'GET', path: '/x', response: balance }).then(() => null, (caught: ApiError) => caught);
+    expect(whole?.details).toEqual([expect.objectContaining({ path: '$' })]);
+    jest.restoreAllMocks();
+  });
+
+  it('parses the answer of a request repeated after a re-login too', async () => {
+    const tokens = memoryTokens('old');
+    const transport = async (options: Taro.request.Option): Promise<HttpResponse> =>
+      (options.header as Record<string, string>).authorization === 'Bearer new' ? { statusCode: 200, data: { available: 'lots' } } : expired;
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens, relogin: async () => tokens.set('new'), transport });
+    jest.spyOn(globalThis.console, 'error').mockImplementation(() => undefined);
+    await expect(client.request({ method: 'GET', path: '/points/me', response: balance })).rejects.toMatchObject({ code: 'CONTRACT_MISMATCH' });
+    jest.restoreAllMocks();
   });
 });

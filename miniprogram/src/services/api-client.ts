@@ -1,4 +1,6 @@
+import './zod-jitless';
 import type Taro from '@tarojs/taro';
+import type { z } from 'zod';
 import type { ErrorBody } from '@o2o/shared/schemas/common';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -10,6 +12,11 @@ export interface ApiCall {
   query?: Record<string, string | number | boolean | undefined>;
   /** Send the bearer token and re-login on an expired session (default true). */
   auth?: boolean;
+}
+
+/** A call whose answer is parsed with the server's own response schema (`@o2o/shared/schemas/*`). */
+export interface ParsedApiCall<S extends z.ZodType> extends ApiCall {
+  response: S;
 }
 
 export interface HttpResponse {
@@ -28,10 +35,12 @@ export interface TokenStore {
 /**
  * `network`: no answer (offline, timeout) — the UI offers a retry.
  * `http`: the server answered with the one error body: `code` is its stable machine code.
+ * `contract`: the server answered, but not in the shape its schema promises (this app and the
+ * server disagree on the contract): `details` names the paths that did not match.
  */
 export class ApiError extends Error {
   constructor(
-    readonly kind: 'network' | 'http',
+    readonly kind: 'network' | 'http' | 'contract',
     readonly status: number,
     readonly code: string,
     message: string,
@@ -88,7 +97,29 @@ export interface ApiClientOptions {
 }
 
 export interface ApiClient {
-  request<T>(call: ApiCall): Promise<T>;
+  /** Sends the call and parses the answer with `call.response`: the result is what the schema vouches for. */
+  request<S extends z.ZodType>(call: ParsedApiCall<S>): Promise<z.output<S>>;
+  /** Sends the call; the caller parses the answer itself (it is `unknown` until then). */
+  request<T = unknown>(call: ApiCall): Promise<T>;
+}
+
+export const CONTRACT_MISMATCH_TEXT = '小程序版本与服务器不一致，请关闭后重新打开小程序';
+
+/** One mismatch per path, `$` for the whole body: `items.0.pointsCost: Invalid input: expected number, received string`. */
+function mismatchPaths(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.length > 0 ? issue.path.map(String).join('.') : '$', message: issue.message }));
+}
+
+/**
+ * Parses an answer with its schema. A mismatch is a defect, not the user's doing: the user reads
+ * one Chinese sentence, the console the call and every path that did not match.
+ */
+export function parseResponse<S extends z.ZodType>(call: ApiCall, schema: S, data: unknown, status = 200): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const mismatches = mismatchPaths(parsed.error);
+  console.error(`[api] contract mismatch: ${call.method} ${call.path}`, mismatches.map((mismatch) => `${mismatch.path}: ${mismatch.message}`).join('; '));
+  throw new ApiError('contract', status, 'CONTRACT_MISMATCH', CONTRACT_MISMATCH_TEXT, mismatches);
 }
 
 /**
@@ -118,11 +149,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
-  async function request<T>(call: ApiCall): Promise<T> {
+  const answer = (call: ApiCall | ParsedApiCall<z.ZodType>, response: HttpResponse): unknown =>
+    'response' in call && call.response ? parseResponse(call, call.response, response.data, response.statusCode) : response.data;
+
+  async function request(call: ApiCall | ParsedApiCall<z.ZodType>): Promise<unknown> {
     const useAuth = call.auth !== false;
     const token = useAuth ? options.tokens.get() : null;
     const response = await send(call, token);
-    if (response.statusCode < 400) return response.data as T;
+    if (response.statusCode < 400) return answer(call, response);
 
     const error = errorFrom(response);
     if (!useAuth || !isExpiredSession(error, token !== null)) throw error;
@@ -130,9 +164,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     options.tokens.set(null);
     await reloginOnce();
     const retried = await send(call, options.tokens.get());
-    if (retried.statusCode < 400) return retried.data as T;
+    if (retried.statusCode < 400) return answer(call, retried);
     throw errorFrom(retried);
   }
 
-  return { request };
+  return { request: request as ApiClient['request'] };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { sessionSchema } from '@o2o/shared/schemas/auth';
+import { sessionSchema } from '@o2o/shared/schemas/auth';
 import { createApiClient, type TokenStore } from './api-client';
 import { apiBaseUrl, deviceId, loginCode, readStorage, STORAGE_KEYS, taroTransport, writeStorage } from './platform';
 
@@ -21,11 +21,12 @@ export function isStaffSession(session: Session | null = currentSession()): bool
 /** Signs in (optionally carrying the scene the app was opened with) and keeps the session. */
 export async function login(scene?: string): Promise<Session> {
   const code = await loginCode();
-  const session = await client.request<Session>({
+  const session = await client.request({
     method: 'POST',
     path: '/auth/wechat-login',
     auth: false,
     body: { code, deviceId: deviceId(), ...(scene ? { scene } : {}) },
+    response: sessionSchema,
   });
   tokens.set(session.token);
   writeStorage(STORAGE_KEYS.session, session);

@@ -129,7 +129,8 @@ export function applyIntent(state: PointsState, intent: PointsIntent): { state: 
       const total = expired.reduce((sum, lot) => sum + lot.remaining, 0);
       return {
         state: { ...state, available: state.available - total, lots: state.lots.filter((lot) => !expired.includes(lot)) },
-        outcome: { ...none, amount: -total, consumed: expired.map((lot) => ({ lotId: lot.id, amount: lot.remaining })) },
+        // `0 - total`, not `-total`: nothing expired is an amount of 0, not -0 (stored and compared as is).
+        outcome: { ...none, amount: 0 - total, consumed: expired.map((lot) => ({ lotId: lot.id, amount: lot.remaining })) },
       };
     }
   }

@@ -95,6 +95,9 @@ export const communitySchema = communityInputSchema.extend({
 });
 export type Community = z.infer<typeof communitySchema>;
 
+/** A community a resident of a store can choose at sign-up, nearest first. */
+export const communityChoiceSchema = z.object({ id: objectIdSchema, name: z.string(), address: z.string(), distanceKm: z.number() });
+
 export const servedCommunitySchema = communitySchema.extend({
   distanceKm: z.number(),
   sectionCount: z.number().int(),

@@ -28,6 +28,9 @@ export const pointEntrySchema = z.object({
 });
 export type PointEntry = z.infer<typeof pointEntrySchema>;
 
+/** A page of my points history, newest first; `nextBefore` asks for the page after it (null: no more). */
+export const pointHistorySchema = z.object({ items: z.array(pointEntrySchema), nextBefore: z.number().int().nullable() });
+
 export const pointBalanceSchema = z.object({
   available: z.number().int(),
   pending: z.number().int(),

@@ -35,7 +35,7 @@ export default function PointsHistory() {
   const balance = useRequest(() => api.points(), [], allowed);
   const history = useRequest(() => api.pointHistory(), [], allowed);
   const [more, setMore] = useState<PointEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [cursor, setCursor] = useState<number | null | undefined>(undefined);
   const [loadingMore, setLoadingMore] = useState(false);
   const nextBefore = cursor === undefined ? (history.data?.nextBefore ?? null) : cursor;
 

@@ -3,6 +3,7 @@ import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
   assignSectionSchema,
   citySchema,
+  communityChoiceSchema,
   communityInputSchema,
   communityPortraitSchema,
   communitySchema,
@@ -34,7 +35,6 @@ import {
 const storeParams = z.object({ storeId: objectIdSchema });
 const communityParams = z.object({ communityId: objectIdSchema });
 const sectionParams = z.object({ sectionId: objectIdSchema });
-const communityChoiceSchema = z.object({ id: objectIdSchema, name: z.string(), address: z.string(), distanceKm: z.number() });
 
 export function organisationRouter({ guards }: Services): ApiRouter {
   const tags = ['organisation'];

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import { manualAdjustmentSchema, pointBalanceSchema, pointEntrySchema, pointHistoryQuerySchema } from '@o2o/shared/schemas/points';
+import { manualAdjustmentSchema, pointBalanceSchema, pointEntrySchema, pointHistoryQuerySchema, pointHistorySchema } from '@o2o/shared/schemas/points';
 import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { toObjectId } from '../../lib/ids';
 import { residentIdOf, staffOf } from '../auth/auth.guard';
 import { assertResidentAccess } from '../residents/resident.service';
 import { entryView } from './points.service';
-
-const historySchema = z.object({ items: z.array(pointEntrySchema), nextBefore: z.number().int().nullable() });
 
 export function pointsRouter({ guards, points }: Services): ApiRouter {
   const tags = ['points'];
@@ -22,7 +20,7 @@ export function pointsRouter({ guards, points }: Services): ApiRouter {
       method: 'get', path: '/me/history', summary: 'My points history, newest first', tags,
       guards: guards.resident, authenticated: true,
       query: pointHistoryQuerySchema.omit({ before: true }).extend({ before: z.coerce.number().int().min(1).optional() }),
-      response: historySchema,
+      response: pointHistorySchema,
       handler: async ({ req, query }) => {
         const items = await points.history(residentIdOf(req), query.limit, query.before);
         return { items: items.map(entryView), nextBefore: items.length === query.limit ? (items.at(-1)!.applied?.version ?? null) : null };

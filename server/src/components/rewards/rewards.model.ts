@@ -41,6 +41,12 @@ rewardSchema.index({ cityId: 1, active: 1, displayOrder: 1 });
 export const RewardModel = model('Reward', rewardSchema, 'rewards');
 export type RewardRecord = InferSchemaType<typeof rewardSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 
+/** What a redemption and its coupon keep of a reward as it was when redeemed (later edits do not change them). */
+export function rewardTerms(reward: Pick<RewardRecord, 'cityId' | 'scopeKind' | 'storeIds' | 'name' | 'description' | 'kind' | 'pointsCost'>) {
+  const { cityId, scopeKind, storeIds, name, description, kind, pointsCost } = reward;
+  return { cityId, scopeKind, storeIds, name, description, kind, pointsCost };
+}
+
 /**
  * One unit of a reward's stock, keyed `<rewardId>:<n>` for n = 1..stock. A redemption holds at
  * most one (unique redemptionId). The unique keys make stock exact under concurrency, where a
