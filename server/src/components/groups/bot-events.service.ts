@@ -59,7 +59,8 @@ export class BotEventService {
         return null;
       case 'moderation_case': {
         const decision = await this.moderation.report(event.report);
-        await this.moderation.recordOutcome(decision.caseId, event.outcome);
+        // No case: a message said during a mute that no longer stands (undone meanwhile).
+        if (decision.caseId) await this.moderation.recordOutcome(decision.caseId, event.outcome);
         return decision.caseId;
       }
       case 'member_sync': {

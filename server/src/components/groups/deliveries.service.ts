@@ -58,7 +58,7 @@ export class DeliveryService {
   async queueDirect(input: {
     id: string;
     group: { _id: Types.ObjectId; roomId: string };
-    kind: 'ticket_notice' | 'ticket_answer' | 'staff_alert';
+    kind: 'ticket_notice' | 'ticket_answer' | 'staff_alert' | 'moderation_notice';
     text: string;
     toWxid: string | null;
     mentionWxids?: string[];

@@ -11,10 +11,10 @@ import { ModerationService } from './moderation.service';
 export type GroupServices = ReturnType<typeof createGroupServices>;
 
 /** The community-group component's services, wired to each other. */
-export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null }) {
+export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null; now?: () => Date }) {
   const deliveries = new DeliveryService(deps.audiences ?? null);
   const groups = new GroupsService(deps, deliveries);
-  const moderation = new ModerationService();
+  const moderation = new ModerationService(groups.settings, deliveries, deps.now);
   const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
   return { groups, deliveries, moderation, bindCodes, events: new BotEventService(groups, deliveries, moderation) };
 }

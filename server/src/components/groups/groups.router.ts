@@ -37,6 +37,8 @@ import {
   moderationDecisionSchema,
   moderationListQuerySchema,
   moderationReportSchema,
+  moderationUndoInputSchema,
+  moderationUndoResultSchema,
   productSearchQuerySchema,
   productSearchResultSchema,
   settingsScopeParamsSchema,
@@ -132,6 +134,11 @@ export function groupsRouter(services: Services): ApiRouter {
       handler: async ({ query, req }) => moderation.list(staffOf(req), query),
     })
     .route({
+      method: 'post', path: '/moderation/:caseId/undo', summary: 'Undo a wrong penalty (audited with who and why): the strike stops counting, a mute is lifted and the member told; a removal must be followed by a re-invite', tags, errors: [404],
+      guards: managers, authenticated: true, params: z.object({ caseId: objectIdSchema }), body: moderationUndoInputSchema, response: moderationUndoResultSchema,
+      handler: async ({ params, body, req }) => moderation.undo(staffOf(req), params.caseId, body.reason),
+    })
+    .route({
       method: 'get', path: '/:groupId/stats', summary: 'A group\'s day (China time; today by default): members, messages per member, joins, leaves, check-ins, moderation', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: z.object({ groupId: objectIdSchema }), query: groupStatsQuerySchema, response: groupStatsSchema,
       handler: async ({ params, query, req }) => groups.stats(await groups.assertGroupAccess(staffOf(req), params.groupId), query.day ?? chinaDateKey(new Date())),
@@ -141,7 +148,10 @@ export function groupsRouter(services: Services): ApiRouter {
     .route({
       method: 'get', path: '/bot/rooms/:roomId/context', summary: 'Bot: a room\'s store, effective settings, FAQ, staff ids, ways to earn and spend points, today\'s offers', tags: botTags,
       guards: bot, authenticated: true, params: roomParams, response: botGroupContextSchema,
-      handler: async ({ params }) => groups.context(params.roomId),
+      handler: async ({ params }) => {
+        const [context, mutes] = await Promise.all([groups.context(params.roomId, moderation.now()), moderation.activeMutes(params.roomId)]);
+        return { ...context, mutes };
+      },
     })
     .route({
       method: 'get', path: '/bot/rooms/:roomId/products', summary: 'Bot: does the room\'s store sell this?', tags: botTags, errors: [404],
@@ -179,9 +189,13 @@ export function groupsRouter(services: Services): ApiRouter {
       handler: async ({ body }) => events.apply(body.events),
     })
     .route({
-      method: 'get', path: '/bot/deliveries', summary: 'Bot: greetings and broadcasts due and not yet acknowledged', tags: botTags,
+      method: 'get', path: '/bot/deliveries', summary: 'Bot: greetings, broadcasts, ticket messages and moderation notices (a mute ended or lifted) due and not yet acknowledged', tags: botTags,
       guards: bot, authenticated: true, query: deliveryListQuerySchema, response: z.array(groupDeliverySchema),
-      handler: async ({ query }) => deliveries.pending(query.limit),
+      handler: async ({ query }) => {
+        // Mutes that ended become notices first, so they go out on this poll.
+        await moderation.releaseEndedMutes();
+        return deliveries.pending(query.limit, moderation.now());
+      },
     })
     .route({
       method: 'post', path: '/bot/staff/faqs', summary: 'Bot: a staff member added an FAQ entry in the group', tags: botTags, errors: [403, 404],
