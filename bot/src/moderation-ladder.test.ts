@@ -21,7 +21,7 @@ const ids = { manager: 'c-ladder-manager', member: 'c-ladder-zhang', other: 'c-l
 
 /** The same account and groups as a fresh puppet sees them (after a restart); the bot owns both groups. */
 function buildWorld() {
-  const world = new MockWorld();
+  const world = new MockWorld({ id: 'c-ladder-bot' }); // the same WeChat account after a restart
   const manager = world.contact('徐家汇店长', { id: ids.manager });
   const member = world.contact('张先生', { id: ids.member });
   const other = world.contact('李阿姨', { id: ids.other });

@@ -124,8 +124,9 @@ export class MockWorld {
   /** Everything the bot said, in order: in a room (roomId) or to a person (contactId). */
   readonly said: { roomId: string | null; contactId: string | null; text: string; mentions: string[] }[] = [];
 
-  constructor() {
-    this.self = this.mocker.createContact({ name: BOT_NAME });
+  /** `self`: the bot account's id and name (a second account in the same groups needs a known id). */
+  constructor(self: { id?: string; name?: string } = {}) {
+    this.self = this.mocker.createContact({ name: self.name ?? BOT_NAME, ...(self.id ? { id: self.id } : {}) });
   }
 
   contact(name: string, extra: Record<string, unknown> = {}): ContactMock {

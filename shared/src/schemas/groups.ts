@@ -180,6 +180,8 @@ export const botGroupContextSchema = z.object({
     notes: z.array(z.string()),
     products: z.array(z.object({ name: z.string(), priceCents: z.number().int() })),
   }),
+  /** The bot account whose duties this group is (null: whichever bot is not a standby). */
+  accountId: z.string().nullable().optional(),
   /** Members muted now (the puppet cannot mute: what they say before `until` is a strike). */
   mutes: z.array(z.object({ wxid: z.string(), until: z.string() })).optional(),
 });
@@ -257,7 +259,42 @@ export const groupDeliverySchema = z.object({
   dueAt: z.string(),
 });
 export type GroupDelivery = z.infer<typeof groupDeliverySchema>;
-export const deliveryListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const deliveryListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The asking bot account: only deliveries of groups assigned to it (and, unless it is a standby, of groups assigned to none). */
+  accountId: wechatIdSchema.optional(),
+});
+/** A bot account takes a delivery just before saying it; another account never says a taken one. */
+export const deliveryClaimSchema = z.object({ accountId: wechatIdSchema });
+export const deliveryClaimResultSchema = z.object({ claimed: z.boolean() });
+
+/* ---------------------------------------------------------------- bot accounts */
+
+export const BOT_ACCOUNT_STATUSES = ['healthy', 'logged_out', 'restricted'] as const;
+export type BotAccountStatus = (typeof BOT_ACCOUNT_STATUSES)[number];
+/** A bot account says it is up, which rooms it is in, and whether it only stands by. */
+export const botAccountHeartbeatSchema = z.object({
+  accountId: wechatIdSchema,
+  name: displayName,
+  standby: z.boolean(),
+  roomIds: z.array(wechatIdSchema).max(5000),
+  at: instantSchema,
+});
+export const botAccountHeartbeatResultSchema = z.object({
+  /** Bound rooms whose duties are this account's now. */
+  assignedRoomIds: z.array(z.string()),
+});
+export const botAccountSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  standby: z.boolean(),
+  status: z.enum(BOT_ACCOUNT_STATUSES),
+  reason: z.string(),
+  statusAt: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+  groups: z.number().int(),
+});
+export type BotAccount = z.infer<typeof botAccountSchema>;
 
 export const DELIVERY_ACK_STATUSES = ['sent', 'failed', 'uncertain'] as const;
 
@@ -401,6 +438,8 @@ export const botEventSchema = z.discriminatedUnion('kind', [
   z.object({ ...eventBase, kind: z.literal('moderation_case'), report: moderationReportSchema, outcome: z.enum(MODERATION_OUTCOMES) }),
   z.object({ ...eventBase, kind: z.literal('member_sync'), sync: memberSyncSchema }),
   z.object({ ...eventBase, kind: z.literal('checkin'), checkin: checkinRequestSchema }),
+  /** The account found itself logged out or restricted (failed sends, puppet events). */
+  z.object({ ...eventBase, kind: z.literal('account_status'), accountId: wechatIdSchema, name: displayName, status: z.enum(BOT_ACCOUNT_STATUSES), reason: z.string().max(300) }),
 ]);
 export type BotEvent = z.input<typeof botEventSchema>;
 export const botEventBatchSchema = z.object({ events: z.array(botEventSchema).min(1).max(200) });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { BotEventResults, botEventSchema } from '@o2o/shared/schemas/groups';
 import { AppError } from '../../lib/app-error';
+import type { BotAccountService } from './bot-accounts.service';
 import type { DeliveryService } from './deliveries.service';
 import { GroupBotEventModel } from './groups.model';
 import type { GroupsService } from './groups.service';
@@ -21,6 +22,7 @@ export class BotEventService {
     private readonly groups: GroupsService,
     private readonly deliveries: DeliveryService,
     private readonly moderation: ModerationService,
+    private readonly accounts: BotAccountService,
   ) {}
 
   async apply(events: BotEvent[]): Promise<BotEventResults> {
@@ -71,6 +73,8 @@ export class BotEventService {
         const result = await this.groups.checkin(event.checkin);
         return JSON.stringify(result);
       }
+      case 'account_status':
+        return this.accounts.reportStatus({ accountId: event.accountId, name: event.name, status: event.status, reason: event.reason, at: new Date(event.at), eventId: event.id });
       default:
         return null;
     }

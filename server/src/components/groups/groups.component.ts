@@ -3,6 +3,8 @@ import type { AudienceService } from '../audiences/audiences.service';
 import type { PointsService } from '../points/points.service';
 import type { TaskService } from '../tasks/tasks.service';
 import { BindCodeService } from './bind-codes.service';
+import { TicketService } from '../tickets/tickets.service';
+import { BotAccountService } from './bot-accounts.service';
 import { BotEventService } from './bot-events.service';
 import { DeliveryService } from './deliveries.service';
 import { GroupsService } from './groups.service';
@@ -16,5 +18,6 @@ export function createGroupServices(deps: { points: PointsService; tasks: TaskSe
   const groups = new GroupsService(deps, deliveries);
   const moderation = new ModerationService(groups.settings, deliveries, deps.now);
   const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
-  return { groups, deliveries, moderation, bindCodes, events: new BotEventService(groups, deliveries, moderation) };
+  const accounts = new BotAccountService(new TicketService(deliveries), moderation.now);
+  return { groups, deliveries, moderation, bindCodes, accounts, events: new BotEventService(groups, deliveries, moderation, accounts) };
 }

@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { MODERATION_RULES, PENALTY_LADDER } from '@o2o/shared/rules/moderation';
 import { SETTINGS_LEVELS } from '@o2o/shared/rules/group-settings';
-import { BIND_CODE_PURPOSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
+import { BIND_CODE_PURPOSES, BOT_ACCOUNT_STATUSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
 
 /**
  * Community groups. Everything that must happen once (a greeting, a broadcast to a group, a daily
@@ -21,6 +21,8 @@ const groupSchema = new Schema(
     boundByStaffId: { type: Schema.Types.ObjectId, default: null },
     /** When the first full member list arrived: members present then were there before the bot and get no greeting. */
     baselineAt: { type: Date, default: null },
+    /** The bot account whose duties the group is (replies, deliveries); null: any account that is not a standby. */
+    accountId: { type: String, default: null, index: true },
   },
   { timestamps: true },
 );
@@ -259,6 +261,28 @@ const moderationUndoSchema = new Schema({
   at: { type: Date, required: true },
 });
 export const GroupModerationUndoModel = model('GroupModerationUndo', moderationUndoSchema, 'group_moderation_undos');
+
+/** A bot account (its WeChat id): the rooms it is in, whether it stands by, its health. */
+const botAccountSchema = new Schema({
+  _id: { type: String },
+  name: { type: String, default: '' },
+  standby: { type: Boolean, default: false },
+  roomIds: { type: [String], default: [] },
+  status: { type: String, enum: BOT_ACCOUNT_STATUSES, default: 'healthy' },
+  reason: { type: String, default: '' },
+  statusAt: { type: Date, default: null },
+  lastSeenAt: { type: Date, default: null },
+});
+export const BotAccountModel = model('BotAccount', botAccountSchema, 'group_bot_accounts');
+export type BotAccountRecord = InferSchemaType<typeof botAccountSchema> & { _id: string };
+
+/** A delivery taken by one account just before it is said, keyed by the delivery: no second account says it. */
+const deliveryClaimSchema = new Schema({
+  _id: { type: String },
+  accountId: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+export const GroupDeliveryClaimModel = model('GroupDeliveryClaim', deliveryClaimSchema, 'group_delivery_claims');
 
 /** Outbox events already applied, keyed by the bot's event id, so a redelivered batch changes nothing. */
 const botEventSchema = new Schema({
