@@ -40,8 +40,12 @@ beforeAll(async () => {
   await relaxBrandSettings(server);
   for (const room of a.rooms) ({ token: managerToken } = await bindRoom(a.world, server, room, a.manager));
   // Binding the rooms bound the manager's WeChat id as the store's staff: alerts reach them privately.
-  await primary.bot.runtime.account.heartbeat();
   await standby.bot.runtime.account.heartbeat();
+  // A bound room is the primary's from its next heartbeat (until then any non-standby account runs it).
+  await waitFor(async () => {
+    await primary.bot.runtime.account.heartbeat();
+    return (await groups()).every((group) => group.accountId === ids.primary);
+  }, 'the primary to run the three groups');
 });
 
 afterAll(async () => {
