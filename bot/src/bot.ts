@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock';
 import type { BotConfig } from './config';
 import { GroupDirectory } from './group-directory';
 import { createLogger, type Logger } from './logger';
+import { AccountPlugin } from './plugins/account';
 import { ActivityPlugin } from './plugins/activity';
 import { AnswersPlugin } from './plugins/answers';
 import { BindingPlugin } from './plugins/binding';
@@ -49,11 +50,12 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
   let reconcile: (room: Room) => Promise<void> = () => Promise.resolve();
   const membersListeners = new Set<(roomId: string) => void>();
   const runtime: BotRuntime = {
+    account: { down: false, assignedRoomIds: null, heartbeat: () => Promise.resolve(), listeners: new Set() },
     config,
     api,
     outbox: new Outbox(config.dataDir, api, log),
     journal: new DeliveryJournal(config.dataDir),
-    queue: new SendQueue({ minIntervalPerConversationMs: config.minIntervalPerConversationMs, maxMessagesPerMinute: config.maxMessagesPerMinute }, clock, log),
+    queue: new SendQueue({ minIntervalPerConversationMs: config.minIntervalPerConversationMs, maxMessagesPerMinute: config.maxMessagesPerMinute, budgets: config.sendBudgets }, clock, log),
     directory: new GroupDirectory(api, clock, config.contextTtlMs, log, path.join(config.dataDir, 'room-contexts.json')),
     clock,
     log,
@@ -77,6 +79,7 @@ export function createCommunityBot(options: CommunityBotOptions): CommunityBot {
   // Wechaty reports puppet trouble as 'error' events; unheard, they would crash the process.
   wechaty.on('error', (error) => log.warn('wechaty reported an error', { err: error }));
   const uninstall = wechaty.use(
+    AccountPlugin(runtime),
     MessagePipelinePlugin(runtime),
     ActivityPlugin(runtime),
     BindingPlugin(runtime),

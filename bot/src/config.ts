@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SEND_TYPES, type Budget, type SendBudgets } from './sending/send-queue';
 
 /**
  * Everything the bot reads from the environment, parsed once; a bad value stops the process with a
@@ -33,6 +34,14 @@ export interface BotConfig {
   requestTimeoutMs: number;
   /** Run the simulated store group with a few residents (mock puppet only). */
   demo: boolean;
+  /** A standby account: runs no group until the server hands it the groups of an account that went down. */
+  standby: boolean;
+  /** Per-hour and per-day totals and per-type budgets (text, image, mini-program card, @all) on top of the per-minute total. */
+  sendBudgets: SendBudgets;
+  /** This many failed sends (or puppet errors) in a row: the account is reported restricted and stops sending. */
+  failedSendsAlert: number;
+  /** How often the account tells the server it is up and which rooms it is in. */
+  heartbeatIntervalMs: number;
   /** Other bots' names: never answered. */
   ignoreNames: string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -48,6 +57,38 @@ export class BotConfigError extends Error {
 /** Same development default as the server's, so `npm start` works without setup. */
 export const DEVELOPMENT_BOT_API_TOKEN = 'development-bot-api-token-change-me';
 const REPOSITORY_ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * Conservative defaults for a personal WeChat account: the per-minute total is
+ * BOT_MAX_MESSAGES_PER_MINUTE; images, mini-program cards and @all are budgeted on their own.
+ */
+export const DEFAULT_SEND_BUDGETS: SendBudgets = {
+  total: { perHour: 600, perDay: 3000 },
+  image: { perMinute: 5, perHour: 60, perDay: 300 },
+  mini_program: { perMinute: 3, perHour: 30, perDay: 150 },
+  mention_all: { perMinute: 1, perHour: 2, perDay: 5 },
+};
+
+/** BOT_SEND_BUDGETS: JSON like `{"total":{"perHour":600},"image":{"perMinute":5}}`, merged over the defaults. */
+function parseBudgets(raw: string | undefined, problems: string[]): SendBudgets {
+  if (raw === undefined) return DEFAULT_SEND_BUDGETS;
+  const message = `BOT_SEND_BUDGETS: JSON mapping total, ${SEND_TYPES.join(', ')} to {perMinute, perHour, perDay} (positive integers)`;
+  try {
+    const parsed = JSON.parse(raw) as Record<string, Record<string, unknown>>;
+    const result: Record<string, Budget> = { ...DEFAULT_SEND_BUDGETS };
+    for (const [key, budget] of Object.entries(parsed)) {
+      if (key !== 'total' && !(SEND_TYPES as readonly string[]).includes(key)) throw new Error(key);
+      for (const [span, value] of Object.entries(budget ?? {})) {
+        if (!['perMinute', 'perHour', 'perDay'].includes(span) || !Number.isInteger(value) || (value as number) < 1) throw new Error(span);
+      }
+      result[key] = { ...result[key], ...(budget as Budget) };
+    }
+    return result as SendBudgets;
+  } catch {
+    problems.push(message);
+    return DEFAULT_SEND_BUDGETS;
+  }
+}
 
 export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
   const problems: string[] = [];
@@ -92,6 +133,10 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     contextTtlMs: integer('BOT_CONTEXT_TTL_MS', 60_000, 0, 3_600_000),
     requestTimeoutMs: integer('BOT_REQUEST_TIMEOUT_MS', 5000, 100, 120_000),
     demo: flag('BOT_DEMO', puppet === 'wechaty-puppet-mock'),
+    standby: flag('BOT_STANDBY', false),
+    sendBudgets: parseBudgets(read('BOT_SEND_BUDGETS'), problems),
+    failedSendsAlert: integer('BOT_FAILED_SENDS_ALERT', 3, 1, 100),
+    heartbeatIntervalMs: integer('BOT_HEARTBEAT_INTERVAL_MS', 60_000, 100, 3_600_000),
     ignoreNames: (read('BOT_IGNORE_NAMES') ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     logLevel,
   };

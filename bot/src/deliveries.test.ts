@@ -14,7 +14,7 @@ const ids = { manager: 'c-manager', wang: 'c-wang', li: 'c-li', room1: 'r-delive
 
 /** The same WeChat account and groups as seen by a fresh puppet (after a restart). */
 function buildWorld() {
-  const world = new MockWorld();
+  const world = new MockWorld({ id: 'c-deliveries-bot' }); // the same WeChat account after each restart
   const manager = world.contact('徐家汇店长', { id: ids.manager });
   const wang = world.contact('王阿姨', { id: ids.wang });
   const li = world.contact('李叔叔', { id: ids.li });

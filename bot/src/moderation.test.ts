@@ -111,27 +111,35 @@ describe('each rule', () => {
 });
 
 describe('escalation', () => {
-  it('when the bot owns the group: a warning, then a report to staff, then removal', async () => {
+  it('when the bot owns the group: a warning, mutes of 1, 7 and 15 days (reported to staff), then removal', async () => {
     const member = newcomer();
     const ad = (n: number) => `低价代购第${n}弹，加我微信 shop88888`;
     member.say(ad(1)).to(owned);
     await waitFor(async () => (await cases(member.id))[0]?.outcome === 'warned', 'the warning');
     member.say(ad(2)).to(owned);
-    await waitFor(async () => (await cases(member.id))[1]?.outcome === 'reported', 'the report');
+    await waitFor(async () => (await cases(member.id))[1]?.outcome === 'muted', 'the mute');
     expect(await waitFor(() => world.saidIn(manager, `「${member.payload.name}」第 2 次违规`)[0], 'the private report to staff')).toContain('证据');
-    member.say(ad(3)).to(owned);
-    await waitFor(async () => (await cases(member.id))[2]?.outcome === 'removed', 'the removal');
+    for (let n = 3; n <= 5; n += 1) {
+      member.say(ad(n)).to(owned);
+      await waitFor(async () => (await cases(member.id))[n - 1]?.outcome, `strike ${n}`);
+    }
     expect(await waitFor(() => world.saidIn(owned, `「${member.payload.name}」多次`)[0], 'the removal notice')).toContain('已被移出本群');
-    expect((await cases(member.id)).map((entry) => [entry.strike, entry.penalty])).toEqual([[1, 'warn'], [2, 'report'], [3, 'remove']]);
+    expect((await cases(member.id)).map((entry) => [entry.strike, entry.penalty, entry.muteDays, entry.outcome])).toEqual([
+      [1, 'warn', null, 'warned'],
+      [2, 'mute', 1, 'muted'],
+      [3, 'mute', 7, 'muted'],
+      [4, 'mute', 15, 'muted'],
+      [5, 'remove', null, 'removed'],
+    ]);
   });
 
-  it('when the bot is neither owner nor admin: the third strike asks staff to remove the member', async () => {
+  it('when the bot is neither owner nor admin: the last strike asks staff to remove the member', async () => {
     const member = newcomer();
-    for (let n = 1; n <= 3; n += 1) {
+    for (let n = 1; n <= 5; n += 1) {
       member.say(`低价代购第${n}弹，加我微信 shop77777`).to(notOwned);
       await waitFor(async () => (await cases(member.id))[n - 1]?.outcome, `strike ${n}`);
     }
-    expect((await cases(member.id))[2]).toMatchObject({ penalty: 'remove', outcome: 'asked_staff' });
+    expect((await cases(member.id))[4]).toMatchObject({ penalty: 'remove', outcome: 'asked_staff' });
     expect(await waitFor(() => world.saidIn(notOwned, '没有踢人权限')[0], 'the request to staff')).toContain(member.payload.name);
   });
 });

@@ -90,8 +90,27 @@ export class MessagePipeline {
   }
 }
 
+/** The account's standing with the server (see plugins/account.ts). */
+export interface AccountState {
+  /** Reported logged out or restricted: the account does nothing more until it logs in again. */
+  down: boolean;
+  /** The rooms the server said this account runs (null before the first heartbeat answered). */
+  assignedRoomIds: Set<string> | null;
+  /** Tells the server now that the account is up and which rooms it is in. */
+  heartbeat(): Promise<void>;
+  listeners: Set<(status: 'logged_out' | 'restricted') => void>;
+}
+
+/** Whether this account runs the room: the one the server assigned, or (nobody assigned) any account that is not a standby. */
+export function runsRoom(runtime: BotRuntime, selfId: string | undefined, context: BotGroupContext | null): boolean {
+  if (runtime.account.down) return false;
+  const assigned = context?.accountId ?? null;
+  return assigned ? assigned === selfId : !runtime.config.standby;
+}
+
 /** Everything the plugins share: one server client, one outbox, one outgoing queue, one clock. */
 export interface BotRuntime {
+  account: AccountState;
   config: BotConfig;
   api: BotApi;
   outbox: Outbox;

@@ -124,7 +124,7 @@ export function createServices(deps: AppDependencies): Services {
     labels,
     audiences,
     campaigns,
-    groups: createGroupServices({ points, tasks, audiences, connection: deps.connection }),
+    groups: createGroupServices({ points, tasks, audiences, connection: deps.connection, now: deps.now }),
   };
 }
 

@@ -29,6 +29,8 @@ export interface AppDependencies {
   connection: Connection;
   /** The embedded database's supervisor, for /healthz; absent with MONGODB_URI. */
   embeddedDatabase?: Pick<EmbeddedDatabase, 'state'>;
+  /** The clock of time-driven group moderation (mutes ending); tests pass one they can move. */
+  now?: () => Date;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Contact, Room, Wechaty, WechatyPlugin } from 'wechaty';
 import { inQuietHours } from '@o2o/shared/rules/group-settings';
 import type { GroupDelivery } from '@o2o/shared/schemas/groups';
-import { eventId, isLoggedIn, type BotRuntime } from '../runtime';
+import { eventId, isLoggedIn, selfIdOf, type BotRuntime } from '../runtime';
 import { ServerUnavailableError } from '../server-client/bot-api';
 
 /**
@@ -40,22 +40,37 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
         ? []
         : (await Promise.all(delivery.mentionWxids.map((id) => bot.Contact.find({ id }).catch(() => undefined)))).filter((contact): contact is Contact => Boolean(contact));
       inFlight.add(delivery.id);
+      let takenByOther = false;
       try {
         await runtime.queue.enqueue(target.id, async () => {
           // Checked again at the moment of sending: another poll may have sent it meanwhile.
           const state = runtime.journal.state(delivery.id);
           if (state === 'sent' || state === 'sending') return;
+          // Taken on the server just before saying it: across a takeover no other account says it too.
+          const accountId = selfIdOf(bot);
+          if (runtime.account.down || !accountId) throw new Error('the account is down');
+          // With the server away no takeover can be decided either: the delivery stays this account's, as it was given.
+          const claimed = await runtime.api.claimDelivery(delivery.id, accountId).catch((error: unknown) => {
+            if (error instanceof ServerUnavailableError) return true;
+            throw error;
+          });
+          if (!claimed) {
+            takenByOther = true;
+            return;
+          }
           runtime.journal.mark(delivery.id, 'sending', runtime.clock.now());
           try {
             if (delivery.toWxid) await (target as Contact).say(delivery.text);
             else await (target as Room).say(delivery.text, ...mentions);
           } catch (error) {
             runtime.journal.mark(delivery.id, 'failed', runtime.clock.now());
+            // WeChat refused it: give it back so that it stays due (for this account or a standby).
+            await runtime.api.releaseDelivery(delivery.id, accountId).catch(() => undefined);
             throw error;
           }
           runtime.journal.mark(delivery.id, 'sent', runtime.clock.now());
-        });
-        acknowledge(delivery, 'sent');
+        }, { type: delivery.text.startsWith('@所有人') ? 'mention_all' : 'text' });
+        if (!takenByOther) acknowledge(delivery, 'sent');
       } catch (error) {
         runtime.log.warn('delivery not sent; it stays due', { deliveryId: delivery.id, err: error });
       } finally {
@@ -77,7 +92,7 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
           again = false;
           try {
             await runtime.outbox.flush();
-            const due = await runtime.api.pendingDeliveries(50);
+            const due = runtime.account.down ? [] : await runtime.api.pendingDeliveries(50, selfIdOf(bot));
             await Promise.all(due.filter((delivery) => !inFlight.has(delivery.id)).map(deliver));
           } catch (error) {
             if (!(error instanceof ServerUnavailableError)) runtime.log.error('polling deliveries failed', { err: error });

@@ -1,6 +1,6 @@
 import type { Room, Wechaty, WechatyPlugin } from 'wechaty';
 import { toIncoming } from '../incoming';
-import type { BotRuntime, Turn, TurnSettled } from '../runtime';
+import { runsRoom, selfIdOf, type BotRuntime, type Turn, type TurnSettled } from '../runtime';
 
 /** The room's owner and admins count as staff too (they run the group), whether bound or not. */
 export function roomManagers(room: Room): string[] {
@@ -26,6 +26,11 @@ export function MessagePipelinePlugin(runtime: BotRuntime): WechatyPlugin {
         settled = { messageId: incoming.id, talkerId: incoming.talkerId, roomId: incoming.roomId, text: incoming.text, handledBy: 'ignored' };
         if (incoming.fromBot) return;
         const context = incoming.roomId ? await runtime.directory.get(incoming.roomId) : null;
+        // Another account runs this group (or this one stands by): it alone answers, counts and moderates.
+        if (incoming.room && !runsRoom(runtime, selfIdOf(bot), context)) {
+          settled.handledBy = 'other_account';
+          return;
+        }
         const isStaff = Boolean(
           incoming.room && (context?.staffWxids.includes(incoming.talkerId) || roomManagers(incoming.room).includes(incoming.talkerId)),
         );

@@ -1,14 +1,20 @@
 import type { Contact, Wechaty, WechatyPlugin } from 'wechaty';
-import { findViolations, penaltyFor, repeatKey, type MessageKind, type Penalty, type Violation } from '@o2o/shared/rules/moderation';
+import { findViolations, ladderStep, muteEnd, repeatKey, type LadderStep, type MessageKind, type Violation } from '@o2o/shared/rules/moderation';
+import { chinaTimeText } from '@o2o/shared/rules/china-time';
 import type { ModerationReport } from '@o2o/shared/schemas/groups';
 import { STAGES, eventId, sayInRoom, selfIdOf, sayToContact, type BotRuntime, type Turn } from '../runtime';
 import { ServerUnavailableError } from '../server-client/bot-api';
-import { askStaffToRemove, removedNotice, reportedReply, staffReport, warningReply } from '../talkers/replies';
+import { askStaffToRemove, mutedReply, removedNotice, staffReport, warningReply } from '../talkers/replies';
 import { roomManagers } from './message-pipeline';
 
 const REPEAT_WINDOW_MS = 10 * 60_000;
 const QR_DECODE_TIMEOUT_MS = 3000;
-type Outcome = 'warned' | 'reported' | 'removed' | 'asked_staff' | 'failed';
+type Outcome = 'warned' | 'muted' | 'removed' | 'asked_staff' | 'failed';
+
+interface Decided extends LadderStep {
+  strike: number;
+  muteUntil: Date | null;
+}
 
 /** Whether an image holds a QR code (decoded locally; a failure to decode means no). */
 async function holdsQrCode(turn: Turn): Promise<boolean> {
@@ -29,12 +35,24 @@ function moderationKind(kind: Turn['kind']): MessageKind {
  * Moderation of non-staff members, following the seed's spam rules: links and mini-program cards
  * from outsiders, QR-code images, repeated identical messages, contact details with promotional
  * words, text obfuscated with symbols. Each violation is logged on the server with its evidence
- * and takes the member's next strike: warning, then a report to staff, then removal where the bot
- * owns or administers the group (otherwise staff are asked to remove). Strictness is a setting.
+ * and takes the member's next strike on the store's ladder: warnings, mutes (1, 7, 15 days by
+ * default), then removal where the bot owns or administers the group (otherwise staff are asked to
+ * remove). The puppet cannot mute, so while a member is muted (the room's context and the last
+ * decision say until when) anything they say is a strike too; the server tells them when the mute
+ * ends. Strictness and the ladder are settings.
  */
 export function ModerationPlugin(runtime: BotRuntime): WechatyPlugin {
   const recent = new Map<string, { key: string; at: number }[]>();
   const localStrikes = new Map<string, number>();
+  /** `<roomId>|<wxid>` -> end of the mute this bot last decided or heard of (the context has the rest). */
+  const mutedUntil = new Map<string, number>();
+
+  const muteOf = (turn: Turn): number | null => {
+    const key = `${turn.roomId}|${turn.talkerId}`;
+    const fromContext = turn.context?.mutes?.find((mute) => mute.wxid === turn.talkerId);
+    const until = Math.max(mutedUntil.get(key) ?? 0, fromContext ? Date.parse(fromContext.until) : 0);
+    return until > turn.at.getTime() ? until : null;
+  };
 
   const identicalRecently = (turn: Turn): number => {
     const memberKey = `${turn.roomId}|${turn.talkerId}`;
@@ -59,19 +77,22 @@ export function ModerationPlugin(runtime: BotRuntime): WechatyPlugin {
       return Boolean(selfId && roomManagers(turn.room!).includes(selfId));
     };
 
-    const act = async (turn: Turn, violation: Violation, penalty: Penalty, strike: number): Promise<Outcome> => {
+    const act = async (turn: Turn, violation: Violation, decided: Decided): Promise<Outcome> => {
       const room = turn.room!;
       const rules = turn.context!.settings.groupRules;
-      if (penalty === 'warn') {
+      if (decided.penalty === 'warn') {
         await sayInRoom(runtime, room, warningReply(violation.rule, rules), [turn.talker]);
         return 'warned';
       }
       const staff = await staffContacts(turn);
-      const report = staffReport(turn.talkerName, turn.topic, violation.rule, turn.text || turn.url || turn.kind, strike);
-      if (penalty === 'report') {
-        await sayInRoom(runtime, room, reportedReply(violation.rule), [turn.talker]);
-        for (const contact of staff) await sayToContact(runtime, contact, report).catch(() => undefined);
-        return 'reported';
+      const report = staffReport(turn.talkerName, turn.topic, violation.rule, turn.text || turn.url || turn.kind, decided.strike);
+      if (decided.penalty === 'mute') {
+        const ladder = turn.context!.settings.moderationLadder;
+        const lastMute = ladderStep(decided.strike + 1, ladder).penalty === 'remove';
+        await sayInRoom(runtime, room, mutedReply(violation.rule, decided.strike, decided.muteDays!, decided.muteUntil!, lastMute), [turn.talker]);
+        const note = `${report}\n已禁言 ${decided.muteDays} 天，到 ${chinaTimeText(decided.muteUntil!)}。如属误判，可在工作台「群管理记录」撤销。`;
+        for (const contact of staff) await sayToContact(runtime, contact, note).catch(() => undefined);
+        return 'muted';
       }
       if (botCanRemove(turn)) {
         await room.del(turn.talker as Parameters<typeof room.del>[0]);
@@ -95,6 +116,8 @@ export function ModerationPlugin(runtime: BotRuntime): WechatyPlugin {
         { kind, text: turn.text, url: turn.url ?? undefined, qrCodeFound, identicalRecently: identical, allowedHosts: turn.context.settings.allowedLinkHosts },
         strictness,
       );
+      const mutedTill = muteOf(turn);
+      if (violations.length === 0 && mutedTill !== null) violations.push({ rule: 'muted_speech', detail: `禁言到 ${chinaTimeText(new Date(mutedTill))}，期间发言` });
       if (violations.length === 0) return 'continue';
       const violation = violations[0];
       const report: ModerationReport = {
@@ -106,21 +129,30 @@ export function ModerationPlugin(runtime: BotRuntime): WechatyPlugin {
         evidence: { messageId: turn.id, kind: turn.kind, text: (turn.text || turn.url || `[${turn.kind}]`).slice(0, 2000) },
         at: turn.at.toISOString(),
       };
+      const memberKey = `${turn.room.id}|${turn.talkerId}`;
       let caseId: string | null = null;
-      let strike: number;
+      let decided: Decided;
       try {
         const decision = await runtime.api.reportViolation(report);
         if (decision.duplicate) return 'handled';
+        if (!decision.penalty) {
+          // The mute no longer stands (staff undid it): an ordinary message after all.
+          mutedUntil.delete(memberKey);
+          return 'continue';
+        }
         caseId = decision.caseId;
-        strike = decision.strike;
+        decided = { strike: decision.strike, penalty: decision.penalty, muteDays: decision.muteDays, muteUntil: decision.muteUntil ? new Date(decision.muteUntil) : null };
       } catch (error) {
         if (!(error instanceof ServerUnavailableError)) throw error;
-        // The server is away: count locally, act, and log the case through the outbox.
-        const key = `${turn.room.id}|${turn.talkerId}`;
-        strike = (localStrikes.get(key) ?? 0) + 1;
-        localStrikes.set(key, strike);
+        // The server is away: count locally on the store's ladder, act, and log the case through the outbox.
+        const strike = (localStrikes.get(memberKey) ?? 0) + 1;
+        localStrikes.set(memberKey, strike);
+        const step = ladderStep(strike, turn.context.settings.moderationLadder);
+        decided = { strike, ...step, muteUntil: step.muteDays ? muteEnd(turn.at, step.muteDays) : null };
       }
-      const penalty = penaltyFor(strike);
+      if (decided.muteUntil) mutedUntil.set(memberKey, Math.max(mutedUntil.get(memberKey) ?? 0, decided.muteUntil.getTime()));
+      if (mutedUntil.size > 20_000) mutedUntil.delete(mutedUntil.keys().next().value!);
+      const penalty = decided.penalty;
       const record = (outcome: Outcome) => {
         const at = new Date(runtime.clock.now()).toISOString();
         if (caseId) runtime.outbox.add({ id: eventId('moderation'), kind: 'moderation_outcome', at, caseId, outcome, note: `${violation.rule}:${penalty}` });
@@ -128,7 +160,7 @@ export function ModerationPlugin(runtime: BotRuntime): WechatyPlugin {
         void runtime.outbox.flush();
       };
       // The action waits its turn in the paced queue; the message path does not wait for it.
-      void act(turn, violation, penalty, strike).then(record, (error: unknown) => {
+      void act(turn, violation, decided).then(record, (error: unknown) => {
         runtime.log.warn('moderation action failed', { roomId: turn.roomId, err: error });
         record('failed');
       });

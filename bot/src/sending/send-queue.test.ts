@@ -1,6 +1,6 @@
 import { VirtualClock } from '../clock';
 import { createLogger } from '../logger';
-import { SendQueue } from './send-queue';
+import { DAY_MS, HOUR_MS, SendQueue } from './send-queue';
 
 const log = createLogger('silent');
 
@@ -68,5 +68,35 @@ describe('stale replies', () => {
     await queue.idle();
     expect(sent).toEqual(['one', 'two', 'three']);
     expect(queue.length).toBe(0);
+  });
+
+  it('keeps the account\'s hourly and daily budgets and each message type\'s own, on a virtual clock', async () => {
+    const clock = new VirtualClock(0);
+    const queue = new SendQueue(
+      { minIntervalPerConversationMs: 0, maxMessagesPerMinute: 100, budgets: { total: { perHour: 30, perDay: 50 }, image: { perMinute: 2, perHour: 5 }, mention_all: { perDay: 1 } } },
+      clock,
+      log,
+    );
+    await Promise.all(Array.from({ length: 60 }, (_, i) => queue.enqueue(`room-${i % 7}`, async () => undefined)));
+    const times = queue.history.map((entry) => entry.at);
+    const most = (span: number, list = times) => Math.max(...list.map((start) => list.filter((at) => at >= start && at < start + span).length));
+    expect(most(HOUR_MS)).toBeLessThanOrEqual(30);
+    expect(most(DAY_MS)).toBeLessThanOrEqual(50);
+    // 60 messages at 50 a day: the last ten wait for the next day.
+    expect(times.at(-1)!).toBeGreaterThanOrEqual(DAY_MS);
+
+    const typed = new SendQueue({ minIntervalPerConversationMs: 0, maxMessagesPerMinute: 100, budgets: { image: { perMinute: 2, perHour: 5 }, mention_all: { perDay: 1 } } }, new VirtualClock(0), log);
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => typed.enqueue('room', async () => undefined, { type: 'image' })),
+      ...Array.from({ length: 2 }, () => typed.enqueue('other', async () => undefined, { type: 'mention_all' })),
+      ...Array.from({ length: 5 }, () => typed.enqueue('third', async () => undefined)),
+    ]);
+    const of = (type: string) => typed.history.filter((entry) => entry.type === type).map((entry) => entry.at);
+    expect(most(60_000, of('image'))).toBeLessThanOrEqual(2);
+    expect(most(HOUR_MS, of('image'))).toBeLessThanOrEqual(5);
+    expect(of('image').at(-1)!).toBeGreaterThanOrEqual(HOUR_MS);
+    expect(of('mention_all')[1] - of('mention_all')[0]).toBeGreaterThanOrEqual(DAY_MS);
+    // Text is not held behind the image and @all budgets.
+    expect(of('text').at(-1)!).toBeLessThan(60_000);
   });
 });

@@ -1,15 +1,70 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 
+/** What a message is, for the budgets WeChat watches separately. */
+export const SEND_TYPES = ['text', 'image', 'mini_program', 'mention_all'] as const;
+export type SendType = (typeof SEND_TYPES)[number];
+
+/** At most so many messages in any minute, hour and day (absent: no limit at that span). */
+export interface Budget {
+  perMinute?: number;
+  perHour?: number;
+  perDay?: number;
+}
+
+/** The account's budgets: `total` for everything, and one per message type on top of it. */
+export type SendBudgets = { total?: Budget } & Partial<Record<SendType, Budget>>;
+
 export interface PacingLimits {
   /** At least this long between two messages to the same conversation (group or person). */
   minIntervalPerConversationMs: number;
-  /** At most this many messages in any 60 s for the whole account. */
+  /** At most this many messages in any 60 s for the whole account (the total's per-minute budget). */
   maxMessagesPerMinute: number;
+  /** Per-hour and per-day totals and per-type budgets (text, image, mini-program card, @all). */
+  budgets?: SendBudgets;
+}
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** One sliding window: the send times within its span, oldest first. */
+class SlidingWindow {
+  private readonly times: number[] = [];
+
+  constructor(
+    readonly limit: number,
+    readonly spanMs: number,
+  ) {}
+
+  /** When one more send fits. */
+  readyAt(now: number): number {
+    while (this.times.length > 0 && this.times[0] <= now - this.spanMs) this.times.shift();
+    return this.times.length < this.limit ? now : this.times[this.times.length - this.limit] + this.spanMs;
+  }
+
+  record(at: number): void {
+    this.times.push(at);
+  }
+}
+
+function windowsOf(budget: Budget | undefined): SlidingWindow[] {
+  if (!budget) return [];
+  const spans: [number | undefined, number][] = [[budget.perMinute, MINUTE_MS], [budget.perHour, HOUR_MS], [budget.perDay, DAY_MS]];
+  return spans.filter((entry): entry is [number, number] => entry[0] !== undefined).map(([limit, span]) => new SlidingWindow(limit, span));
+}
+
+/** Whether a send went through; the account watch counts failures in a row. */
+export interface SendResult {
+  conversationId: string;
+  type: SendType;
+  ok: boolean;
+  error?: unknown;
 }
 
 interface Item {
   conversationId: string;
+  type: SendType;
   /** Dropped (rejected as stale) if still queued at this clock time. */
   staleAt: number;
   send: () => Promise<void>;
@@ -17,7 +72,6 @@ interface Item {
   reject: (error: unknown) => void;
 }
 
-const WINDOW_MS = 60_000;
 
 /**
  * The one outgoing queue of the bot account: every reply, greeting and broadcast goes through it,
@@ -27,17 +81,32 @@ const WINDOW_MS = 60_000;
 export class SendQueue {
   private readonly items: Item[] = [];
   private readonly lastSentTo = new Map<string, number>();
-  private readonly recent: number[] = [];
+  private readonly total: SlidingWindow[];
+  private readonly byType: Record<SendType, SlidingWindow[]>;
+  private readonly resultListeners = new Set<(result: SendResult) => void>();
   private running = false;
   private stopped = false;
-  /** Every send (conversation and clock time), newest last; for stats and tests. */
-  readonly history: { conversationId: string; at: number }[] = [];
+  /** Every send (conversation, type and clock time), newest last; for stats and tests. */
+  readonly history: { conversationId: string; type: SendType; at: number }[] = [];
 
   constructor(
     private readonly limits: PacingLimits,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.total = windowsOf({ ...limits.budgets?.total, perMinute: limits.maxMessagesPerMinute });
+    this.byType = Object.fromEntries(SEND_TYPES.map((type) => [type, windowsOf(limits.budgets?.[type])])) as Record<SendType, SlidingWindow[]>;
+  }
+
+  /** Hears every send's result (the account watch: failures in a row mean trouble). */
+  onResult(listener: (result: SendResult) => void): () => void {
+    this.resultListeners.add(listener);
+    return () => this.resultListeners.delete(listener);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
 
   get length(): number {
     return this.items.length;
@@ -55,10 +124,10 @@ export class SendQueue {
    * Queues a message; resolves once it has been handed to WeChat (rejects if that failed). A reply
    * may give `maxWaitMs`: an answer that could not go out within it is dropped, not sent late.
    */
-  enqueue(conversationId: string, send: () => Promise<void>, options: { maxWaitMs?: number } = {}): Promise<void> {
+  enqueue(conversationId: string, send: () => Promise<void>, options: { maxWaitMs?: number; type?: SendType } = {}): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('the send queue is stopped'));
     return new Promise<void>((resolve, reject) => {
-      this.items.push({ conversationId, send, resolve, reject, staleAt: options.maxWaitMs === undefined ? Infinity : this.clock.now() + options.maxWaitMs });
+      this.items.push({ conversationId, type: options.type ?? 'text', send, resolve, reject, staleAt: options.maxWaitMs === undefined ? Infinity : this.clock.now() + options.maxWaitMs });
       if (!this.running) void this.run();
     });
   }
@@ -70,13 +139,13 @@ export class SendQueue {
     if (!this.running) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** When the item could go: its conversation's spacing and the account's per-minute budget. */
+  /** When the item could go: its conversation's spacing, the account's budgets and its type's. */
   private readyAt(item: Item, now: number): number {
     const last = this.lastSentTo.get(item.conversationId);
     const conversationReady = last === undefined ? now : last + this.limits.minIntervalPerConversationMs;
-    while (this.recent.length > 0 && this.recent[0] <= now - WINDOW_MS) this.recent.shift();
-    const budgetReady = this.recent.length < this.limits.maxMessagesPerMinute ? now : this.recent[this.recent.length - this.limits.maxMessagesPerMinute] + WINDOW_MS;
-    return Math.max(now, conversationReady, budgetReady);
+    let ready = Math.max(now, conversationReady);
+    for (const window of [...this.total, ...this.byType[item.type]]) ready = Math.max(ready, window.readyAt(now));
+    return ready;
   }
 
   /** The first queued item of each conversation that can go soonest (FIFO among equals). */
@@ -90,6 +159,16 @@ export class SendQueue {
       if (!best || at < best.at) best = { index, at };
     });
     return best;
+  }
+
+  private report(result: SendResult): void {
+    for (const listener of this.resultListeners) {
+      try {
+        listener(result);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
   }
 
   private async run(): Promise<void> {
@@ -111,15 +190,17 @@ export class SendQueue {
         const [item] = this.items.splice(choice.index, 1);
         const at = this.clock.now();
         this.lastSentTo.set(item.conversationId, at);
-        this.recent.push(at);
-        this.history.push({ conversationId: item.conversationId, at });
+        for (const window of [...this.total, ...this.byType[item.type]]) window.record(at);
+        this.history.push({ conversationId: item.conversationId, type: item.type, at });
         if (this.history.length > 5000) this.history.splice(0, this.history.length - 5000);
         try {
           await item.send();
           item.resolve();
+          this.report({ conversationId: item.conversationId, type: item.type, ok: true });
         } catch (error) {
           this.log.warn('sending a message failed', { conversationId: item.conversationId, err: error });
           item.reject(error);
+          this.report({ conversationId: item.conversationId, type: item.type, ok: false, error });
         }
       }
     } finally {

@@ -11,6 +11,10 @@ import {
   checkinRequestSchema,
   memberSyncSchema,
   moderationReportSchema,
+  botAccountHeartbeatSchema,
+  botAccountHeartbeatResultSchema,
+  deliveryClaimSchema,
+  deliveryClaimResultSchema,
   staffActorSchema,
   botEventResultSchema,
   botGroupContextSchema,
@@ -143,8 +147,21 @@ export class BotApi {
     return this.post('/tickets/bot', botTicketRequestSchema, input, botTicketResultSchema);
   }
 
-  pendingDeliveries(limit = 50): Promise<GroupDelivery[]> {
-    return this.request('GET', `/groups/bot/deliveries?limit=${limit}`, groupDeliverySchema.array());
+  pendingDeliveries(limit = 50, accountId?: string): Promise<GroupDelivery[]> {
+    return this.request('GET', `/groups/bot/deliveries?limit=${limit}${accountId ? `&accountId=${encodeURIComponent(accountId)}` : ''}`, groupDeliverySchema.array());
+  }
+
+  /** Takes a delivery just before saying it; false when another account has it. */
+  async claimDelivery(deliveryId: string, accountId: string): Promise<boolean> {
+    return (await this.post(`/groups/bot/deliveries/${encodeURIComponent(deliveryId)}/claim`, deliveryClaimSchema, { accountId }, deliveryClaimResultSchema)).claimed;
+  }
+
+  async releaseDelivery(deliveryId: string, accountId: string): Promise<void> {
+    await this.post(`/groups/bot/deliveries/${encodeURIComponent(deliveryId)}/release`, deliveryClaimSchema, { accountId }, deliveryClaimResultSchema);
+  }
+
+  heartbeat(beat: z.input<typeof botAccountHeartbeatSchema>): Promise<{ assignedRoomIds: string[] }> {
+    return this.post('/groups/bot/accounts/heartbeat', botAccountHeartbeatSchema, beat, botAccountHeartbeatResultSchema);
   }
 
   addFaq(input: z.input<typeof botFaqAddSchema>): Promise<BotStaffResult> {

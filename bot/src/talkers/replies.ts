@@ -1,5 +1,6 @@
 import { isOpenAt, type OpeningWindow } from '@o2o/shared/rules/opening-hours';
 import { RULE_LABELS, type ModerationRule } from '@o2o/shared/rules/moderation';
+import { chinaTimeText } from '@o2o/shared/rules/china-time';
 import { pricePerUnit, type PriceUnit } from '@o2o/shared/rules/product-match';
 import { weekdayName, windowsOn, type TimeAsked } from '@o2o/shared/rules/time-asked';
 import type { BotGroupContext, CheckinResult, GroupStats, IdentitySummary, ProductSearchResult } from '@o2o/shared/schemas/groups';
@@ -163,8 +164,10 @@ export function warningReply(rule: ModerationRule, groupRules: string): string {
   return `请勿${RULE_LABELS[rule]}，这是第一次提醒。${groupRules}`;
 }
 
-export function reportedReply(rule: ModerationRule): string {
-  return `再次${RULE_LABELS[rule]}，已报告店员处理，再犯将被移出本群。`;
+/** A mute, as the bot can model one: said in the group to the member (mentioned). */
+export function mutedReply(rule: ModerationRule, strike: number, days: number, until: Date, lastMute: boolean): string {
+  const next = lastMute ? '期满后再次违规将被移出本群。' : '期满后再次违规，禁言时间会更长。';
+  return `因${RULE_LABELS[rule]}（第 ${strike} 次违规），禁言 ${days} 天，到 ${chinaTimeText(until)} 结束。禁言期间请不要发言，发言将视为再次违规；${next}`;
 }
 
 export function staffReport(member: string, topic: string, rule: ModerationRule, evidence: string, strike: number): string {

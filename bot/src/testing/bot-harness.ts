@@ -24,10 +24,24 @@ type MessageMock = InstanceType<mock.Mocker['MessageMock']>;
 
 export const BOT_NAME = '邻里小助手';
 
+/** The server's clock in bot tests: real time plus however far a test moved it (mutes that end days later). */
+export class MovableClock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export class TestServer {
   private running: RunningServer | null = null;
   port = 0;
-  private readonly services = testServices();
+  readonly clock = new MovableClock();
+  readonly services = testServices({}, { now: () => this.clock.now() });
   readonly app = createTestApp({ routers: [groupsRouter(this.services), ticketsRouter(this.services)], env: { RATE_LIMIT_MAX: '1000000' } });
 
   get url(): string {
@@ -110,8 +124,9 @@ export class MockWorld {
   /** Everything the bot said, in order: in a room (roomId) or to a person (contactId). */
   readonly said: { roomId: string | null; contactId: string | null; text: string; mentions: string[] }[] = [];
 
-  constructor() {
-    this.self = this.mocker.createContact({ name: BOT_NAME });
+  /** `self`: the bot account's id and name (a second account in the same groups needs a known id). */
+  constructor(self: { id?: string; name?: string } = {}) {
+    this.self = this.mocker.createContact({ name: self.name ?? BOT_NAME, ...(self.id ? { id: self.id } : {}) });
   }
 
   contact(name: string, extra: Record<string, unknown> = {}): ContactMock {

@@ -36,7 +36,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'groups', url: `${root}/groups/index`, title: '社群数据', hint: '各群成员、发言、签到、管理', roles: MANAGERS },
   { key: 'faq', url: `${root}/faq/index`, title: '群问答', hint: '机器人在群里回答的问题', roles: MANAGERS },
   { key: 'broadcasts', url: `${root}/broadcasts/index`, title: '群发', hint: '定时发到群里的消息', roles: MANAGERS },
-  { key: 'moderation', url: `${root}/moderation/index`, title: '管理记录', hint: '机器人警告和移出的记录', roles: MANAGERS },
+  { key: 'moderation', url: `${root}/moderation/index`, title: '管理记录', hint: '小助手警告、禁言和移出的记录，可撤销误判', roles: MANAGERS },
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },
   { key: 'dashboard', url: `${root}/dashboard/index`, title: '经营看板', hint: '转化、复购、渗透、顾问排名', roles: REVIEWERS },
   { key: 'products', url: `${root}/products/index`, title: '商品与促销', hint: '卖得慢的商品，促销带来的变化', roles: REVIEWERS },

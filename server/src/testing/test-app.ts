@@ -35,7 +35,7 @@ export function createTestApp(options: TestAppOptions = {}): Express {
 }
 
 /** The same services the app builds, for tests that exercise a service or router directly. */
-export function testServices(env: Record<string, string> = {}): Services {
+export function testServices(env: Record<string, string> = {}, extra: Pick<AppDependencies, 'now'> = {}): Services {
   const config = testConfig(env);
-  return createServices({ config, logger: createLogger(config.LOG_LEVEL), connection: mongoose.connection });
+  return createServices({ config, logger: createLogger(config.LOG_LEVEL), connection: mongoose.connection, ...extra });
 }

@@ -31,3 +31,10 @@ export function chinaDayStart(dateKey: string): Date {
   const [year, month, day] = dateKey.split('-').map(Number);
   return new Date(Date.UTC(year, month - 1, day) - CHINA_OFFSET_MS);
 }
+
+/** `12月3日 14:05` in China time, for messages people read. */
+export function chinaTimeText(instant: Date): string {
+  const china = new Date(instant.getTime() + CHINA_OFFSET_MS);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${china.getUTCMonth() + 1}月${china.getUTCDate()}日 ${pad(china.getUTCHours())}:${pad(china.getUTCMinutes())}`;
+}

@@ -1,4 +1,4 @@
-import { findViolations, penaltyFor, repeatKey, type ModerationInput } from './moderation';
+import { findViolations, ladderStep, muteEnd, repeatKey, type ModerationInput } from './moderation';
 
 const text = (value: string, extra: Partial<ModerationInput> = {}): ModerationInput => ({ kind: 'text', text: value, identicalRecently: 1, ...extra });
 const rules = (input: ModerationInput, strictness: 'lenient' | 'standard' | 'strict' = 'standard') => findViolations(input, strictness).map((violation) => violation.rule);
@@ -46,8 +46,25 @@ describe('the spam rules', () => {
 });
 
 describe('escalation', () => {
-  it('warns first, reports second, removes from the third strike on', () => {
-    expect([1, 2, 3, 4, 10].map(penaltyFor)).toEqual(['warn', 'report', 'remove', 'remove', 'remove']);
+  it('follows the seed by default: a warning, mutes of 1, 7 and 15 days, then removal', () => {
+    expect([1, 2, 3, 4, 5, 9].map((n) => ladderStep(n))).toEqual([
+      { penalty: 'warn', muteDays: null },
+      { penalty: 'mute', muteDays: 1 },
+      { penalty: 'mute', muteDays: 7 },
+      { penalty: 'mute', muteDays: 15 },
+      { penalty: 'remove', muteDays: null },
+      { penalty: 'remove', muteDays: null },
+    ]);
+  });
+
+  it('takes a store\'s own ladder: two warnings and one 3-day mute, or straight to removal', () => {
+    expect([1, 2, 3, 4].map((n) => ladderStep(n, { warnings: 2, muteDays: [3] }).penalty)).toEqual(['warn', 'warn', 'mute', 'remove']);
+    expect(ladderStep(3, { warnings: 2, muteDays: [3] }).muteDays).toBe(3);
+    expect(ladderStep(1, { warnings: 0, muteDays: [] }).penalty).toBe('remove');
+  });
+
+  it('ends a mute whole days after it starts', () => {
+    expect(muteEnd(new Date('2026-03-01T10:00:00Z'), 7).toISOString()).toBe('2026-03-08T10:00:00.000Z');
   });
 });
 

@@ -5,15 +5,33 @@ import { foldWidth, lettersOnly, stripMentions } from './text-normalize';
  * ads, deceptive links, marketing disguised as experience (contact details with promotional words)
  * and symbols used to dodge review, with escalating penalties.
  */
-export const MODERATION_RULES = ['link', 'mini_program', 'qr_image', 'repeated', 'contact_promo', 'obfuscated'] as const;
+export const MODERATION_RULES = ['link', 'mini_program', 'qr_image', 'repeated', 'contact_promo', 'obfuscated', 'muted_speech'] as const;
 export type ModerationRule = (typeof MODERATION_RULES)[number];
 
 export const MODERATION_STRICTNESS = ['off', 'lenient', 'standard', 'strict'] as const;
 export type ModerationStrictness = (typeof MODERATION_STRICTNESS)[number];
 
-/** Warning first, then a report to staff, then removal (or, without the rights, staff asked to remove). */
-export const PENALTY_LADDER = ['warn', 'report', 'remove'] as const;
+/**
+ * The seed's ladder: warnings, then mutes of growing length (1, 7, 15 days by default), then
+ * removal (or, without the rights, staff asked to remove). A puppet cannot mute, so a mute means:
+ * the member's messages until it ends are strikes too, and the member is told when it ends.
+ */
+export const PENALTY_LADDER = ['warn', 'mute', 'remove'] as const;
 export type Penalty = (typeof PENALTY_LADDER)[number];
+
+/** How many warnings, then the mutes in days; past the last mute, removal. A store setting. */
+export interface ModerationLadder {
+  warnings: number;
+  muteDays: number[];
+}
+
+export const DEFAULT_MODERATION_LADDER: ModerationLadder = { warnings: 1, muteDays: [1, 7, 15] };
+
+export interface LadderStep {
+  penalty: Penalty;
+  /** For a mute: its length in days; otherwise null. */
+  muteDays: number | null;
+}
 
 export const RULE_LABELS: Record<ModerationRule, string> = {
   link: '发送外部链接',
@@ -22,6 +40,7 @@ export const RULE_LABELS: Record<ModerationRule, string> = {
   repeated: '重复刷屏',
   contact_promo: '留联系方式做推广',
   obfuscated: '用符号规避审核的广告',
+  muted_speech: '在禁言期间发言',
 };
 
 export type MessageKind = 'text' | 'url' | 'mini_program' | 'image' | 'other';
@@ -174,9 +193,19 @@ export function findViolations(input: ModerationInput, strictness: ModerationStr
   return violations;
 }
 
-/** The penalty of a member's n-th strike (1-based): warn, report, then remove. */
-export function penaltyFor(strike: number): Penalty {
-  return PENALTY_LADDER[Math.min(Math.max(strike, 1), PENALTY_LADDER.length) - 1];
+/** The step of a member's n-th standing strike (1-based): the warnings, each mute in turn, then removal. */
+export function ladderStep(level: number, ladder: ModerationLadder = DEFAULT_MODERATION_LADDER): LadderStep {
+  const n = Math.max(level, 1);
+  if (n <= ladder.warnings) return { penalty: 'warn', muteDays: null };
+  const mute = ladder.muteDays[n - ladder.warnings - 1];
+  return mute === undefined ? { penalty: 'remove', muteDays: null } : { penalty: 'mute', muteDays: mute };
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** When a mute that starts at `from` ends. */
+export function muteEnd(from: Date, days: number): Date {
+  return new Date(from.getTime() + days * DAY_MS);
 }
 
 /** A key for "the same message": width, case, spacing and punctuation folded. */

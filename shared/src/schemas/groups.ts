@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODERATION_RULES, MODERATION_STRICTNESS, PENALTY_LADDER } from '../rules/moderation';
+import { DEFAULT_MODERATION_LADDER, MODERATION_RULES, MODERATION_STRICTNESS, PENALTY_LADDER } from '../rules/moderation';
 import { SETTINGS_LEVELS } from '../rules/group-settings';
 import { objectIdSchema } from './common';
 import { deliverySchema as storeDeliverySchema, openingWindowSchema } from './organisation';
@@ -46,6 +46,11 @@ export const groupSettingsSchema = z.object({
   miniProgramEntry: z.string().max(200),
   /** Hosts the store links to itself; links to them are never moderated. */
   allowedLinkHosts: z.array(z.string().max(100)).max(20),
+  /** The penalty ladder: this many warnings, then mutes of these many days each, then removal. */
+  moderationLadder: z.object({
+    warnings: z.number().int().min(0).max(5),
+    muteDays: z.array(z.number().int().min(1).max(365)).max(6),
+  }),
 });
 export type GroupSettings = z.infer<typeof groupSettingsSchema>;
 export const groupSettingsPatchSchema = groupSettingsSchema.partial();
@@ -63,6 +68,7 @@ export const DEFAULT_GROUP_SETTINGS: GroupSettings = {
   groupRules: '本群是门店邻里服务群：欢迎提问、分享，请勿发广告、外部链接和二维码，不刷屏。',
   miniProgramEntry: '微信搜索小程序“邻里鲜生”',
   allowedLinkHosts: [],
+  moderationLadder: DEFAULT_MODERATION_LADDER,
 };
 
 export const settingsScopeParamsSchema = z.object({
@@ -174,6 +180,10 @@ export const botGroupContextSchema = z.object({
     notes: z.array(z.string()),
     products: z.array(z.object({ name: z.string(), priceCents: z.number().int() })),
   }),
+  /** The bot account whose duties this group is (null: whichever bot is not a standby). */
+  accountId: z.string().nullable().optional(),
+  /** Members muted now (the puppet cannot mute: what they say before `until` is a strike). */
+  mutes: z.array(z.object({ wxid: z.string(), until: z.string() })).optional(),
 });
 export type BotGroupContext = z.infer<typeof botGroupContextSchema>;
 
@@ -236,7 +246,7 @@ export const memberSyncResultSchema = z.object({
 export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
 
 /** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately. */
-export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert'] as const;
+export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert', 'moderation_notice'] as const;
 export const groupDeliverySchema = z.object({
   id: z.string(),
   roomId: z.string(),
@@ -249,7 +259,42 @@ export const groupDeliverySchema = z.object({
   dueAt: z.string(),
 });
 export type GroupDelivery = z.infer<typeof groupDeliverySchema>;
-export const deliveryListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const deliveryListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The asking bot account: only deliveries of groups assigned to it (and, unless it is a standby, of groups assigned to none). */
+  accountId: wechatIdSchema.optional(),
+});
+/** A bot account takes a delivery just before saying it; another account never says a taken one. */
+export const deliveryClaimSchema = z.object({ accountId: wechatIdSchema });
+export const deliveryClaimResultSchema = z.object({ claimed: z.boolean() });
+
+/* ---------------------------------------------------------------- bot accounts */
+
+export const BOT_ACCOUNT_STATUSES = ['healthy', 'logged_out', 'restricted'] as const;
+export type BotAccountStatus = (typeof BOT_ACCOUNT_STATUSES)[number];
+/** A bot account says it is up, which rooms it is in, and whether it only stands by. */
+export const botAccountHeartbeatSchema = z.object({
+  accountId: wechatIdSchema,
+  name: displayName,
+  standby: z.boolean(),
+  roomIds: z.array(wechatIdSchema).max(5000),
+  at: instantSchema,
+});
+export const botAccountHeartbeatResultSchema = z.object({
+  /** Bound rooms whose duties are this account's now. */
+  assignedRoomIds: z.array(z.string()),
+});
+export const botAccountSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  standby: z.boolean(),
+  status: z.enum(BOT_ACCOUNT_STATUSES),
+  reason: z.string(),
+  statusAt: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+  groups: z.number().int(),
+});
+export type BotAccount = z.infer<typeof botAccountSchema>;
 
 export const DELIVERY_ACK_STATUSES = ['sent', 'failed', 'uncertain'] as const;
 
@@ -324,14 +369,24 @@ export const moderationReportSchema = z.object({
 });
 export type ModerationReport = z.input<typeof moderationReportSchema>;
 export const moderationDecisionSchema = z.object({
-  caseId: objectIdSchema,
-  /** The member's strike in this group, counting this one. */
+  /** Null when nothing was recorded: a message reported as said during a mute that no longer stands (it ended or was undone). */
+  caseId: objectIdSchema.nullable(),
+  /** The member's standing strike in this group, counting this one (undone strikes do not count). */
   strike: z.number().int(),
-  penalty: penaltySchema,
+  penalty: penaltySchema.nullable(),
+  /** For a mute: its length and when it ends. */
+  muteDays: z.number().int().nullable(),
+  muteUntil: z.string().nullable(),
   duplicate: z.boolean(),
 });
 export type ModerationDecision = z.infer<typeof moderationDecisionSchema>;
-export const MODERATION_OUTCOMES = ['warned', 'reported', 'removed', 'asked_staff', 'failed'] as const;
+export const MODERATION_OUTCOMES = ['warned', 'muted', 'removed', 'asked_staff', 'failed'] as const;
+export const moderationUndoSchema = z.object({
+  byStaffId: z.string(),
+  byName: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
 export const moderationCaseSchema = z.object({
   id: objectIdSchema,
   groupId: objectIdSchema.nullable(),
@@ -343,10 +398,24 @@ export const moderationCaseSchema = z.object({
   evidence: z.object({ messageId: z.string(), kind: z.string(), text: z.string() }),
   strike: z.number().int(),
   penalty: penaltySchema,
+  muteDays: z.number().int().nullable(),
+  muteUntil: z.string().nullable(),
   outcome: z.enum(MODERATION_OUTCOMES).nullable(),
   at: z.string(),
+  /** Set once staff undid the penalty: who, why, when. */
+  undo: moderationUndoSchema.nullable(),
 });
 export type ModerationCase = z.infer<typeof moderationCaseSchema>;
+/** Staff undo a wrong penalty; the reason is kept in the log. */
+export const moderationUndoInputSchema = z.object({ reason: z.string().trim().min(2, '请写明撤销原因（至少 2 个字）').max(200) });
+export const moderationUndoResultSchema = z.object({
+  case: moderationCaseSchema,
+  /** What staff should do next, in Chinese (a removal cannot be undone by the bot: re-invite the member). */
+  message: z.string(),
+  /** False when this case had been undone already (a retry changes nothing). */
+  changed: z.boolean(),
+});
+export type ModerationUndoResult = z.infer<typeof moderationUndoResultSchema>;
 export const moderationListQuerySchema = z.object({
   groupId: objectIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -369,6 +438,8 @@ export const botEventSchema = z.discriminatedUnion('kind', [
   z.object({ ...eventBase, kind: z.literal('moderation_case'), report: moderationReportSchema, outcome: z.enum(MODERATION_OUTCOMES) }),
   z.object({ ...eventBase, kind: z.literal('member_sync'), sync: memberSyncSchema }),
   z.object({ ...eventBase, kind: z.literal('checkin'), checkin: checkinRequestSchema }),
+  /** The account found itself logged out or restricted (failed sends, puppet events). */
+  z.object({ ...eventBase, kind: z.literal('account_status'), accountId: wechatIdSchema, name: displayName, status: z.enum(BOT_ACCOUNT_STATUSES), reason: z.string().max(300) }),
 ]);
 export type BotEvent = z.input<typeof botEventSchema>;
 export const botEventBatchSchema = z.object({ events: z.array(botEventSchema).min(1).max(200) });

@@ -8,7 +8,8 @@ import { clientIdSchema, wechatIdSchema } from './groups';
  * it from the staff workbench; the bot relays the answer to the resident.
  */
 
-export const TICKET_REASONS = ['complaint', 'unanswered'] as const;
+/** `bot_account`: a bot account was logged out or restricted (opened by the server, one per group it ran). */
+export const TICKET_REASONS = ['complaint', 'unanswered', 'bot_account'] as const;
 export const TICKET_STATUSES = ['open', 'answered', 'closed'] as const;
 export const TICKET_ANSWER_CHANNELS = ['group', 'private'] as const;
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { BotEventResults, botEventSchema } from '@o2o/shared/schemas/groups';
 import { AppError } from '../../lib/app-error';
+import type { BotAccountService } from './bot-accounts.service';
 import type { DeliveryService } from './deliveries.service';
 import { GroupBotEventModel } from './groups.model';
 import type { GroupsService } from './groups.service';
@@ -21,6 +22,7 @@ export class BotEventService {
     private readonly groups: GroupsService,
     private readonly deliveries: DeliveryService,
     private readonly moderation: ModerationService,
+    private readonly accounts: BotAccountService,
   ) {}
 
   async apply(events: BotEvent[]): Promise<BotEventResults> {
@@ -59,7 +61,8 @@ export class BotEventService {
         return null;
       case 'moderation_case': {
         const decision = await this.moderation.report(event.report);
-        await this.moderation.recordOutcome(decision.caseId, event.outcome);
+        // No case: a message said during a mute that no longer stands (undone meanwhile).
+        if (decision.caseId) await this.moderation.recordOutcome(decision.caseId, event.outcome);
         return decision.caseId;
       }
       case 'member_sync': {
@@ -70,6 +73,8 @@ export class BotEventService {
         const result = await this.groups.checkin(event.checkin);
         return JSON.stringify(result);
       }
+      case 'account_status':
+        return this.accounts.reportStatus({ accountId: event.accountId, name: event.name, status: event.status, reason: event.reason, at: new Date(event.at), eventId: event.id });
       default:
         return null;
     }

@@ -58,7 +58,7 @@ export class DeliveryService {
   async queueDirect(input: {
     id: string;
     group: { _id: Types.ObjectId; roomId: string };
-    kind: 'ticket_notice' | 'ticket_answer' | 'staff_alert';
+    kind: 'ticket_notice' | 'ticket_answer' | 'staff_alert' | 'moderation_notice';
     text: string;
     toWxid: string | null;
     mentionWxids?: string[];
@@ -85,9 +85,9 @@ export class DeliveryService {
   }
 
   /** Due, unacknowledged deliveries, oldest first, after turning due broadcasts into deliveries. */
-  async pending(limit: number, now = new Date()): Promise<GroupDelivery[]> {
+  async pending(limit: number, now = new Date(), filter: Record<string, unknown> = {}): Promise<GroupDelivery[]> {
     await this.expandDueBroadcasts(now);
-    const deliveries = await GroupDeliveryModel.find({ ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
+    const deliveries = await GroupDeliveryModel.find({ ...filter, ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
     return deliveries.map(deliveryView);
   }
 

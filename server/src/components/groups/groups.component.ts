@@ -3,6 +3,8 @@ import type { AudienceService } from '../audiences/audiences.service';
 import type { PointsService } from '../points/points.service';
 import type { TaskService } from '../tasks/tasks.service';
 import { BindCodeService } from './bind-codes.service';
+import { TicketService } from '../tickets/tickets.service';
+import { BotAccountService } from './bot-accounts.service';
 import { BotEventService } from './bot-events.service';
 import { DeliveryService } from './deliveries.service';
 import { GroupsService } from './groups.service';
@@ -11,10 +13,11 @@ import { ModerationService } from './moderation.service';
 export type GroupServices = ReturnType<typeof createGroupServices>;
 
 /** The community-group component's services, wired to each other. */
-export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null }) {
+export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null; now?: () => Date }) {
   const deliveries = new DeliveryService(deps.audiences ?? null);
   const groups = new GroupsService(deps, deliveries);
-  const moderation = new ModerationService();
+  const moderation = new ModerationService(groups.settings, deliveries, deps.now);
   const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
-  return { groups, deliveries, moderation, bindCodes, events: new BotEventService(groups, deliveries, moderation) };
+  const accounts = new BotAccountService(new TicketService(deliveries), moderation.now);
+  return { groups, deliveries, moderation, bindCodes, accounts, events: new BotEventService(groups, deliveries, moderation, accounts) };
 }

@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { MODERATION_RULES, PENALTY_LADDER } from '@o2o/shared/rules/moderation';
 import { SETTINGS_LEVELS } from '@o2o/shared/rules/group-settings';
-import { BIND_CODE_PURPOSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
+import { BIND_CODE_PURPOSES, BOT_ACCOUNT_STATUSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
 
 /**
  * Community groups. Everything that must happen once (a greeting, a broadcast to a group, a daily
@@ -21,6 +21,8 @@ const groupSchema = new Schema(
     boundByStaffId: { type: Schema.Types.ObjectId, default: null },
     /** When the first full member list arrived: members present then were there before the bot and get no greeting. */
     baselineAt: { type: Date, default: null },
+    /** The bot account whose duties the group is (replies, deliveries); null: any account that is not a standby. */
+    accountId: { type: String, default: null, index: true },
   },
   { timestamps: true },
 );
@@ -201,7 +203,13 @@ checkinSchema.index({ groupId: 1, day: 1 });
 checkinSchema.index({ residentId: 1, day: 1 });
 export const GroupCheckinModel = model('GroupCheckin', checkinSchema, 'group_checkins');
 
-/** A moderation action with its evidence. `messageKey` (`<roomId>:<messageId>`) makes a re-reported message one case. */
+/**
+ * A moderation action with its evidence. `messageKey` (`<roomId>:<messageId>`) makes a re-reported
+ * message one case. `strike` is the member's standing strike when it was taken (undone strikes do
+ * not count), which picked the step of the store's ladder. A mute's end is handled once:
+ * `muteEnd` records whether the member was told (`notified`), a later mute outlasted it
+ * (`superseded`) or staff lifted it (`lifted`).
+ */
 const moderationCaseSchema = new Schema({
   messageKey: { type: String, required: true, unique: true },
   groupId: { type: Schema.Types.ObjectId, default: null, index: true },
@@ -213,15 +221,25 @@ const moderationCaseSchema = new Schema({
   evidence: { messageId: String, kind: String, text: String },
   strike: { type: Number, required: true },
   penalty: { type: String, enum: PENALTY_LADDER, required: true },
+  muteDays: { type: Number, default: null },
+  muteUntil: { type: Date, default: null },
+  muteEnd: { type: String, enum: ['notified', 'superseded', 'lifted', null], default: null },
   outcome: { type: String, enum: [...MODERATION_OUTCOMES, null], default: null },
+  /** Mirror of the case's undo record (GroupModerationUndoModel holds the truth). */
+  undo: { type: new Schema({ byStaffId: String, byName: String, reason: String, at: Date }, { _id: false }), default: null },
   day: { type: String, required: true },
   at: { type: Date, required: true },
 });
 moderationCaseSchema.index({ groupId: 1, day: 1 });
+moderationCaseSchema.index({ roomId: 1, wxid: 1, muteUntil: 1 });
+moderationCaseSchema.index({ muteEnd: 1, muteUntil: 1 });
 export const GroupModerationCaseModel = model('GroupModerationCase', moderationCaseSchema, 'group_moderation_cases');
 export type GroupModerationCaseRecord = InferSchemaType<typeof moderationCaseSchema> & { _id: Types.ObjectId };
 
-/** Strike n of a member in a room, keyed `<roomId>:<wxid>:<n>`: concurrent violations take distinct strikes. */
+/**
+ * Strike slot n of a member in a room, keyed `<roomId>:<wxid>:<n>`: concurrent violations take
+ * distinct slots. An undone strike keeps its slot (`undoneAt` set) and no longer counts.
+ */
 const strikeSchema = new Schema({
   _id: { type: String },
   roomId: { type: String, required: true },
@@ -229,9 +247,42 @@ const strikeSchema = new Schema({
   n: { type: Number, required: true },
   caseKey: { type: String, required: true, unique: true },
   at: { type: Date, required: true },
+  undoneAt: { type: Date, default: null },
 });
 strikeSchema.index({ roomId: 1, wxid: 1 });
 export const GroupStrikeModel = model('GroupStrike', strikeSchema, 'group_moderation_strikes');
+
+/** Staff undid a case's penalty, keyed by the case id: the first undo stands, a retry changes nothing. */
+const moderationUndoSchema = new Schema({
+  _id: { type: String },
+  byStaffId: { type: String, required: true },
+  byName: { type: String, default: '' },
+  reason: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+export const GroupModerationUndoModel = model('GroupModerationUndo', moderationUndoSchema, 'group_moderation_undos');
+
+/** A bot account (its WeChat id): the rooms it is in, whether it stands by, its health. */
+const botAccountSchema = new Schema({
+  _id: { type: String },
+  name: { type: String, default: '' },
+  standby: { type: Boolean, default: false },
+  roomIds: { type: [String], default: [] },
+  status: { type: String, enum: BOT_ACCOUNT_STATUSES, default: 'healthy' },
+  reason: { type: String, default: '' },
+  statusAt: { type: Date, default: null },
+  lastSeenAt: { type: Date, default: null },
+});
+export const BotAccountModel = model('BotAccount', botAccountSchema, 'group_bot_accounts');
+export type BotAccountRecord = InferSchemaType<typeof botAccountSchema> & { _id: string };
+
+/** A delivery taken by one account just before it is said, keyed by the delivery: no second account says it. */
+const deliveryClaimSchema = new Schema({
+  _id: { type: String },
+  accountId: { type: String, required: true },
+  at: { type: Date, required: true },
+});
+export const GroupDeliveryClaimModel = model('GroupDeliveryClaim', deliveryClaimSchema, 'group_delivery_claims');
 
 /** Outbox events already applied, keyed by the bot's event id, so a redelivered batch changes nothing. */
 const botEventSchema = new Schema({

@@ -4,6 +4,9 @@ import { DEFAULT_FAQS } from '@o2o/shared/rules/default-faqs';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
   bindCodeIssuedSchema,
+  botAccountHeartbeatResultSchema,
+  botAccountHeartbeatSchema,
+  botAccountSchema,
   botAnnounceSchema,
   botBindRequestSchema,
   botBindResultSchema,
@@ -20,6 +23,8 @@ import {
   checkinRequestSchema,
   checkinResultSchema,
   createGroupBindCodeSchema,
+  deliveryClaimResultSchema,
+  deliveryClaimSchema,
   deliveryListQuerySchema,
   faqEntrySchema,
   faqInputSchema,
@@ -37,6 +42,8 @@ import {
   moderationDecisionSchema,
   moderationListQuerySchema,
   moderationReportSchema,
+  moderationUndoInputSchema,
+  moderationUndoResultSchema,
   productSearchQuerySchema,
   productSearchResultSchema,
   settingsScopeParamsSchema,
@@ -58,7 +65,7 @@ const roomParams = z.object({ roomId: wechatIdSchema });
  */
 export function groupsRouter(services: Services): ApiRouter {
   const { guards, config } = services;
-  const { groups, deliveries, moderation, bindCodes, events } = services.groups;
+  const { groups, deliveries, moderation, bindCodes, events, accounts } = services.groups;
   const bot = [botGuard(config.BOT_API_TOKEN)];
   const tags = ['groups'];
   const botTags = ['groups bot'];
@@ -132,6 +139,16 @@ export function groupsRouter(services: Services): ApiRouter {
       handler: async ({ query, req }) => moderation.list(staffOf(req), query),
     })
     .route({
+      method: 'post', path: '/moderation/:caseId/undo', summary: 'Undo a wrong penalty (audited with who and why): the strike stops counting, a mute is lifted and the member told; a removal must be followed by a re-invite', tags, errors: [404],
+      guards: managers, authenticated: true, params: z.object({ caseId: objectIdSchema }), body: moderationUndoInputSchema, response: moderationUndoResultSchema,
+      handler: async ({ params, body, req }) => moderation.undo(staffOf(req), params.caseId, body.reason),
+    })
+    .route({
+      method: 'get', path: '/accounts', summary: 'The bot accounts running groups in your scope: primary or standby, health (logged out, restricted) and how many groups each runs', tags,
+      guards: managers, authenticated: true, response: z.array(botAccountSchema),
+      handler: async ({ req }) => accounts.list(staffOf(req)),
+    })
+    .route({
       method: 'get', path: '/:groupId/stats', summary: 'A group\'s day (China time; today by default): members, messages per member, joins, leaves, check-ins, moderation', tags, errors: [404],
       guards: guards.staff(), authenticated: true, params: z.object({ groupId: objectIdSchema }), query: groupStatsQuerySchema, response: groupStatsSchema,
       handler: async ({ params, query, req }) => groups.stats(await groups.assertGroupAccess(staffOf(req), params.groupId), query.day ?? chinaDateKey(new Date())),
@@ -141,7 +158,10 @@ export function groupsRouter(services: Services): ApiRouter {
     .route({
       method: 'get', path: '/bot/rooms/:roomId/context', summary: 'Bot: a room\'s store, effective settings, FAQ, staff ids, ways to earn and spend points, today\'s offers', tags: botTags,
       guards: bot, authenticated: true, params: roomParams, response: botGroupContextSchema,
-      handler: async ({ params }) => groups.context(params.roomId),
+      handler: async ({ params }) => {
+        const [context, mutes, accountId] = await Promise.all([groups.context(params.roomId, moderation.now()), moderation.activeMutes(params.roomId), accounts.accountOf(params.roomId)]);
+        return { ...context, mutes, accountId };
+      },
     })
     .route({
       method: 'get', path: '/bot/rooms/:roomId/products', summary: 'Bot: does the room\'s store sell this?', tags: botTags, errors: [404],
@@ -179,9 +199,33 @@ export function groupsRouter(services: Services): ApiRouter {
       handler: async ({ body }) => events.apply(body.events),
     })
     .route({
-      method: 'get', path: '/bot/deliveries', summary: 'Bot: greetings and broadcasts due and not yet acknowledged', tags: botTags,
+      method: 'get', path: '/bot/deliveries', summary: 'Bot: greetings, broadcasts, ticket messages and moderation notices (a mute ended or lifted) due and not yet acknowledged', tags: botTags,
       guards: bot, authenticated: true, query: deliveryListQuerySchema, response: z.array(groupDeliverySchema),
-      handler: async ({ query }) => deliveries.pending(query.limit),
+      handler: async ({ query }) => {
+        // Mutes that ended become notices first, so they go out on this poll.
+        await moderation.releaseEndedMutes();
+        const due = await deliveries.pending(query.limit, moderation.now(), await accounts.deliveryFilter(query.accountId));
+        const taken = await accounts.claimedByOthers(due.map((delivery) => delivery.id), query.accountId);
+        return due.filter((delivery) => !taken.has(delivery.id));
+      },
+    })
+    .route({
+      method: 'post', path: '/bot/deliveries/:deliveryId/claim', summary: 'Bot: take a delivery just before saying it; false when another account has it (no message is said twice across accounts)', tags: botTags,
+      guards: bot, authenticated: true, params: z.object({ deliveryId: z.string().min(1).max(200) }), body: deliveryClaimSchema, response: deliveryClaimResultSchema,
+      handler: async ({ params, body }) => ({ claimed: await accounts.claim(params.deliveryId, body.accountId) }),
+    })
+    .route({
+      method: 'post', path: '/bot/deliveries/:deliveryId/release', summary: 'Bot: give a claimed delivery back (the send failed before WeChat had it)', tags: botTags,
+      guards: bot, authenticated: true, params: z.object({ deliveryId: z.string().min(1).max(200) }), body: deliveryClaimSchema, response: deliveryClaimResultSchema,
+      handler: async ({ params, body }) => {
+        await accounts.release(params.deliveryId, body.accountId);
+        return { claimed: false };
+      },
+    })
+    .route({
+      method: 'post', path: '/bot/accounts/heartbeat', summary: 'Bot: an account is up, in these rooms, primary or standby; returns the rooms it runs', tags: botTags,
+      guards: bot, authenticated: true, body: botAccountHeartbeatSchema, response: botAccountHeartbeatResultSchema,
+      handler: async ({ body }) => accounts.heartbeat(body),
     })
     .route({
       method: 'post', path: '/bot/staff/faqs', summary: 'Bot: a staff member added an FAQ entry in the group', tags: botTags, errors: [403, 404],

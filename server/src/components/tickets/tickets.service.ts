@@ -13,7 +13,7 @@ import { TicketAnswerModel, TicketModel, type TicketAnswerRecord, type TicketRec
 type TicketRequest = z.output<typeof botTicketRequestSchema>;
 type AnswerInput = z.output<typeof ticketAnswerInputSchema>;
 
-const REASON_LABELS: Record<TicketRecord['reason'], string> = { complaint: '投诉/售后', unanswered: '答不上来的问题' };
+const REASON_LABELS: Record<TicketRecord['reason'], string> = { complaint: '投诉/售后', unanswered: '答不上来的问题', bot_account: '小助手账号异常' };
 
 /** The private message a store's staff member gets for a new ticket. */
 export function ticketNoticeText(ticket: Pick<TicketRecord, 'topic' | 'name' | 'text' | 'reason'>): string {

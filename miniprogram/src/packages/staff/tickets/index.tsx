@@ -9,7 +9,7 @@ import { toast } from '../../../services/navigation';
 import { durationText, newRequestId, ticketsApi } from './tickets-api';
 
 const STATUS_TEXT: Record<Ticket['status'], string> = { open: '待回复', answered: '已回复', closed: '已关闭' };
-const REASON_TEXT: Record<Ticket['reason'], string> = { complaint: '投诉/售后', unanswered: '小助手答不上来' };
+const REASON_TEXT: Record<Ticket['reason'], string> = { complaint: '投诉/售后', unanswered: '小助手答不上来', bot_account: '小助手账号异常' };
 
 function TicketCard({ ticket, onChanged }: { ticket: Ticket; onChanged: () => void }) {
   const [text, setText] = useState('');
