@@ -47,6 +47,9 @@ import { signUpEffects } from './components/residents/sign-up-effects';
 import { rewardsJobs } from './components/rewards/rewards.jobs';
 import { rewardsRouter } from './components/rewards/rewards.router';
 import { RewardsService } from './components/rewards/rewards.service';
+import { sopJobs } from './components/sop/sop.jobs';
+import { sopRouter } from './components/sop/sop.router';
+import { SopSendCheck, SopService } from './components/sop/sop.service';
 import { staffRouter } from './components/staff/staff.router';
 import { storefrontRouter } from './components/storefront/storefront.router';
 import { tasksRouter } from './components/tasks/tasks.router';
@@ -104,6 +107,7 @@ export function createServices(deps: AppDependencies): Services {
       templateIds: config.SUBSCRIBE_TEMPLATE_IDS ? parseTemplateIds(config.SUBSCRIBE_TEMPLATE_IDS)! : {},
     },
   });
+  const groups = createGroupServices({ points, tasks, audiences, connection: deps.connection, sendChecks: [new SopSendCheck()] });
   return {
     ...deps,
     wechat,
@@ -124,7 +128,8 @@ export function createServices(deps: AppDependencies): Services {
     labels,
     audiences,
     campaigns,
-    groups: createGroupServices({ points, tasks, audiences, connection: deps.connection }),
+    groups,
+    sop: new SopService(groups.deliveries),
   };
 }
 
@@ -146,6 +151,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     ordersRouter(services),
     groupsRouter(services),
     ticketsRouter(services),
+    sopRouter(services),
     groupCodesRouter(services),
     groupStatsRouter(services),
     metricsRouter(services),
@@ -175,5 +181,6 @@ export function componentJobs(services: Services): JobDefinition[] {
     ...interestJobs(services.interest),
     ...labelsJobs(services.labels),
     ...campaignJobs(services.campaigns.pushes),
+    ...sopJobs(services.sop),
   ];
 }

@@ -235,8 +235,8 @@ export const memberSyncResultSchema = z.object({
 });
 export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
 
-/** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately. */
-export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert'] as const;
+/** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately; `sop`: a content plan's message (components/sop). */
+export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert', 'sop'] as const;
 export const groupDeliverySchema = z.object({
   id: z.string(),
   roomId: z.string(),

@@ -4,15 +4,15 @@ import type { PointsService } from '../points/points.service';
 import type { TaskService } from '../tasks/tasks.service';
 import { BindCodeService } from './bind-codes.service';
 import { BotEventService } from './bot-events.service';
-import { DeliveryService } from './deliveries.service';
+import { DeliveryService, type DeliverySendCheck } from './deliveries.service';
 import { GroupsService } from './groups.service';
 import { ModerationService } from './moderation.service';
 
 export type GroupServices = ReturnType<typeof createGroupServices>;
 
 /** The community-group component's services, wired to each other. */
-export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null }) {
-  const deliveries = new DeliveryService(deps.audiences ?? null);
+export function createGroupServices(deps: { points: PointsService; tasks: TaskService; connection: Connection; audiences?: AudienceService | null; sendChecks?: DeliverySendCheck[] }) {
+  const deliveries = new DeliveryService(deps.audiences ?? null, deps.sendChecks ?? []);
   const groups = new GroupsService(deps, deliveries);
   const moderation = new ModerationService();
   const bindCodes = new BindCodeService((wxid, residentId, now) => groups.onResidentIdentityBound(wxid, residentId, now));
