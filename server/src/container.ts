@@ -13,6 +13,9 @@ import { SessionService } from './components/auth/session.service';
 import { campaignJobs } from './components/campaigns/campaigns.jobs';
 import { createCampaigns } from './components/campaigns/campaigns.component';
 import { campaignRouters } from './components/campaigns/campaigns.router';
+import { churnJobs } from './components/churn/churn.jobs';
+import { churnRouter } from './components/churn/churn.router';
+import { ChurnService } from './components/churn/churn.service';
 import { checkinsRouter } from './components/checkins/checkins.router';
 import { createGroupServices } from './components/groups/groups.component';
 import { groupsJobs } from './components/groups/groups.jobs';
@@ -130,6 +133,7 @@ export function createServices(deps: AppDependencies): Services {
     campaigns,
     groups,
     sop: new SopService(groups.deliveries),
+    churn: new ChurnService({ lapseDays: config.CHURN_LAPSE_DAYS, lookbackDays: 14 }),
   };
 }
 
@@ -152,6 +156,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     groupsRouter(services),
     ticketsRouter(services),
     sopRouter(services),
+    churnRouter(services),
     groupCodesRouter(services),
     groupStatsRouter(services),
     metricsRouter(services),
@@ -182,5 +187,6 @@ export function componentJobs(services: Services): JobDefinition[] {
     ...labelsJobs(services.labels),
     ...campaignJobs(services.campaigns.pushes),
     ...sopJobs(services.sop),
+    ...churnJobs(services.churn),
   ];
 }
