@@ -13,6 +13,9 @@ import { SessionService } from './components/auth/session.service';
 import { campaignJobs } from './components/campaigns/campaigns.jobs';
 import { createCampaigns } from './components/campaigns/campaigns.component';
 import { campaignRouters } from './components/campaigns/campaigns.router';
+import { churnJobs } from './components/churn/churn.jobs';
+import { churnRouter } from './components/churn/churn.router';
+import { ChurnService } from './components/churn/churn.service';
 import { checkinsRouter } from './components/checkins/checkins.router';
 import { createGroupServices } from './components/groups/groups.component';
 import { groupsJobs } from './components/groups/groups.jobs';
@@ -47,6 +50,9 @@ import { signUpEffects } from './components/residents/sign-up-effects';
 import { rewardsJobs } from './components/rewards/rewards.jobs';
 import { rewardsRouter } from './components/rewards/rewards.router';
 import { RewardsService } from './components/rewards/rewards.service';
+import { sopJobs } from './components/sop/sop.jobs';
+import { sopRouter } from './components/sop/sop.router';
+import { SopSendCheck, SopService } from './components/sop/sop.service';
 import { staffRouter } from './components/staff/staff.router';
 import { storefrontRouter } from './components/storefront/storefront.router';
 import { tasksRouter } from './components/tasks/tasks.router';
@@ -104,6 +110,7 @@ export function createServices(deps: AppDependencies): Services {
       templateIds: config.SUBSCRIBE_TEMPLATE_IDS ? parseTemplateIds(config.SUBSCRIBE_TEMPLATE_IDS)! : {},
     },
   });
+  const groups = createGroupServices({ points, tasks, audiences, connection: deps.connection, now: deps.now, sendChecks: [new SopSendCheck()] });
   return {
     ...deps,
     wechat,
@@ -124,7 +131,9 @@ export function createServices(deps: AppDependencies): Services {
     labels,
     audiences,
     campaigns,
-    groups: createGroupServices({ points, tasks, audiences, connection: deps.connection, now: deps.now }),
+    groups,
+    sop: new SopService(groups.deliveries),
+    churn: new ChurnService({ lapseDays: config.CHURN_LAPSE_DAYS, lookbackDays: 14 }),
   };
 }
 
@@ -146,6 +155,8 @@ export function componentRouters(services: Services): ApiRouter[] {
     ordersRouter(services),
     groupsRouter(services),
     ticketsRouter(services),
+    sopRouter(services),
+    churnRouter(services),
     groupCodesRouter(services),
     groupStatsRouter(services),
     metricsRouter(services),
@@ -175,5 +186,7 @@ export function componentJobs(services: Services): JobDefinition[] {
     ...interestJobs(services.interest),
     ...labelsJobs(services.labels),
     ...campaignJobs(services.campaigns.pushes),
+    ...sopJobs(services.sop),
+    ...churnJobs(services.churn),
   ];
 }

@@ -17,6 +17,8 @@ import type { OrderService } from './components/orders/orders.service';
 import type { PointsService } from './components/points/points.service';
 import type { ResidentService } from './components/residents/resident.service';
 import type { RewardsService } from './components/rewards/rewards.service';
+import type { ChurnService } from './components/churn/churn.service';
+import type { SopService } from './components/sop/sop.service';
 import type { TaskService } from './components/tasks/tasks.service';
 import type { Logger } from './lib/logger';
 import type { PublicLinks } from './lib/public-links';
@@ -59,4 +61,6 @@ export interface Services extends AppDependencies {
   audiences: AudienceService;
   campaigns: Campaigns;
   groups: GroupServices;
+  sop: SopService;
+  churn: ChurnService;
 }

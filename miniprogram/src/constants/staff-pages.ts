@@ -31,6 +31,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'progress', url: `${root}/progress/index`, title: '我的进度', hint: '距 1000 位消费用户还差多少', roles: ADVISOR },
   { key: 'touchpoint', url: `${root}/touchpoint/index`, title: '记录触点', hint: '到店、配送、活动时见过的居民', roles: ADVISOR },
   { key: 'portrait', url: `${root}/portrait/index`, title: '小区画像', hint: '只填自己负责片区的小区', roles: ADVISOR },
+  { key: 'todo', url: `${root}/todo/index`, title: '流失提醒', hint: '退群和久未下单的居民，该联系谁、怎么做', roles: EVERYONE },
   { key: 'tickets', url: `${root}/tickets/index`, title: '工单', hint: '居民的投诉和小助手答不上的问题', roles: EVERYONE },
   { key: 'verify', url: `${root}/verify/index`, title: '核销券', hint: '扫居民的券码，标记已使用', roles: MANAGER },
   { key: 'groups', url: `${root}/groups/index`, title: '社群数据', hint: '各群成员、发言、签到、管理', roles: MANAGERS },

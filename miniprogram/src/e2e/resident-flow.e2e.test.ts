@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import qrcode from 'qrcode-generator';
 import { startAppServer, type RunningServer } from './app-server';
 import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, shot, shown, storedSession } from './phone';
 import { ensureTaroBuild } from './taro-build';
@@ -144,11 +145,30 @@ describe('a new resident, from an advisor code to a coupon at the counter (H5, 3
 
     await page.goBack();
     await shown(page).getByTestId('page-home').waitFor();
+    // The store's live group code: the manager made it and opened one group (its WeChat join QR) for it.
+    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    const xujiahui = await db.collection('stores').findOne({ _id: new ObjectId(advisorCode.storeId) });
+    const liveGroupId = new ObjectId();
+    await db.collection('groups').insertOne({ _id: liveGroupId, roomId: 'e2e-live-code@chatroom', topic: '徐家汇邻里 1 群', storeId: xujiahui!._id, cityId: xujiahui!.cityId, boundAt: new Date(), boundByStaffId: null, baselineAt: null });
+    // WeChat's group QR stands in as a small data URL (the page's CSP allows data: images, not other hosts).
+    const joinQr = qrcode(1, 'L');
+    joinQr.addData('WXGROUP:e2e-1');
+    joinQr.make();
+    const groupJoinQr = joinQr.createDataURL(2, 2);
+    await apiCall(server.baseUrl, managerToken, 'PUT', `/group-codes/groups/${liveGroupId}`, { qrImageUrl: groupJoinQr });
+    const liveCode = await apiCall<{ id: string }>(server.baseUrl, managerToken, 'POST', '/group-codes', { storeId: advisorCode.storeId, name: '徐家汇店群活码' });
     await openTab(page, '门店', 'page-store');
-    await shown(page).getByTestId('store-group-qr').waitFor();
-    expect(await decodeQr(page, 'store-group-qr')).toBe('https://weixin.qq.com/g/demo-xujiahui');
+    await shown(page).getByTestId('store-live-code-qr').waitFor();
+    expect(await decodeQr(page, 'store-live-code-qr')).toMatch(new RegExp(`/h5/#/pages/store/index\\?groupCode=${liveCode.id}$`));
     await expectReadable(page);
     await shot(page, '09-store');
+    // 我要进群: the resident is sent to the group and shown its join QR, once and for good.
+    await shown(page).getByTestId('store-join-group').click();
+    await shown(page).getByTestId('store-joined-group-qr').waitFor();
+    expect(await shown(page).getByTestId('store-joined-group-qr').first().evaluate((host) => ((host.tagName === 'IMG' ? host : host.querySelector('img')) as HTMLImageElement).getAttribute('src'))).toBe(groupJoinQr);
+    await eventually(() => db.collection('group_code_assignments').countDocuments({ groupId: liveGroupId, codeId: new ObjectId(liveCode.id) }), 1);
+    await expectReadable(page);
+    await shot(page, '09b-store-joined');
 
     // Redeem: the enabled and the disabled buttons look different.
     await page.goto(h5('/pages/rewards/index'));
@@ -177,7 +197,6 @@ describe('a new resident, from an advisor code to a coupon at the counter (H5, 3
     await shot(page, '11-coupons');
 
     // Staff scan it at the counter: the coupon is used once and then shown as used, without a QR code.
-    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
     await apiCall(server.baseUrl, managerToken, 'POST', `/rewards/coupons/${code}/use`, {});
     expect(await db.collection('reward_coupon_uses').countDocuments({})).toBe(1);
     await page.reload();

@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro';
-import { drawPoster, POSTER_HEIGHT, POSTER_WIDTH, type PosterContext, type PosterData } from './poster';
+import { drawPoster, drawStorePoster, POSTER_HEIGHT, POSTER_WIDTH, type PosterContext, type PosterData, type StorePosterData } from './poster';
 import { isH5 } from './platform';
 
 const SCALE = 2;
@@ -9,6 +9,15 @@ const SCALE = 2;
  * file in WeChat (an offscreen canvas 2d, exported with canvasToTempFilePath).
  */
 export async function renderPoster(data: PosterData): Promise<string> {
+  return renderCanvas((context) => drawPoster(context, data));
+}
+
+/** The printable store poster with the live group code, as an image source like `renderPoster`. */
+export async function renderStorePoster(data: StorePosterData): Promise<string> {
+  return renderCanvas((context) => drawStorePoster(context, data));
+}
+
+async function renderCanvas(draw: (context: PosterContext) => void): Promise<string> {
   if (isH5) {
     const canvas = document.createElement('canvas');
     canvas.width = POSTER_WIDTH * SCALE;
@@ -16,7 +25,7 @@ export async function renderPoster(data: PosterData): Promise<string> {
     const context = canvas.getContext('2d');
     if (!context) throw new Error('海报生成失败，请稍后重试');
     context.scale(SCALE, SCALE);
-    drawPoster(context as unknown as PosterContext, data);
+    draw(context as unknown as PosterContext);
     return canvas.toDataURL('image/png');
   }
   const canvas = Taro.createOffscreenCanvas({ type: '2d', width: POSTER_WIDTH * SCALE, height: POSTER_HEIGHT * SCALE }) as unknown as {
@@ -24,17 +33,17 @@ export async function renderPoster(data: PosterData): Promise<string> {
   };
   const context = canvas.getContext('2d');
   context.scale(SCALE, SCALE);
-  drawPoster(context, data);
+  draw(context);
   const { tempFilePath } = await Taro.canvasToTempFilePath({ canvas, fileType: 'png', destWidth: POSTER_WIDTH * SCALE, destHeight: POSTER_HEIGHT * SCALE } as never);
   return tempFilePath;
 }
 
 /** WeChat: into the photo album (asking again if the resident once said no). H5: a PNG download. */
-export async function savePoster(source: string): Promise<'saved' | 'downloaded'> {
+export async function savePoster(source: string, fileName = '邀请海报.png'): Promise<'saved' | 'downloaded'> {
   if (isH5) {
     const link = document.createElement('a');
     link.href = source;
-    link.download = '邀请海报.png';
+    link.download = fileName;
     document.body.appendChild(link);
     link.click();
     link.remove();

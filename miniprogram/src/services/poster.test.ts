@@ -1,4 +1,4 @@
-import { drawPoster, wrapText, type PosterContext } from './poster';
+import { drawPoster, drawStorePoster, wrapText, type PosterContext } from './poster';
 import { qrMatrix } from './qr';
 
 /** A canvas stand-in that records what was drawn; every character is 30 units wide. */
@@ -37,5 +37,17 @@ describe('the invite poster', () => {
   it('wraps long Chinese lines by width', () => {
     const { ctx } = recorder();
     expect(wrapText(ctx, '注册即得二十积分完成新人任务', 150)).toEqual(['注册即得二', '十积分完成', '新人任务']);
+  });
+});
+
+describe('the store poster', () => {
+  it('prints the store, 扫码进群 and the address, with every dark module of the live code', () => {
+    const qr = qrMatrix('https://h5.example.com/h5/#/pages/store/index?groupCode=65a0c0ffee0000000000abcd');
+    const { ctx, texts, rects } = recorder();
+    drawStorePoster(ctx, { storeName: '邻里鲜生·徐家汇店', address: '上海市徐汇区漕溪北路 88 号', hoursText: '每天 07:00-22:00', qr });
+    expect(texts).toEqual(expect.arrayContaining(['邻里鲜生·徐家汇店', '扫码进群', '上海市徐汇区漕溪北路 88 号', '每天 07:00-22:00']));
+    let dark = 0;
+    for (let row = 0; row < qr.size; row += 1) for (let column = 0; column < qr.size; column += 1) if (qr.isDark(row, column)) dark += 1;
+    expect(rects.filter((rect) => rect.fill === '#1f2329')).toHaveLength(dark);
   });
 });

@@ -58,6 +58,18 @@ export function wrapText(ctx: Pick<PosterContext, 'measureText'>, text: string, 
   return lines;
 }
 
+/** The QR's dark modules in a `size` square with a one-module quiet zone. */
+function drawQr(ctx: PosterContext, qr: QrMatrix, x: number, y: number, size: number): void {
+  const cell = size / (qr.size + 2);
+  ctx.fillStyle = '#1f2329';
+  for (let row = 0; row < qr.size; row += 1) {
+    for (let column = 0; column < qr.size; column += 1) {
+      // Slightly overlapping cells, so no hairline gaps appear between modules when scaled.
+      if (qr.isDark(row, column)) ctx.fillRect(x + (column + 1) * cell, y + (row + 1) * cell, cell + 0.5, cell + 0.5);
+    }
+  }
+}
+
 /**
  * The invite poster: the store, who invites, what both get, and a QR code of the invite link with
  * the invite code under it. Drawn in a 750×1200 space; the caller scales the context for sharpness.
@@ -89,16 +101,8 @@ export function drawPoster(ctx: PosterContext, data: PosterData): void {
   roundRect(ctx, cardX, cardY, cardWidth, cardHeight, 32);
 
   const qrSize = 400;
-  const qrX = centre - qrSize / 2;
   const qrY = cardY + 48;
-  const cell = qrSize / (data.qr.size + 2);
-  ctx.fillStyle = '#1f2329';
-  for (let row = 0; row < data.qr.size; row += 1) {
-    for (let column = 0; column < data.qr.size; column += 1) {
-      // Slightly overlapping cells, so no hairline gaps appear between modules when scaled.
-      if (data.qr.isDark(row, column)) ctx.fillRect(qrX + (column + 1) * cell, qrY + (row + 1) * cell, cell + 0.5, cell + 0.5);
-    }
-  }
+  drawQr(ctx, data.qr, centre - qrSize / 2, qrY, qrSize);
 
   ctx.fillStyle = '#1f2329';
   ctx.font = `600 34px ${FONT}`;
@@ -113,4 +117,56 @@ export function drawPoster(ctx: PosterContext, data: PosterData): void {
   ctx.fillStyle = 'rgba(255,255,255,0.7)';
   ctx.font = `400 24px ${FONT}`;
   ctx.fillText('邻里鲜生 · 社区门店 · 配送到家', centre, POSTER_HEIGHT - 64);
+}
+
+export interface StorePosterData {
+  storeName: string;
+  address: string;
+  hoursText: string;
+  /** The store's live group code link: always the least-full group, however many the store opens. */
+  qr: QrMatrix;
+}
+
+/**
+ * The printable store poster (counter, door, lift): the store's live group code with 扫码进群 and
+ * what the group is for. Same 750×1200 space and look as the invite poster.
+ */
+export function drawStorePoster(ctx: PosterContext, data: StorePosterData): void {
+  const centre = POSTER_WIDTH / 2;
+  const background = ctx.createLinearGradient(0, 0, 0, POSTER_HEIGHT);
+  background.addColorStop(0, '#14a052');
+  background.addColorStop(1, '#5fd393');
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, POSTER_WIDTH, POSTER_HEIGHT);
+
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.fillStyle = '#ffffff';
+  ctx.font = `700 56px ${FONT}`;
+  wrapText(ctx, data.storeName, POSTER_WIDTH - 120).forEach((line, index) => ctx.fillText(line, centre, 96 + index * 72));
+  ctx.font = `500 34px ${FONT}`;
+  ctx.fillText('邻里社群 · 每天特惠和到货通知', centre, 250);
+
+  const cardX = 75;
+  const cardY = 340;
+  const cardWidth = POSTER_WIDTH - 150;
+  const cardHeight = 640;
+  ctx.fillStyle = '#ffffff';
+  roundRect(ctx, cardX, cardY, cardWidth, cardHeight, 32);
+  const qrSize = 420;
+  const qrY = cardY + 48;
+  drawQr(ctx, data.qr, centre - qrSize / 2, qrY, qrSize);
+  ctx.fillStyle = '#1f2329';
+  ctx.font = `700 44px ${FONT}`;
+  ctx.fillText('扫码进群', centre, qrY + qrSize + 28);
+  ctx.fillStyle = '#8f959e';
+  ctx.font = `400 26px ${FONT}`;
+  ctx.fillText('群里发“签到”领积分，有问题随时问店员', centre, qrY + qrSize + 96);
+
+  ctx.fillStyle = 'rgba(255,255,255,0.92)';
+  ctx.font = `400 26px ${FONT}`;
+  wrapText(ctx, data.address, POSTER_WIDTH - 140).slice(0, 2).forEach((line, index) => ctx.fillText(line, centre, cardY + cardHeight + 40 + index * 36));
+  ctx.fillStyle = 'rgba(255,255,255,0.7)';
+  ctx.font = `400 24px ${FONT}`;
+  ctx.fillText(data.hoursText, centre, POSTER_HEIGHT - 64);
 }

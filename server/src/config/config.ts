@@ -141,6 +141,8 @@ const environmentSchema = z.object({
     .optional(),
   INVITE_REWARD_POINTS: z.coerce.number().int().min(1).max(100_000).default(50),
   INVITE_QUALIFY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** Days without an order, after the last one, before a resident is on their advisor's churn to-do list. */
+  CHURN_LAPSE_DAYS: z.coerce.number().int().min(1).max(365).default(21),
   FRAUD_MAX_INVITEES_PER_DAY: z.coerce.number().int().min(1).default(10),
   FRAUD_MAX_INVITEES_PER_WINDOW: z.coerce.number().int().min(1).default(30),
   FRAUD_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),

@@ -52,3 +52,10 @@ export const groupCodeStatsSchema = z.object({
   assigned: z.number().int(),
   groups: z.array(z.object({ groupId: objectIdSchema, topic: z.string(), members: z.number().int(), seats: z.number().int(), assignedByThisCode: z.number().int() })),
 });
+
+/** The store's live code as a resident sees it (store page, store poster): its link opens the store page and joins. */
+export const storeLiveCodeSchema = z.object({
+  code: z.object({ id: objectIdSchema, name: z.string(), url: z.string() }).nullable(),
+});
+export type StoreLiveCode = z.infer<typeof storeLiveCodeSchema>;
+export const storeParamsSchema = z.object({ storeId: objectIdSchema });

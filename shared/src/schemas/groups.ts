@@ -245,8 +245,8 @@ export const memberSyncResultSchema = z.object({
 });
 export type MemberSyncResult = z.infer<typeof memberSyncResultSchema>;
 
-/** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately. */
-export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert', 'moderation_notice'] as const;
+/** Ticket notices and staff alerts go to staff privately; ticket answers go to the resident in the group or privately; `moderation_notice`: a mute's end or undo; `sop`: a content plan's message (components/sop). */
+export const DELIVERY_KINDS = ['greeting', 'broadcast', 'ticket_notice', 'ticket_answer', 'staff_alert', 'moderation_notice', 'sop'] as const;
 export const groupDeliverySchema = z.object({
   id: z.string(),
   roomId: z.string(),

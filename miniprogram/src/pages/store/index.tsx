@@ -1,5 +1,7 @@
-import { Text, View } from '@tarojs/components';
-import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { Image, Text, View } from '@tarojs/components';
+import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
+import { useEffect, useState } from 'react';
+import type { GroupCodeJoin, StoreLiveCode } from '@o2o/shared/schemas/group-codes';
 import { Btn } from '../../components/button';
 import { Cell, Cells } from '../../components/cell';
 import { COLORS, Icon } from '../../components/icon';
@@ -10,9 +12,13 @@ import { useRequest } from '../../hooks/use-request';
 import { useResidentPage } from '../../hooks/use-resident-page';
 import { api, type Store, type StoreOffers } from '../../services/api';
 import { yuan } from '../../services/format';
-import { go } from '../../services/navigation';
+import { errorText } from '../../services/errors';
+import { go, toast } from '../../services/navigation';
+import { renderStorePoster, savePoster } from '../../services/poster-image';
+import { qrMatrix } from '../../services/qr';
 import { isH5 } from '../../services/platform';
 import { callStore, deliveryFacts, openStoreMap } from '../../services/store-actions';
+import { liveCodeApi } from './live-code-api';
 
 function StoreInfo({ store }: { store: Store }) {
   return (
@@ -45,7 +51,70 @@ function DeliveryCard({ store }: { store: Store }) {
   );
 }
 
-function GroupCard({ store }: { store: Store }) {
+/** The store's live group code: a QR anyone can scan (and a printable poster), and 进群 for the signed-in resident. */
+function LiveCodeCard({ store, code, joinWith }: { store: Store; code: NonNullable<StoreLiveCode['code']>; joinWith: string | null }) {
+  const [joined, setJoined] = useState<GroupCodeJoin | null>(null);
+  const [joining, setJoining] = useState(false);
+  const [poster, setPoster] = useState<string | null>(null);
+  const join = async (codeId: string) => {
+    setJoining(true);
+    try {
+      setJoined(await liveCodeApi.join(codeId));
+    } catch (error) {
+      toast(errorText(error));
+    } finally {
+      setJoining(false);
+    }
+  };
+  useEffect(() => {
+    // Opened from a scanned live code: join through that code at once.
+    if (joinWith) void join(joinWith);
+  }, [joinWith]);
+  const makePoster = async () => {
+    try {
+      const source = poster ?? (await renderStorePoster({ storeName: store.name, address: store.address, hoursText: store.hoursText, qr: qrMatrix(code.url) }));
+      setPoster(source);
+      toast((await savePoster(source, '门店社群海报.png')) === 'saved' ? '海报已保存到相册' : '海报已下载');
+    } catch (error) {
+      toast(errorText(error));
+    }
+  };
+  return (
+    <View className='card' data-testid='store-group'>
+      <View className='card-header'>
+        <Text className='card-title'>扫码进群</Text>
+        <Icon name='chat' color={COLORS.brand} size={48} />
+      </View>
+      {joined ? (
+        <View className='center' data-testid='store-joined-group'>
+          <Text className='text-body block'>{joined.again ? `你的门店群：${joined.topic}` : `为你分配了：${joined.topic}`}</Text>
+          <Image className='qr-small' src={joined.qrImageUrl} mode='scaleToFill' showMenuByLongpress data-testid='store-joined-group-qr' />
+          <Text className='muted block'>{isH5 ? '用微信扫一扫这个群二维码进群' : '长按识别这个群二维码进群'}</Text>
+        </View>
+      ) : (
+        <View className='center'>
+          <Text className='text-body block'>{`${store.name}邻里群`}</Text>
+          <QrCode value={code.url} small testId='store-live-code-qr' />
+          <Text className='muted block'>{isH5 ? '用微信扫一扫，自动分配一个还有空位的门店群' : '长按识别，自动分配一个还有空位的门店群'}</Text>
+          <Text className='caption block mt-8'>群里每天发特惠、到货和配送通知，发“签到”领积分</Text>
+          <View className='btn-row mt-16'>
+            <Btn small disabled={joining} onClick={() => void join(code.id)} testId='store-join-group'>
+              {joining ? '正在分配…' : '我要进群'}
+            </Btn>
+            <Btn small variant='plain' onClick={() => void makePoster()} testId='store-poster'>
+              {isH5 ? '下载门店海报' : '保存门店海报'}
+            </Btn>
+          </View>
+        </View>
+      )}
+    </View>
+  );
+}
+
+function GroupCard({ store, joinWith }: { store: Store; joinWith: string | null }) {
+  const live = useRequest(() => liveCodeApi.forStore(store.id), [store.id]);
+  if (live.loading) return <View className='card'><LoadingState rows={2} /></View>;
+  if (live.data) return <LiveCodeCard store={store} code={live.data} joinWith={joinWith} />;
   return (
     <View className='card' data-testid='store-group'>
       <View className='card-header'>
@@ -102,6 +171,7 @@ function OffersPreview({ offers }: { offers: StoreOffers }) {
 
 export default function StorePage() {
   const allowed = useResidentPage();
+  const joinWith = useRouter().params.groupCode ?? null;
   const store = useRequest(async () => {
     const me = await api.me();
     return me.storeId ? api.store(me.storeId) : null;
@@ -132,7 +202,7 @@ export default function StorePage() {
                 <StateView loading={offers.loading} error={offers.error} data={offers.data} onRetry={() => void offers.reload()} skeletonRows={1}>
                   {(list) => <OffersPreview offers={list} />}
                 </StateView>
-                <GroupCard store={data} />
+                <GroupCard store={data} joinWith={joinWith} />
               </View>
             </View>
           ) : (

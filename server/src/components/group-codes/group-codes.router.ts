@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { groupCodeInputSchema, groupCodeJoinSchema, groupCodeParamsSchema, groupCodeSchema, groupCodeStatsSchema, groupCodeTargetInputSchema, groupParamsSchema } from '@o2o/shared/schemas/group-codes';
+import { groupCodeInputSchema, groupCodeJoinSchema, groupCodeParamsSchema, groupCodeSchema, groupCodeStatsSchema, groupCodeTargetInputSchema, groupParamsSchema, storeLiveCodeSchema, storeParamsSchema } from '@o2o/shared/schemas/group-codes';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
@@ -11,8 +11,8 @@ import { DEFAULT_GROUP_CODE_OPTIONS, GroupCodeService, type GroupCodeOptions } f
  * `/group-codes`: store managers make one stable live code per store and placement and choose the
  * groups it fills; a resident who opens it is sent to one group of the store.
  */
-export function groupCodesRouter(services: Pick<Services, 'guards'>, options: GroupCodeOptions = DEFAULT_GROUP_CODE_OPTIONS): ApiRouter {
-  const { guards } = services;
+export function groupCodesRouter(services: Pick<Services, 'guards' | 'links'>, options: GroupCodeOptions = DEFAULT_GROUP_CODE_OPTIONS): ApiRouter {
+  const { guards, links } = services;
   const codes = new GroupCodeService(new DeliveryService(), options);
   const tags = ['group codes'];
   const managers = guards.staff('store_manager', 'city_ops', 'admin');
@@ -26,6 +26,14 @@ export function groupCodesRouter(services: Pick<Services, 'guards'>, options: Gr
       method: 'get', path: '', summary: 'Live group codes of the stores in your scope', tags, errors: [403, 404],
       guards: guards.staff(), authenticated: true, query: z.object({ storeId: objectIdSchema.optional() }), response: z.array(groupCodeSchema),
       handler: async ({ query, req }) => codes.list(staffOf(req), query.storeId),
+    })
+    .route({
+      method: 'get', path: '/stores/:storeId/live', summary: 'The store\'s live code for its store page and poster (null before a manager made one); its link opens the store page and joins', tags, errors: [404],
+      guards: guards.signedIn, authenticated: true, params: storeParamsSchema, response: storeLiveCodeSchema,
+      handler: async ({ params }) => {
+        const code = await codes.storeCode(params.storeId);
+        return { code: code ? { ...code, url: `${links.h5BaseUrl()}/#/pages/store/index?groupCode=${code.id}` } : null };
+      },
     })
     .route({
       method: 'put', path: '/groups/:groupId', summary: 'Let the store\'s live codes send residents to this group (with its current join QR), or stop', tags, errors: [403, 404],

@@ -65,6 +65,13 @@ export class GroupCodeService {
     return this.views(await GroupCodeModel.find(scope).sort({ createdAt: 1 }).lean<GroupCodeRecord[]>());
   }
 
+  /** The code residents see for a store: its store-wide code, else its oldest placement code. */
+  async storeCode(storeId: string): Promise<{ id: string; name: string } | null> {
+    const codes = await GroupCodeModel.find({ storeId: new Types.ObjectId(storeId) }).sort({ createdAt: 1 }).lean<GroupCodeRecord[]>();
+    const code = codes.find((candidate) => candidate.placementKey === 'store') ?? codes[0];
+    return code ? { id: String(code._id), name: code.name } : null;
+  }
+
   /** Staff add a group (with its current join QR) to the store's live codes, or take it out. */
   async setTarget(staff: StaffPrincipal, groupId: string, input: TargetInput, now = new Date()): Promise<{ groupId: string; active: boolean }> {
     const group = await GroupModel.findById(new Types.ObjectId(groupId)).lean<GroupRecord>();

@@ -35,8 +35,36 @@ export interface BroadcastAudiences {
   groupIdsOf(audienceId: string, minMembers: number): Promise<Types.ObjectId[]>;
 }
 
+/**
+ * A last look before the bot is handed deliveries of some kinds (SOP messages): those whose
+ * condition no longer holds are withdrawn as `skipped` instead of sent. Returns the ids to withdraw
+ * with the reason; the check records the reason where it reports it.
+ */
+export interface DeliverySendCheck {
+  kinds: readonly GroupDelivery['kind'][];
+  withdraw(deliveries: GroupDeliveryRecord[], now: Date): Promise<Map<string, string>>;
+}
+
 export class DeliveryService {
-  constructor(private readonly audiences: BroadcastAudiences | null = null) {}
+  constructor(
+    private readonly audiences: BroadcastAudiences | null = null,
+    private readonly sendChecks: DeliverySendCheck[] = [],
+  ) {}
+
+  /** Deliveries another component computed, each keyed by the caller (the same key twice is one delivery); how many were new. */
+  async queueMany(deliveries: { id: string; groupId: Types.ObjectId; roomId: string; kind: 'sop'; text: string; toWxid: string | null; mentionWxids: string[]; dueAt: Date }[], now: Date): Promise<number> {
+    return insertManyOnce(
+      GroupDeliveryModel,
+      deliveries.map((delivery) => ({ _id: delivery.id, groupId: delivery.groupId, roomId: delivery.roomId, kind: delivery.kind, text: delivery.text, mentionWxids: delivery.mentionWxids, toWxid: delivery.toWxid, dueAt: delivery.dueAt, createdAt: now })),
+    );
+  }
+
+  /** The first ack of each delivery (sent, failed, uncertain, skipped), by id. */
+  async ackStatuses(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const acks = await GroupDeliveryAckModel.find({ _id: { $in: ids } }, { _id: 1, status: 1 }).lean();
+    return new Map(acks.map((ack) => [String(ack._id), String(ack.status)]));
+  }
 
   async queueGreeting(group: { _id: Types.ObjectId; roomId: string }, wxid: string, text: string, now: Date): Promise<boolean> {
     return insertOnce(GroupDeliveryModel, {
@@ -88,11 +116,20 @@ export class DeliveryService {
   async pending(limit: number, now = new Date(), filter: Record<string, unknown> = {}): Promise<GroupDelivery[]> {
     await this.expandDueBroadcasts(now);
     const deliveries = await GroupDeliveryModel.find({ ...filter, ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
-    return deliveries.map(deliveryView);
+    const withdrawn = new Set<string>();
+    for (const check of this.sendChecks) {
+      const mine = deliveries.filter((delivery) => check.kinds.includes(delivery.kind));
+      if (mine.length === 0) continue;
+      for (const id of (await check.withdraw(mine, now)).keys()) {
+        await this.acknowledge(id, 'skipped', now);
+        withdrawn.add(id);
+      }
+    }
+    return deliveries.filter((delivery) => !withdrawn.has(delivery._id)).map(deliveryView);
   }
 
   /** The first ack of a delivery stands; a repeat only repairs the mirror. */
-  async acknowledge(deliveryId: string, status: 'sent' | 'failed' | 'uncertain', at: Date): Promise<void> {
+  async acknowledge(deliveryId: string, status: 'sent' | 'failed' | 'uncertain' | 'skipped', at: Date): Promise<void> {
     await insertOnce(GroupDeliveryAckModel, { _id: deliveryId, status, at });
     const ack = await GroupDeliveryAckModel.findById(deliveryId).lean();
     await GroupDeliveryModel.updateOne({ _id: deliveryId }, { $set: { ackStatus: ack?.status ?? status } });

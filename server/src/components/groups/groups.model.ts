@@ -69,6 +69,9 @@ const memberEventSchema = new Schema({
 memberEventSchema.index({ groupId: 1, day: 1 });
 export const GroupMemberEventModel = model('GroupMemberEvent', memberEventSchema, 'group_member_events');
 
+/** The bot's acks, and `skipped`: the server withdrew a delivery whose condition no longer held when it fell due (a send check, see DeliveryService). */
+const SERVER_ACK_STATUSES = [...DELIVERY_ACK_STATUSES, 'skipped'] as const;
+
 /**
  * Something the bot must say in a group exactly once: a greeting keyed `greet:<groupId>:<wxid>`, a
  * broadcast keyed `broadcast:<broadcastId>:<groupId>`. It is done when an ack with its id exists;
@@ -86,7 +89,7 @@ const deliverySchema = new Schema({
   broadcastId: { type: Schema.Types.ObjectId, default: null, index: true },
   dueAt: { type: Date, required: true },
   createdAt: { type: Date, required: true },
-  ackStatus: { type: String, enum: [...DELIVERY_ACK_STATUSES, null], default: null },
+  ackStatus: { type: String, enum: [...SERVER_ACK_STATUSES, null], default: null },
 });
 deliverySchema.index({ ackStatus: 1, dueAt: 1 });
 export const GroupDeliveryModel = model('GroupDelivery', deliverySchema, 'group_deliveries');
@@ -95,7 +98,7 @@ export type GroupDeliveryRecord = InferSchemaType<typeof deliverySchema> & { _id
 /** The bot's confirmation of a delivery, keyed by the delivery id: the first one stands. */
 const deliveryAckSchema = new Schema({
   _id: { type: String },
-  status: { type: String, enum: DELIVERY_ACK_STATUSES, required: true },
+  status: { type: String, enum: SERVER_ACK_STATUSES, required: true },
   at: { type: Date, required: true },
 });
 export const GroupDeliveryAckModel = model('GroupDeliveryAck', deliveryAckSchema, 'group_delivery_acks');
