@@ -44,6 +44,21 @@ async function staffPhone(login: string) {
   return { ...phone, forbidden };
 }
 
+/** Waits until the F2 chart inside `testId` has rendered and its canvas holds painted pixels. */
+async function expectChartDrawn(page: Page, testId: string): Promise<void> {
+  await shown(page).getByTestId(testId).locator('[data-rendered="true"]').waitFor();
+  const painted = await shown(page)
+    .getByTestId(testId)
+    .locator('canvas')
+    .evaluate((canvas: HTMLCanvasElement) => {
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let index = 3; index < pixels.length; index += 4) if (pixels[index] > 0) count += 1;
+      return count;
+    });
+  expect(painted).toBeGreaterThan(500);
+}
+
 async function open(page: Page, key: string): Promise<void> {
   const info = STAFF_PAGES.find((candidate) => candidate.key === key)!;
   await page.goto(h5(info.url));
@@ -141,7 +156,9 @@ describe('an advisor', () => {
     // Today's figures are the metrics service's (cached up to a minute, or the last metrics-today rollup): the page shows exactly what the endpoint gives.
     expect(metrics.consumers).toBeGreaterThan(0);
     expect(Number(await shown(page).getByTestId('progress-converted').textContent())).toBe(metrics.conversion7.count);
-    expect(await shown(page).getByTestId('chart-column').count()).toBe(8);
+    // The trend is an F2 chart of the 8 weeks, drawn on the canvas (not blank).
+    expect(JSON.parse((await shown(page).getByTestId('progress-trend').getAttribute('data-points'))!)).toHaveLength(8);
+    await expectChartDrawn(page, 'progress-trend');
 
     await open(page, 'touchpoint');
     await shown(page).getByTestId('touch-search').locator('input').fill('9876');
@@ -239,6 +256,34 @@ describe('a store manager', () => {
     await expectReadable(page);
     await shot(page, 'staff-manager-broadcast-queued');
 
+    // A mini-program card sent now reaches the bot's queue with its page and title.
+    await shown(page).getByTestId('broadcast-kind-card').click();
+    await shown(page).getByTestId('broadcast-card-title').locator('input').fill('本周特价，点开领券');
+    await shown(page).getByTestId('broadcast-text').locator('textarea').fill('邻居们看看这周的特价');
+    await shown(page).getByTestId('broadcast-preview-button').click();
+    await expect(shown(page).getByTestId('broadcast-preview-card').innerText()).resolves.toContain('本周特价，点开领券');
+    await shot(page, 'staff-manager-broadcast-card-preview');
+    await shown(page).getByTestId('broadcast-submit').click();
+    await shown(page).getByTestId('broadcast-item').filter({ hasText: '本周特价，点开领券' }).waitFor();
+    const cardBroadcast = await db.collection('group_broadcasts').findOne({ 'card.title': '本周特价，点开领券' });
+    expect(cardBroadcast).toMatchObject({ kind: 'card', card: { pagePath: 'pages/offers/index' } });
+    const withCard = await botCall<{ attachment: unknown; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries?limit=200');
+    expect(withCard).toContainEqual(expect.objectContaining({ roomId: ROOM, text: '邻居们看看这周的特价', attachment: { type: 'mini_program', title: '本周特价，点开领券', pagePath: 'pages/offers/index' } }));
+
+    // A broadcast scheduled for tomorrow is cancelled on the page: stored cancelled, and the bot's claim after its time never carries it.
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    const tomorrow = await apiCall<{ id: string }>(server.baseUrl, await apiLogin(server.baseUrl, 'manager-xujiahui'), 'POST', '/groups/broadcasts', { audience: 'group', groupId: String(group!._id), text: '明早 9 点鸡蛋特价', sendAt });
+    await open(page, 'broadcasts');
+    const item = shown(page).locator(`[data-testid="broadcast-item"][data-broadcast="${tomorrow.id}"]`);
+    await expect(item.getByTestId('broadcast-status').innerText()).resolves.toBe('待发送');
+    await item.getByTestId('broadcast-cancel').click();
+    await item.getByTestId('broadcast-status').filter({ hasText: '已取消' }).waitFor();
+    expect((await db.collection('group_broadcasts').findOne({ _id: new ObjectId(tomorrow.id) }))!.cancelledAt).toBeInstanceOf(Date);
+    await item.getByTestId('broadcast-report-toggle').click();
+    await expect(item.getByTestId('broadcast-report-row').innerText()).resolves.toContain('已取消');
+    await shot(page, 'staff-manager-broadcast-cancelled');
+    expect(await db.collection('group_deliveries').countDocuments({ broadcastId: new ObjectId(tomorrow.id) })).toBe(0);
+
     await open(page, 'team');
     const token = await apiLogin(server.baseUrl, 'manager-xujiahui');
     const advisors = await apiCall<{ advisorId: string; consumers: number; newSignups: number }[]>(server.baseUrl, token, 'GET', `/metrics/advisors/progress?from=${chinaDay(-29)}&to=${chinaDay(0)}`);
@@ -280,6 +325,7 @@ describe('city operations', () => {
     const token = await apiLogin(server.baseUrl, 'ops');
     const stores = (await (await fetch(`${server.baseUrl}/stores`)).json()) as { id: string; name: string }[];
     const conversion = await apiCall<{ registrations: number }>(server.baseUrl, token, 'GET', `/metrics/conversion?from=${chinaDay(-29)}&to=${chinaDay(0)}&windowDays=7&dimension=store&value=${stores[0].id}`);
+    await expectChartDrawn(page, 'dashboard-funnel-chart');
     const bars = await shown(page).getByTestId('dashboard-funnel').getByTestId('bar-row').allInnerTexts();
     expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${conversion.registrations} 人注册`);
     expect(forbidden).toEqual([]);
