@@ -186,7 +186,8 @@ function Composer({ targets, onScheduled }: { targets: Target[]; onScheduled: ()
 function statusTag(broadcast: Broadcast): { text: string; className: string } {
   if (broadcast.status === 'cancelled') return { text: '已取消', className: 'tag tag-grey' };
   if (broadcast.status === 'scheduled') return { text: '待发送', className: 'tag tag-warn' };
-  return { text: `已送达 ${broadcast.sent}/${broadcast.deliveries} 个群`, className: broadcast.status === 'sent' ? 'tag' : 'tag tag-grey' };
+  if (broadcast.status === 'sending') return { text: `发送中 已送达 ${broadcast.sent}/${broadcast.deliveries} 个群`, className: 'tag tag-grey' };
+  return { text: `已送达 ${broadcast.sent}/${broadcast.deliveries} 个群`, className: 'tag' };
 }
 
 /** Which groups got it: loaded when opened, from the broadcast's report endpoint. */
@@ -232,9 +233,21 @@ function BroadcastItem({ broadcast, onChanged }: { broadcast: Broadcast; onChang
           {tag.text}
         </Text>
       </View>
-      {broadcast.text ? <Text className='text-body'>{broadcast.text}</Text> : null}
-      {broadcast.kind === 'image' && broadcast.imageUrl ? <Text className='caption ellipsis'>{`图片：${broadcast.imageUrl}`}</Text> : null}
-      {broadcast.card ? <Text className='caption'>{`小程序卡片：${broadcast.card.title}（${CARD_PAGES.find((page) => page.path === broadcast.card!.pagePath)?.name ?? broadcast.card.pagePath}）`}</Text> : null}
+      {broadcast.text ? (
+        <View>
+          <Text className='text-body'>{broadcast.text}</Text>
+        </View>
+      ) : null}
+      {broadcast.kind === 'image' && broadcast.imageUrl ? (
+        <View>
+          <Text className='caption ellipsis'>{`图片：${broadcast.imageUrl}`}</Text>
+        </View>
+      ) : null}
+      {broadcast.card ? (
+        <View>
+          <Text className='caption'>{`小程序卡片：${broadcast.card.title}（${CARD_PAGES.find((page) => page.path === broadcast.card!.pagePath)?.name ?? broadcast.card.pagePath}）`}</Text>
+        </View>
+      ) : null}
       <View className='row row-start mt-8'>
         <Text className='link' onClick={() => setOpen(!open)} data-testid='broadcast-report-toggle'>
           {open ? '收起送达明细' : '送达明细'}
