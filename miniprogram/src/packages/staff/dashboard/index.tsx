@@ -7,7 +7,7 @@ import { api } from '../../../services/api';
 import { percentText } from '../../../services/format';
 import { currentSession } from '../../../services/session';
 import { chinaDay, chinaMonth, staffApi } from '../../../services/staff-api';
-import { BarList, ColumnChart, RowList } from '../components/charts';
+import { BarList, ColumnChart } from '../components/charts';
 import '../staff.css';
 
 type Dimension = 'store' | 'channel' | 'campaign' | 'placement' | 'codeType';
@@ -58,28 +58,21 @@ function Funnel() {
         </View>
       ) : null}
       <StateView loading={funnel.loading} error={funnel.error} data={funnel.data} onRetry={() => void funnel.reload()} isEmpty={(rows) => rows.length === 0} emptyText='暂无数据'>
-        {(rows) => (
-          <View>
-            <ColumnChart
-              transposed
-              testId='dashboard-funnel-chart'
-              unit='人'
-              outerLabel='注册'
-              innerLabel='7 天内首单'
-              points={rows.map(({ value, conversion }) => ({ label: value.name.length > 6 ? `${value.name.slice(0, 6)}…` : value.name, value: conversion.registrations, inner: conversion.converted }))}
-            />
-            <RowList
+        {(rows) => {
+          const max = Math.max(1, ...rows.map((row) => row.conversion.registrations));
+          return (
+            <BarList
               testId='dashboard-funnel'
               rows={rows.map(({ value, conversion }) => ({
                 key: value.id,
                 label: value.name,
-                share: 0,
+                share: conversion.registrations / max,
                 valueText: `${conversion.registrations} 人注册`,
                 detail: `7 天内首单 ${conversion.converted} 人 · 首单转化率 ${percentText(conversion.rate)}`,
               }))}
             />
-          </View>
-        )}
+          );
+        }}
       </StateView>
     </View>
   );
@@ -143,11 +136,11 @@ function Rankings() {
           <View className='card'>
             <Text className='card-title'>最难渗透的小区</Text>
             <Text className='caption'>消费渗透 = 下过单的居民 ÷ 户数</Text>
-            <BarList testId='dashboard-communities' shareLabel='消费渗透' rows={penetration.communities.map((community) => ({ key: community.id, label: community.name, share: community.consumerRate, valueText: `消费渗透 ${percentText(community.consumerRate)}`, detail: `${community.households} 户 · 注册渗透 ${percentText(community.registeredRate)}` }))} />
+            <BarList testId='dashboard-communities' rows={penetration.communities.map((community) => ({ key: community.id, label: community.name, share: community.consumerRate, valueText: `消费渗透 ${percentText(community.consumerRate)}`, detail: `${community.households} 户 · 注册渗透 ${percentText(community.registeredRate)}` }))} />
           </View>
           <View className='card'>
             <Text className='card-title'>离目标最远的顾问</Text>
-            <BarList testId='dashboard-advisors' shareLabel='目标进度' rows={advisors.slice(0, 10).map((advisor) => ({ key: advisor.advisorId, label: advisor.name, share: advisor.progress, valueText: `${advisor.consumers} / ${advisor.goal}`, detail: `还差 ${advisor.remaining} 位消费用户` }))} />
+            <BarList testId='dashboard-advisors' rows={advisors.slice(0, 10).map((advisor) => ({ key: advisor.advisorId, label: advisor.name, share: advisor.progress, valueText: `${advisor.consumers} / ${advisor.goal}`, detail: `还差 ${advisor.remaining} 位消费用户` }))} />
           </View>
         </View>
       )}
