@@ -45,6 +45,8 @@ export interface BotConfig {
   /** Other bots' names: never answered. */
   ignoreNames: string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The mini-program a broadcast card opens (its WeChat appid); null sends a card as words. */
+  miniProgramAppId: string | null;
 }
 
 export class BotConfigError extends Error {
@@ -139,6 +141,7 @@ export function loadBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
     heartbeatIntervalMs: integer('BOT_HEARTBEAT_INTERVAL_MS', 60_000, 100, 3_600_000),
     ignoreNames: (read('BOT_IGNORE_NAMES') ?? '').split(',').map((name) => name.trim()).filter(Boolean),
     logLevel,
+    miniProgramAppId: read('BOT_MINIPROGRAM_APPID') ?? null,
   };
   if (config.demo && puppet !== 'wechaty-puppet-mock') problems.push('BOT_DEMO: the demo needs WECHATY_PUPPET=wechaty-puppet-mock');
   if (problems.length > 0) throw new BotConfigError(problems);

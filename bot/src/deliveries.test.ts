@@ -79,6 +79,22 @@ describe('broadcasts', () => {
     expect(list.body.find((entry) => entry.id === created.body.id)).toMatchObject({ deliveries: 1, sent: 1 });
   });
 
+  it('a mini-program card broadcast goes out as a card after its words; without an appid configured, as its title and page in words', async () => {
+    await restart({ BOT_MINIPROGRAM_APPID: 'wx0123456789abcdef' });
+    const cards = jest.spyOn(current.world.puppet, 'messageSendMiniProgram');
+    await server.request('POST', '/groups/broadcasts', { audience: 'group', groupId: groupIds[1], kind: 'card', card: { title: '本周特价', pagePath: 'pages/offers/index' }, text: '点开领券' }, managerToken);
+    await waitFor(() => cards.mock.calls.length === 1, 'the card');
+    expect(cards.mock.calls[0]).toEqual([ids.room2, expect.objectContaining({ appid: 'wx0123456789abcdef', title: '本周特价', pagePath: 'pages/offers/index' })]);
+    expect(said('点开领券').filter((entry) => entry.roomId === ids.room2)).toHaveLength(1);
+
+    await restart();
+    await server.request('POST', '/groups/broadcasts', { audience: 'group', groupId: groupIds[2], kind: 'card', card: { title: '周末团购', pagePath: 'pages/offers/index' } }, managerToken);
+    await waitFor(() => said('【小程序】周末团购').length === 1, 'the card in words');
+    await running.bot.runtime.queue.idle();
+    // A card without words sends no empty message before it.
+    expect([...history, ...current.world.said].filter((entry) => entry.roomId === ids.room3 && entry.text === '')).toEqual([]);
+  });
+
   it('sends a store-wide broadcast once to each of its groups, paced: 1 s apart per group and at most N per minute for the account', async () => {
     await restart({ BOT_MAX_MESSAGES_PER_MINUTE: '4', BOT_MIN_INTERVAL_PER_GROUP_MS: '1000' });
     const start = running.bot.runtime.queue.history.length;

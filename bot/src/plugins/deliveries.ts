@@ -1,8 +1,20 @@
 import type { Contact, Room, Wechaty, WechatyPlugin } from 'wechaty';
 import { inQuietHours } from '@o2o/shared/rules/group-settings';
-import type { GroupDelivery } from '@o2o/shared/schemas/groups';
+import type { DeliveryAttachment, GroupDelivery } from '@o2o/shared/schemas/groups';
+import { FileBox } from 'file-box';
 import { eventId, isLoggedIn, selfIdOf, type BotRuntime } from '../runtime';
 import { ServerUnavailableError } from '../server-client/bot-api';
+
+/**
+ * A broadcast's image (an uploaded one is a path on the server) or mini-program card. The card
+ * opens this mini-program (`BOT_MINIPROGRAM_APPID`); without one configured it goes as its title
+ * and page in words, so residents still learn of it.
+ */
+function attachmentOf(bot: Wechaty, attachment: DeliveryAttachment, config: { serverUrl: string; miniProgramAppId: string | null }) {
+  if (attachment.type === 'image') return FileBox.fromUrl(new URL(attachment.url, `${config.serverUrl}/`).toString());
+  if (!config.miniProgramAppId) return `【小程序】${attachment.title}（在小程序中打开：${attachment.pagePath}）`;
+  return new bot.MiniProgram({ appid: config.miniProgramAppId, title: attachment.title, pagePath: attachment.pagePath, description: attachment.title });
+}
 
 /**
  * Sends greetings, broadcasts and ticket messages (notices to staff, answers to residents, in the
@@ -60,8 +72,11 @@ export function DeliveriesPlugin(runtime: BotRuntime, registerPoller: (poll: () 
           }
           runtime.journal.mark(delivery.id, 'sending', runtime.clock.now());
           try {
-            if (delivery.toWxid) await (target as Contact).say(delivery.text);
-            else await (target as Room).say(delivery.text, ...mentions);
+            if (delivery.text) {
+              if (delivery.toWxid) await (target as Contact).say(delivery.text);
+              else await (target as Room).say(delivery.text, ...mentions);
+            }
+            if (delivery.attachment) await target.say(attachmentOf(bot, delivery.attachment, runtime.config));
           } catch (error) {
             runtime.journal.mark(delivery.id, 'failed', runtime.clock.now());
             // WeChat refused it: give it back so that it stays due (for this account or a standby).

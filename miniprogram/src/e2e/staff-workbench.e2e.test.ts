@@ -239,6 +239,34 @@ describe('a store manager', () => {
     await expectReadable(page);
     await shot(page, 'staff-manager-broadcast-queued');
 
+    // A mini-program card sent now reaches the bot's queue with its page and title.
+    await shown(page).getByTestId('broadcast-kind-card').click();
+    await shown(page).getByTestId('broadcast-card-title').locator('input').fill('本周特价，点开领券');
+    await shown(page).getByTestId('broadcast-text').locator('textarea').fill('邻居们看看这周的特价');
+    await shown(page).getByTestId('broadcast-preview-button').click();
+    await expect(shown(page).getByTestId('broadcast-preview-card').innerText()).resolves.toContain('本周特价，点开领券');
+    await shot(page, 'staff-manager-broadcast-card-preview');
+    await shown(page).getByTestId('broadcast-submit').click();
+    await shown(page).getByTestId('broadcast-item').filter({ hasText: '本周特价，点开领券' }).waitFor();
+    const cardBroadcast = await db.collection('group_broadcasts').findOne({ 'card.title': '本周特价，点开领券' });
+    expect(cardBroadcast).toMatchObject({ kind: 'card', card: { pagePath: 'pages/offers/index' } });
+    const withCard = await botCall<{ attachment: unknown; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries?limit=200');
+    expect(withCard).toContainEqual(expect.objectContaining({ roomId: ROOM, text: '邻居们看看这周的特价', attachment: { type: 'mini_program', title: '本周特价，点开领券', pagePath: 'pages/offers/index' } }));
+
+    // A broadcast scheduled for tomorrow is cancelled on the page: stored cancelled, and the bot's claim after its time never carries it.
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+    const tomorrow = await apiCall<{ id: string }>(server.baseUrl, await apiLogin(server.baseUrl, 'manager-xujiahui'), 'POST', '/groups/broadcasts', { audience: 'group', groupId: String(group!._id), text: '明早 9 点鸡蛋特价', sendAt });
+    await open(page, 'broadcasts');
+    const item = shown(page).locator(`[data-testid="broadcast-item"][data-broadcast="${tomorrow.id}"]`);
+    await expect(item.getByTestId('broadcast-status').innerText()).resolves.toBe('待发送');
+    await item.getByTestId('broadcast-cancel').click();
+    await item.getByTestId('broadcast-status').filter({ hasText: '已取消' }).waitFor();
+    expect((await db.collection('group_broadcasts').findOne({ _id: new ObjectId(tomorrow.id) }))!.cancelledAt).toBeInstanceOf(Date);
+    await item.getByTestId('broadcast-report-toggle').click();
+    await expect(item.getByTestId('broadcast-report-row').innerText()).resolves.toContain('已取消');
+    await shot(page, 'staff-manager-broadcast-cancelled');
+    expect(await db.collection('group_deliveries').countDocuments({ broadcastId: new ObjectId(tomorrow.id) })).toBe(0);
+
     await open(page, 'team');
     const token = await apiLogin(server.baseUrl, 'manager-xujiahui');
     const advisors = await apiCall<{ advisorId: string; consumers: number; newSignups: number }[]>(server.baseUrl, token, 'GET', `/metrics/advisors/progress?from=${chinaDay(-29)}&to=${chinaDay(0)}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { myTouchpointSchema, myTouchpointsQuerySchema } from '@o2o/shared/schemas/acquisition';
 import {
   broadcastInputSchema,
+  broadcastReportSchema,
   broadcastSchema,
   faqEntrySchema,
   faqInputSchema,
@@ -15,6 +16,7 @@ import { groupStatsRangeSchema } from '@o2o/shared/schemas/group-stats';
 import { fraudFlagSchema } from '@o2o/shared/schemas/invites';
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
+import { audienceSchema } from '@o2o/shared/schemas/audiences';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -23,6 +25,8 @@ export type GroupStatsRange = z.infer<typeof groupStatsRangeSchema>;
 export type FaqEntry = z.infer<typeof faqEntrySchema>;
 export type Broadcast = z.infer<typeof broadcastSchema>;
 export type BroadcastInput = z.input<typeof broadcastInputSchema>;
+export type BroadcastReport = z.infer<typeof broadcastReportSchema>;
+export type StaffAudience = z.infer<typeof audienceSchema>;
 export type ModerationCase = z.infer<typeof moderationCaseSchema>;
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Conversion = z.infer<typeof conversionSchema>;
@@ -75,6 +79,9 @@ export const staffApi = {
   },
   broadcasts: async () => z.array(broadcastSchema).parse(await client.request({ method: 'GET', path: '/groups/broadcasts' })),
   scheduleBroadcast: async (input: BroadcastInput) => broadcastSchema.parse(await client.request({ method: 'POST', path: '/groups/broadcasts', body: broadcastInputSchema.parse(input) })),
+  cancelBroadcast: async (id: string) => broadcastSchema.parse(await client.request({ method: 'POST', path: `/groups/broadcasts/${id}/cancel`, body: {} })),
+  broadcastReport: async (id: string) => broadcastReportSchema.parse(await client.request({ method: 'GET', path: `/groups/broadcasts/${id}` })),
+  audiences: async () => z.array(audienceSchema).parse(await client.request({ method: 'GET', path: '/audiences' })),
   moderation: async () => z.array(moderationCaseSchema).parse(await client.request({ method: 'GET', path: '/groups/moderation', query: { limit: 50 } })),
 
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),

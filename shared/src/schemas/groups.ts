@@ -256,6 +256,8 @@ export const groupDeliverySchema = z.object({
   mentionWxids: z.array(z.string()),
   /** A private message to this WeChat id instead of a message in the room. */
   toWxid: z.string().nullable().default(null),
+  /** An image or a mini-program card the bot sends after the text (a broadcast's); null for text only. */
+  attachment: z.lazy(() => deliveryAttachmentSchema).nullable().default(null),
   dueAt: z.string(),
 });
 export type GroupDelivery = z.infer<typeof groupDeliverySchema>;
@@ -300,6 +302,26 @@ export const DELIVERY_ACK_STATUSES = ['sent', 'failed', 'uncertain'] as const;
 
 /* ---------------------------------------------------------------- broadcasts */
 
+/** A text, an image (with an optional caption) or a mini-program card (with an optional text before it). */
+export const BROADCAST_KINDS = ['text', 'image', 'card'] as const;
+/** A page of this mini-program, e.g. `pages/offers/index?id=1`: what a card opens. */
+export const miniProgramPagePathSchema = z
+  .string()
+  .trim()
+  .transform((value) => value.replace(/^\//, ''))
+  .pipe(z.string().regex(/^(pages|packages)\/[A-Za-z0-9_/-]+(\?[A-Za-z0-9_=&%.-]*)?$/, '小程序页面路径，例如 pages/offers/index'));
+export const miniProgramCardSchema = z.object({
+  title: z.string().trim().min(1, '请填写卡片标题').max(40, '卡片标题最多 40 字'),
+  pagePath: miniProgramPagePathSchema,
+});
+/** An http(s) address, or a path on this server (an image staff uploaded). */
+const imageUrlSchema = z.string().trim().max(1000).regex(/^(https?:\/\/[^\s]+|\/groups\/broadcast-images\/[a-f0-9]{64})$/, '图片地址需以 http:// 或 https:// 开头');
+export const deliveryAttachmentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('image'), url: imageUrlSchema }),
+  z.object({ type: z.literal('mini_program'), title: z.string(), pagePath: z.string() }),
+]);
+export type DeliveryAttachment = z.infer<typeof deliveryAttachmentSchema>;
+
 /** `audience`: the groups where a saved audience (label conditions) has at least `minMembers` members, decided when it is sent. */
 export const BROADCAST_AUDIENCES = ['group', 'store', 'city', 'brand', 'audience'] as const;
 export const broadcastInputSchema = z
@@ -311,7 +333,13 @@ export const broadcastInputSchema = z
     audienceId: objectIdSchema.optional(),
     /** With `audience`: only groups with at least this many of its members. */
     minMembers: z.number().int().min(1).max(500).default(1),
-    text: z.string().max(1500).trim().min(1),
+    kind: z.enum(BROADCAST_KINDS).default('text'),
+    /** The message (kind `text`), or the words sent with the image or card (may be empty then). */
+    text: z.string().max(1500, '消息最多 1500 字').trim().default(''),
+    /** Kind `image`: an http(s) address or an uploaded image's path. */
+    imageUrl: imageUrlSchema.optional(),
+    /** Kind `card`: the mini-program page it opens and its title. */
+    card: miniProgramCardSchema.optional(),
     /** When to send; now when omitted. */
     sendAt: instantSchema.optional(),
   })
@@ -319,7 +347,12 @@ export const broadcastInputSchema = z
     const needs = { group: 'groupId', store: 'storeId', city: 'cityId', brand: null, audience: 'audienceId' } as const;
     const field = needs[input.audience];
     if (field && !input[field]) ctx.addIssue({ code: 'custom', path: [field], message: `required for audience ${input.audience}` });
+    if (input.kind === 'text' && !input.text) ctx.addIssue({ code: 'custom', path: ['text'], message: '请填写消息内容' });
+    if (input.kind === 'image' && !input.imageUrl) ctx.addIssue({ code: 'custom', path: ['imageUrl'], message: '请上传图片或填写图片地址' });
+    if (input.kind === 'card' && !input.card) ctx.addIssue({ code: 'custom', path: ['card'], message: '请填写小程序卡片的标题和页面' });
   });
+/** `scheduled` until due; `sending` while some group has not confirmed it; `sent` when all have; `cancelled` never goes out. */
+export const BROADCAST_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
 export const broadcastSchema = z.object({
   id: objectIdSchema,
   audience: z.enum(BROADCAST_AUDIENCES),
@@ -328,14 +361,25 @@ export const broadcastSchema = z.object({
   cityId: objectIdSchema.nullable(),
   audienceId: objectIdSchema.nullable(),
   minMembers: z.number().int(),
+  kind: z.enum(BROADCAST_KINDS),
   text: z.string(),
+  imageUrl: z.string().nullable(),
+  card: miniProgramCardSchema.nullable(),
   sendAt: z.string(),
   createdAt: z.string(),
+  cancelledAt: z.string().nullable(),
+  status: z.enum(BROADCAST_STATUSES),
   /** Groups it was queued for, and how many of them confirmed it sent. */
   deliveries: z.number().int(),
   sent: z.number().int(),
 });
 export type Broadcast = z.infer<typeof broadcastSchema>;
+/** Per target group: `pending` queued and not yet confirmed; the bot's ack otherwise; `cancelled` never sent. */
+export const broadcastReportSchema = z.object({
+  broadcast: broadcastSchema,
+  groups: z.array(z.object({ groupId: objectIdSchema, topic: z.string(), status: z.enum(['pending', 'sent', 'failed', 'uncertain', 'cancelled']) })),
+});
+export type BroadcastReport = z.infer<typeof broadcastReportSchema>;
 
 /* ---------------------------------------------------------------- check-in */
 

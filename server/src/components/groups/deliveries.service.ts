@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { z } from 'zod';
-import type { Broadcast, GroupDelivery, broadcastInputSchema } from '@o2o/shared/schemas/groups';
+import type { Broadcast, BroadcastReport, DeliveryAttachment, GroupDelivery, broadcastInputSchema } from '@o2o/shared/schemas/groups';
 import { AppError } from '../../lib/app-error';
 import { idString } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
@@ -9,6 +9,15 @@ import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupMo
 import { insertManyOnce, insertOnce } from '../../db/unique-insert';
 
 type BroadcastInput = z.input<typeof broadcastInputSchema>;
+
+/** How close to its send time a broadcast may still be cancelled. */
+const CANCEL_MARGIN_MS = 60_000;
+
+function attachmentOf(broadcast: GroupBroadcastRecord): DeliveryAttachment | null {
+  if (broadcast.kind === 'image' && broadcast.imageUrl) return { type: 'image', url: broadcast.imageUrl };
+  if (broadcast.kind === 'card' && broadcast.card) return { type: 'mini_program', title: broadcast.card.title, pagePath: broadcast.card.pagePath };
+  return null;
+}
 
 export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
   return {
@@ -19,6 +28,7 @@ export function deliveryView(delivery: GroupDeliveryRecord): GroupDelivery {
     text: delivery.text,
     mentionWxids: delivery.mentionWxids ?? [],
     toWxid: delivery.toWxid ?? null,
+    attachment: (delivery.attachment as DeliveryAttachment | null | undefined) ?? null,
     dueAt: delivery.dueAt.toISOString(),
   };
 }
@@ -116,16 +126,23 @@ export class DeliveryService {
   async pending(limit: number, now = new Date(), filter: Record<string, unknown> = {}): Promise<GroupDelivery[]> {
     await this.expandDueBroadcasts(now);
     const deliveries = await GroupDeliveryModel.find({ ...filter, ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
+    // A broadcast cancelled after it was expanded (a crash between the two writes) still never reaches the bot.
+    const broadcastIds = deliveries.flatMap((delivery) => (delivery.broadcastId ? [delivery.broadcastId] : []));
+    const cancelled = broadcastIds.length
+      ? new Set((await GroupBroadcastModel.find({ _id: { $in: broadcastIds }, cancelledAt: { $ne: null } }, { _id: 1 }).lean()).map((broadcast) => String(broadcast._id)))
+      : new Set<string>();
+    const live = deliveries.filter((delivery) => !delivery.broadcastId || !cancelled.has(String(delivery.broadcastId)));
+    // Content whose condition no longer holds (an SOP message to a resident who ordered meanwhile) is skipped, with its ack.
     const withdrawn = new Set<string>();
     for (const check of this.sendChecks) {
-      const mine = deliveries.filter((delivery) => check.kinds.includes(delivery.kind));
+      const mine = live.filter((delivery) => check.kinds.includes(delivery.kind));
       if (mine.length === 0) continue;
       for (const id of (await check.withdraw(mine, now)).keys()) {
         await this.acknowledge(id, 'skipped', now);
         withdrawn.add(id);
       }
     }
-    return deliveries.filter((delivery) => !withdrawn.has(delivery._id)).map(deliveryView);
+    return live.filter((delivery) => !withdrawn.has(delivery._id)).map(deliveryView);
   }
 
   /** The first ack of a delivery stands; a repeat only repairs the mirror. */
@@ -137,11 +154,15 @@ export class DeliveryService {
 
   async createBroadcast(staff: StaffPrincipal | null, input: BroadcastInput, now = new Date()): Promise<Broadcast> {
     const target = await this.assertAudience(staff, input);
+    const kind = input.kind ?? 'text';
     const broadcast = await GroupBroadcastModel.create({
       audience: input.audience,
       ...target,
       minMembers: input.audience === 'audience' ? (input.minMembers ?? 1) : 1,
-      text: input.text,
+      kind,
+      text: input.text ?? '',
+      imageUrl: kind === 'image' ? input.imageUrl : null,
+      card: kind === 'card' ? input.card : null,
       sendAt: input.sendAt ? new Date(input.sendAt) : now,
       createdBy: staff?.id ?? null,
       createdAt: now,
@@ -157,10 +178,59 @@ export class DeliveryService {
     return this.views(broadcasts);
   }
 
+  /**
+   * Cancels a broadcast that is not yet due. A cancel closer than a minute to the send time is
+   * refused, so the bot can never have fetched a delivery of a broadcast that then shows cancelled.
+   * Cancelling twice answers the same cancelled broadcast.
+   */
+  async cancelBroadcast(staff: StaffPrincipal, broadcastId: string, now = new Date()): Promise<Broadcast> {
+    const broadcast = await this.broadcastInScope(staff, broadcastId);
+    if (broadcast.cancelledAt) return (await this.views([broadcast]))[0];
+    if (broadcast.sendAt.getTime() - now.getTime() < CANCEL_MARGIN_MS) {
+      throw new AppError('BROADCAST_ALREADY_DUE', broadcast.sendAt.getTime() <= now.getTime() ? '这条群发已经发出，无法取消' : '距发送不到 1 分钟，已无法取消', 409);
+    }
+    await GroupBroadcastModel.updateOne({ _id: broadcast._id, cancelledAt: null }, { $set: { cancelledAt: now, cancelledBy: staff.id } });
+    const stored = await GroupBroadcastModel.findById(broadcast._id).lean<GroupBroadcastRecord>();
+    return (await this.views([stored!]))[0];
+  }
+
+  /** Each target group of a broadcast and what became of it there. */
+  async report(staff: StaffPrincipal, broadcastId: string): Promise<BroadcastReport> {
+    const broadcast = await this.broadcastInScope(staff, broadcastId);
+    const [view] = await this.views([broadcast]);
+    const deliveries = await GroupDeliveryModel.find({ broadcastId: broadcast._id }, { groupId: 1, ackStatus: 1 }).lean();
+    // Before it is due (or once cancelled) the groups are the ones it targets now.
+    const groupIds = deliveries.length ? deliveries.map((delivery) => delivery.groupId) : broadcast.audience === 'audience' ? [] : (await GroupModel.find(await this.targetFilter(broadcast), { _id: 1 }).lean()).map((group) => group._id);
+    const groups = await GroupModel.find({ _id: { $in: groupIds } }, { topic: 1, roomId: 1 }).lean();
+    const statusOf = (groupId: Types.ObjectId) => {
+      if (broadcast.cancelledAt) return 'cancelled' as const;
+      const delivery = deliveries.find((candidate) => candidate.groupId.equals(groupId));
+      return (delivery?.ackStatus ?? 'pending') as 'pending' | 'sent' | 'failed' | 'uncertain';
+    };
+    return {
+      broadcast: view,
+      groups: groups.map((group) => ({ groupId: String(group._id), topic: group.topic || '未命名的群', status: statusOf(group._id) })).sort((a, b) => a.topic.localeCompare(b.topic, 'zh-CN')),
+    };
+  }
+
+  private async broadcastInScope(staff: StaffPrincipal, broadcastId: string): Promise<GroupBroadcastRecord> {
+    const broadcast = await GroupBroadcastModel.findById(new Types.ObjectId(broadcastId)).lean<GroupBroadcastRecord>();
+    if (!broadcast) throw AppError.notFound('群发');
+    if (staff.role === 'admin') return broadcast;
+    if (broadcast.storeId) {
+      await assertStoreAccess(staff, broadcast.storeId);
+      return broadcast;
+    }
+    if (broadcast.cityId && staff.role === 'city_ops' && canAccessCity(staff, broadcast.cityId)) return broadcast;
+    throw AppError.forbidden('这条群发不在你负责的范围内');
+  }
+
   private async views(broadcasts: GroupBroadcastRecord[]): Promise<Broadcast[]> {
     const deliveries = await GroupDeliveryModel.find({ broadcastId: { $in: broadcasts.map((broadcast) => broadcast._id) } }, { broadcastId: 1, ackStatus: 1 }).lean();
     return broadcasts.map((broadcast) => {
       const mine = deliveries.filter((delivery) => delivery.broadcastId?.equals(broadcast._id));
+      const sent = mine.filter((delivery) => delivery.ackStatus === 'sent').length;
+      const status = broadcast.cancelledAt ? 'cancelled' : !broadcast.expandedAt ? 'scheduled' : sent >= mine.length ? 'sent' : 'sending';
       return {
         id: String(broadcast._id),
         audience: broadcast.audience,
@@ -169,17 +239,22 @@ export class DeliveryService {
         cityId: idString(broadcast.cityId),
         audienceId: idString(broadcast.audienceId ?? null),
         minMembers: broadcast.minMembers ?? 1,
-        text: broadcast.text,
+        kind: broadcast.kind ?? 'text',
+        text: broadcast.text ?? '',
+        imageUrl: broadcast.imageUrl ?? null,
+        card: broadcast.card ? { title: broadcast.card.title, pagePath: broadcast.card.pagePath } : null,
         sendAt: broadcast.sendAt.toISOString(),
         createdAt: broadcast.createdAt.toISOString(),
+        cancelledAt: broadcast.cancelledAt ? broadcast.cancelledAt.toISOString() : null,
+        status,
         deliveries: mine.length,
-        sent: mine.filter((delivery) => delivery.ackStatus === 'sent').length,
+        sent,
       };
     });
   }
 
   private async expandDueBroadcasts(now: Date): Promise<void> {
-    const due = await GroupBroadcastModel.find({ expandedAt: null, sendAt: { $lte: now } }).limit(100).lean<GroupBroadcastRecord[]>();
+    const due = await GroupBroadcastModel.find({ expandedAt: null, cancelledAt: null, sendAt: { $lte: now } }).limit(100).lean<GroupBroadcastRecord[]>();
     for (const broadcast of due) await this.expand(broadcast, now);
   }
 
@@ -198,7 +273,8 @@ export class DeliveryService {
         groupId: group._id,
         roomId: group.roomId,
         kind: 'broadcast',
-        text: broadcast.text,
+        text: broadcast.text ?? '',
+        attachment: attachmentOf(broadcast),
         mentionWxids: [],
         broadcastId: broadcast._id,
         dueAt: broadcast.sendAt,

@@ -1,7 +1,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { MODERATION_RULES, PENALTY_LADDER } from '@o2o/shared/rules/moderation';
 import { SETTINGS_LEVELS } from '@o2o/shared/rules/group-settings';
-import { BIND_CODE_PURPOSES, BOT_ACCOUNT_STATUSES, BROADCAST_AUDIENCES, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
+import { BIND_CODE_PURPOSES, BOT_ACCOUNT_STATUSES, BROADCAST_AUDIENCES, BROADCAST_KINDS, DELIVERY_ACK_STATUSES, DELIVERY_KINDS, MODERATION_OUTCOMES } from '@o2o/shared/schemas/groups';
 
 /**
  * Community groups. Everything that must happen once (a greeting, a broadcast to a group, a daily
@@ -82,7 +82,10 @@ const deliverySchema = new Schema({
   groupId: { type: Schema.Types.ObjectId, required: true },
   roomId: { type: String, required: true },
   kind: { type: String, enum: DELIVERY_KINDS, required: true },
-  text: { type: String, required: true },
+  /** May be empty for an image or card broadcast sent without words. */
+  text: { type: String, default: '' },
+  /** A broadcast's image or mini-program card (`deliveryAttachmentSchema`). */
+  attachment: { type: Schema.Types.Mixed, default: null },
   mentionWxids: { type: [String], default: [] },
   /** Set for a private message (a ticket notice to staff, an answer sent privately). */
   toWxid: { type: String, default: null },
@@ -111,10 +114,17 @@ const broadcastSchema = new Schema({
   cityId: { type: Schema.Types.ObjectId, default: null },
   audienceId: { type: Schema.Types.ObjectId, default: null },
   minMembers: { type: Number, default: 1 },
-  text: { type: String, required: true },
+  kind: { type: String, enum: BROADCAST_KINDS, default: 'text' },
+  /** The message, or the words sent with an image or a card (may be empty then). */
+  text: { type: String, default: '' },
+  imageUrl: { type: String, default: null },
+  card: { type: new Schema({ title: { type: String, required: true }, pagePath: { type: String, required: true } }, { _id: false }), default: null },
   sendAt: { type: Date, required: true },
   createdBy: { type: Schema.Types.ObjectId, default: null },
   createdAt: { type: Date, required: true },
+  /** Set once by a cancel before the send time: nothing is expanded and no delivery of it is handed to the bot. */
+  cancelledAt: { type: Date, default: null },
+  cancelledBy: { type: Schema.Types.ObjectId, default: null },
   /** Mirror: when deliveries were created (expansion is idempotent, so a lost mirror only repeats it). */
   expandedAt: { type: Date, default: null },
 });

@@ -19,6 +19,7 @@ import {
   botPauseSchema,
   botStaffResultSchema,
   broadcastInputSchema,
+  broadcastReportSchema,
   broadcastSchema,
   checkinRequestSchema,
   checkinResultSchema,
@@ -132,6 +133,16 @@ export function groupsRouter(services: Services): ApiRouter {
       method: 'get', path: '/broadcasts', summary: 'Recent broadcasts in your scope with how many groups confirmed them sent', tags,
       guards: guards.staff(), authenticated: true, response: z.array(broadcastSchema),
       handler: async ({ req }) => deliveries.listBroadcasts(staffOf(req)),
+    })
+    .route({
+      method: 'get', path: '/broadcasts/:broadcastId', summary: 'Delivery report: each target group of a broadcast and whether the bot confirmed it sent there', tags, errors: [404],
+      guards: guards.staff(), authenticated: true, params: z.object({ broadcastId: objectIdSchema }), response: broadcastReportSchema,
+      handler: async ({ params, req }) => deliveries.report(staffOf(req), params.broadcastId),
+    })
+    .route({
+      method: 'post', path: '/broadcasts/:broadcastId/cancel', summary: 'Cancel a broadcast at least a minute before its send time: it is never handed to the bot; cancelling again answers the same', tags, errors: [404, 409],
+      guards: guards.staff(), authenticated: true, params: z.object({ broadcastId: objectIdSchema }), response: broadcastSchema,
+      handler: async ({ params, req }) => deliveries.cancelBroadcast(staffOf(req), params.broadcastId),
     })
     .route({
       method: 'get', path: '/moderation', summary: 'The moderation log of groups in your scope: rule, evidence, strike, penalty and outcome, newest first', tags,

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { DEMO_LOGINS } from '../../seed/demo-data';
 import { seedDemo } from '../../seed/seed-demo';
@@ -133,5 +134,81 @@ describe('broadcasts and the outbox', () => {
     expect((await GroupDeliveryModel.findById(due[0].id).lean())?.ackStatus).toBe('sent');
     expect((await request(app).get('/groups/bot/deliveries').set(asBot)).body.some((delivery: { id: string }) => delivery.id === due[0].id)).toBe(false);
     expect((await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'brand', text: 'x' })).status).toBe(403);
+  });
+  const principalOf = (session: Session) => {
+    const staff = session.staff!;
+    return { id: new Types.ObjectId(staff.id), name: staff.name, role: staff.role, storeId: staff.storeId ? new Types.ObjectId(staff.storeId) : null, cityId: staff.cityId ? new Types.ObjectId(staff.cityId) : null };
+  };
+  const dueFor = async (roomId: string, at?: Date) =>
+    (at ? await services.groups.deliveries.pending(200, at) : (await request(app).get('/groups/bot/deliveries?limit=200').set(asBot)).body).filter((delivery: { roomId: string }) => delivery.roomId === roomId);
+
+  it('when a manager cancels a scheduled broadcast, then the bot is never handed it, not even after its time', async () => {
+    const groupId = await bindRoom('cancel@chatroom');
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const created = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, text: '今晚 8 点草莓特价', sendAt: sendAt.toISOString() });
+    expect(created.body).toMatchObject({ status: 'scheduled', deliveries: 0, cancelledAt: null });
+    const cancelled = await request(app).post(`/groups/broadcasts/${created.body.id}/cancel`).set(bearer(manager));
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    // A retry of the cancel answers the same, and the stored cancel time does not move.
+    const again = await request(app).post(`/groups/broadcasts/${created.body.id}/cancel`).set(bearer(manager));
+    expect(again.body.cancelledAt).toBe(cancelled.body.cancelledAt);
+    // The bot's claim after the send time: nothing for this room, and nothing was expanded.
+    expect(await dueFor('cancel@chatroom', new Date(sendAt.getTime() + 60_000))).toEqual([]);
+    expect(await GroupDeliveryModel.countDocuments({ broadcastId: created.body.id })).toBe(0);
+    const report = await request(app).get(`/groups/broadcasts/${created.body.id}`).set(bearer(manager));
+    expect(report.body.groups).toEqual([{ groupId, topic: 'cancel@chatroom', status: 'cancelled' }]);
+    // Another store's manager may neither cancel nor read it.
+    expect((await request(app).post(`/groups/broadcasts/${created.body.id}/cancel`).set(bearer(otherManager))).status).toBe(403);
+  });
+
+  it('a broadcast cancelled after its deliveries were created (a crash between writes) is still skipped by the claim', async () => {
+    const groupId = await bindRoom('cancel-late@chatroom');
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const created = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, text: '周末团购', sendAt: sendAt.toISOString() });
+    expect(await dueFor('cancel-late@chatroom', sendAt)).toHaveLength(1);
+    await services.groups.deliveries.cancelBroadcast(principalOf(manager), created.body.id, new Date(sendAt.getTime() - 120_000));
+    expect(await dueFor('cancel-late@chatroom', sendAt)).toEqual([]);
+  });
+
+  it('a broadcast already due cannot be cancelled, and one sent now is refused with a clear reason', async () => {
+    const groupId = await bindRoom('cancel-due@chatroom');
+    const now = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, text: '马上发' });
+    const refused = await request(app).post(`/groups/broadcasts/${now.body.id}/cancel`).set(bearer(manager));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('这条群发已经发出，无法取消');
+    const soon = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, text: '半分钟后发', sendAt: new Date(Date.now() + 30_000).toISOString() });
+    expect((await request(app).post(`/groups/broadcasts/${soon.body.id}/cancel`).set(bearer(manager))).body.error.message).toBe('距发送不到 1 分钟，已无法取消');
+    expect(await dueFor('cancel-due@chatroom')).toHaveLength(1);
+  });
+
+  it('image and mini-program card broadcasts reach the bot with their attachment; the report shows each group', async () => {
+    const groupId = await bindRoom('media@chatroom');
+    const image = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, kind: 'image', imageUrl: 'https://img.example.com/berries.jpg', text: '' });
+    expect(image.status).toBe(201);
+    const card = await request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, kind: 'card', card: { title: '本周特价', pagePath: '/pages/offers/index' }, text: '点开看看' });
+    expect(card.body).toMatchObject({ kind: 'card', card: { title: '本周特价', pagePath: 'pages/offers/index' } });
+    const due = await dueFor('media@chatroom');
+    expect(due.map((delivery: { attachment: unknown; text: string }) => [delivery.text, delivery.attachment])).toEqual(
+      expect.arrayContaining([
+        ['', { type: 'image', url: 'https://img.example.com/berries.jpg' }],
+        ['点开看看', { type: 'mini_program', title: '本周特价', pagePath: 'pages/offers/index' }],
+      ]),
+    );
+    const ack = { id: 'ack-media-1', kind: 'delivery_ack', at: new Date().toISOString(), deliveryId: `broadcast:${image.body.id}:${groupId}`, status: 'sent' };
+    await request(app).post('/groups/bot/events').set(asBot).send({ events: [ack] });
+    expect((await request(app).get(`/groups/broadcasts/${image.body.id}`).set(bearer(manager))).body).toMatchObject({ broadcast: { status: 'sent', sent: 1 }, groups: [{ groupId, status: 'sent' }] });
+    expect((await request(app).get(`/groups/broadcasts/${card.body.id}`).set(bearer(manager))).body.groups).toEqual([{ groupId, topic: 'media@chatroom', status: 'pending' }]);
+  });
+
+  it('refuses an image without an address, a card without a page, and a card page that is not a mini-program path', async () => {
+    const groupId = await bindRoom('media-bad@chatroom');
+    const send = (body: Record<string, unknown>) => request(app).post('/groups/broadcasts').set(bearer(manager)).send({ audience: 'group', groupId, ...body });
+    expect((await send({ kind: 'image' })).status).toBe(400);
+    expect((await send({ kind: 'image', imageUrl: 'javascript:alert(1)' })).status).toBe(400);
+    expect((await send({ kind: 'card', text: 'x' })).status).toBe(400);
+    expect((await send({ kind: 'card', card: { title: '特价', pagePath: 'https://evil.example.com' } })).status).toBe(400);
+    expect((await send({ kind: 'text', text: '   ' })).status).toBe(400);
+    expect(await GroupDeliveryModel.countDocuments({ roomId: 'media-bad@chatroom' })).toBe(0);
   });
 });
