@@ -24,7 +24,7 @@ const TEXT = '入群福利：新人 5 元券已到账，下单自动抵扣';
 
 /** The account, the manager and the room as a fresh puppet sees them; residents in the room once they joined. */
 function buildWorld(joined: boolean) {
-  const world = new MockWorld();
+  const world = new MockWorld({ id: 'c-sop-bot' }); // the same WeChat account after each restart
   const manager = world.contact('徐家汇店长', { id: 'c-sop-manager' });
   const residents = RESIDENTS.map((resident) => world.contact(resident.name, { id: resident.id }));
   const room = world.room('徐家汇 SOP 群', joined ? [manager, ...residents] : [manager], { id: ROOM });
