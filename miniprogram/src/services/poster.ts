@@ -70,20 +70,33 @@ function drawQr(ctx: PosterContext, qr: QrMatrix, x: number, y: number, size: nu
   }
 }
 
+/** Both posters' background: the brand's green gradient; text centred from the top. */
+function paintBackground(ctx: PosterContext): void {
+  const background = ctx.createLinearGradient(0, 0, 0, POSTER_HEIGHT);
+  background.addColorStop(0, '#14a052');
+  background.addColorStop(1, '#5fd393');
+  ctx.fillStyle = background;
+  ctx.fillRect(0, 0, POSTER_WIDTH, POSTER_HEIGHT);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+}
+
+/** The white card with the QR centred near its top; returns the QR's top, for the lines under it. */
+function drawQrCard(ctx: PosterContext, qr: QrMatrix, cardY: number, cardHeight: number, qrSize: number): number {
+  ctx.fillStyle = '#ffffff';
+  roundRect(ctx, 75, cardY, POSTER_WIDTH - 150, cardHeight, 32);
+  const qrY = cardY + 48;
+  drawQr(ctx, qr, POSTER_WIDTH / 2 - qrSize / 2, qrY, qrSize);
+  return qrY;
+}
+
 /**
  * The invite poster: the store, who invites, what both get, and a QR code of the invite link with
  * the invite code under it. Drawn in a 750×1200 space; the caller scales the context for sharpness.
  */
 export function drawPoster(ctx: PosterContext, data: PosterData): void {
   const centre = POSTER_WIDTH / 2;
-  const background = ctx.createLinearGradient(0, 0, 0, POSTER_HEIGHT);
-  background.addColorStop(0, '#14a052');
-  background.addColorStop(1, '#5fd393');
-  ctx.fillStyle = background;
-  ctx.fillRect(0, 0, POSTER_WIDTH, POSTER_HEIGHT);
-
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
+  paintBackground(ctx);
   ctx.fillStyle = 'rgba(255,255,255,0.85)';
   ctx.font = `500 30px ${FONT}`;
   ctx.fillText(data.storeName, centre, 96);
@@ -93,16 +106,10 @@ export function drawPoster(ctx: PosterContext, data: PosterData): void {
   ctx.font = `500 32px ${FONT}`;
   wrapText(ctx, `新人福利：${data.inviteeRewardText}`, POSTER_WIDTH - 140).forEach((line, index) => ctx.fillText(line, centre, 300 + index * 46));
 
-  const cardX = 75;
   const cardY = 430;
-  const cardWidth = POSTER_WIDTH - 150;
   const cardHeight = 590;
-  ctx.fillStyle = '#ffffff';
-  roundRect(ctx, cardX, cardY, cardWidth, cardHeight, 32);
-
   const qrSize = 400;
-  const qrY = cardY + 48;
-  drawQr(ctx, data.qr, centre - qrSize / 2, qrY, qrSize);
+  const qrY = drawQrCard(ctx, data.qr, cardY, cardHeight, qrSize);
 
   ctx.fillStyle = '#1f2329';
   ctx.font = `600 34px ${FONT}`;
@@ -133,29 +140,17 @@ export interface StorePosterData {
  */
 export function drawStorePoster(ctx: PosterContext, data: StorePosterData): void {
   const centre = POSTER_WIDTH / 2;
-  const background = ctx.createLinearGradient(0, 0, 0, POSTER_HEIGHT);
-  background.addColorStop(0, '#14a052');
-  background.addColorStop(1, '#5fd393');
-  ctx.fillStyle = background;
-  ctx.fillRect(0, 0, POSTER_WIDTH, POSTER_HEIGHT);
-
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
+  paintBackground(ctx);
   ctx.fillStyle = '#ffffff';
   ctx.font = `700 56px ${FONT}`;
   wrapText(ctx, data.storeName, POSTER_WIDTH - 120).forEach((line, index) => ctx.fillText(line, centre, 96 + index * 72));
   ctx.font = `500 34px ${FONT}`;
   ctx.fillText('邻里社群 · 每天特惠和到货通知', centre, 250);
 
-  const cardX = 75;
   const cardY = 340;
-  const cardWidth = POSTER_WIDTH - 150;
   const cardHeight = 640;
-  ctx.fillStyle = '#ffffff';
-  roundRect(ctx, cardX, cardY, cardWidth, cardHeight, 32);
   const qrSize = 420;
-  const qrY = cardY + 48;
-  drawQr(ctx, data.qr, centre - qrSize / 2, qrY, qrSize);
+  const qrY = drawQrCard(ctx, data.qr, cardY, cardHeight, qrSize);
   ctx.fillStyle = '#1f2329';
   ctx.font = `700 44px ${FONT}`;
   ctx.fillText('扫码进群', centre, qrY + qrSize + 28);

@@ -89,3 +89,18 @@ export function residentIdOf(req: Request): Types.ObjectId {
   if (!residentId) throw AppError.forbidden('只有居民可以进行这个操作');
   return residentId;
 }
+
+/**
+ * A filter for records that carry their owner's `storeId` and `cityId` (plans, campaigns): an
+ * admin sees all, city ops their city's, everyone else their store's.
+ */
+export function ownedRecordsFilter(staff: StaffPrincipal): Record<string, unknown> {
+  switch (staff.role) {
+    case 'admin':
+      return {};
+    case 'city_ops':
+      return { cityId: staff.cityId };
+    default:
+      return { storeId: staff.storeId };
+  }
+}

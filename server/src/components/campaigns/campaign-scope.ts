@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { AppError } from '../../lib/app-error';
-import type { StaffPrincipal } from '../auth/auth.guard';
+import { ownedRecordsFilter, type StaffPrincipal } from '../auth/auth.guard';
 import { ResidentModel } from '../residents/resident.model';
 import { assertStoreAccess, storeIdsInScope } from '../staff/staff-scope';
 import { mapPooled } from './pool';
@@ -87,14 +87,7 @@ export function canSeeCampaign(staff: StaffPrincipal, record: { storeId: Types.O
 
 /** A Mongo filter for the campaigns the staff member may see (pushes and promotions are few, so a scan is fine). */
 export function campaignFilter(staff: StaffPrincipal): Record<string, unknown> {
-  switch (staff.role) {
-    case 'admin':
-      return {};
-    case 'city_ops':
-      return { cityId: staff.cityId };
-    default:
-      return { storeId: staff.storeId };
-  }
+  return ownedRecordsFilter(staff);
 }
 
 /** The store a staff member asks about: the given one (checked against their scope) or their own. */

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { insertManyOnce } from '../../db/unique-insert';
 import { AppError } from '../../lib/app-error';
 import { idString } from '../../lib/ids';
-import type { StaffPrincipal } from '../auth/auth.guard';
+import { ownedRecordsFilter, type StaffPrincipal } from '../auth/auth.guard';
 import type { DeliverySendCheck, DeliveryService } from '../groups/deliveries.service';
 import { GroupIdentityModel, GroupMemberModel, GroupModel, type GroupDeliveryRecord } from '../groups/groups.model';
 import { OrderModel } from '../orders/orders.model';
@@ -107,7 +107,7 @@ export class SopService {
   }
 
   async list(staff: StaffPrincipal): Promise<SopPlan[]> {
-    const plans = await SopPlanModel.find(this.visibleFilter(staff)).sort({ createdAt: -1 }).limit(200).lean<SopPlanRecord[]>();
+    const plans = await SopPlanModel.find(ownedRecordsFilter(staff)).sort({ createdAt: -1 }).limit(200).lean<SopPlanRecord[]>();
     return plans.map(planView);
   }
 
@@ -279,16 +279,6 @@ export class SopService {
     return { storeId: null, cityId: null, groupId: null };
   }
 
-  private visibleFilter(staff: StaffPrincipal): Record<string, unknown> {
-    switch (staff.role) {
-      case 'admin':
-        return {};
-      case 'city_ops':
-        return { cityId: staff.cityId };
-      default:
-        return { storeId: staff.storeId };
-    }
-  }
 
   private async planInScope(staff: StaffPrincipal, planId: string): Promise<SopPlanRecord> {
     const plan = await SopPlanModel.findById(planId).lean<SopPlanRecord>();
