@@ -105,7 +105,9 @@ export function useTestServer(): TestServer {
   return server;
 }
 
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+// The deadline only bounds a failure: a check-in (bot → server → ledger → reply) took over 10 s on the
+// loaded 2-core CI machine, while it passes in about 1 s when the machine is quiet.
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -49,12 +49,13 @@ function textsOf(node: ts.Expression, file: ts.SourceFile, seen = new Set<ts.Nod
     return parts.length === 0 ? 'a sum of values' : [parts.map((texts) => texts.join('')).join('{}')];
   }
   if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
-    const table = findConstant(node.expression.text, file);
+    const found = constantOf(node.expression.text, file);
+    const table = found?.initializer;
     const object = table && (ts.isAsExpression(table) ? table.expression : table);
     const property = object && ts.isObjectLiteralExpression(object)
-      ? object.properties.find((entry): entry is ts.PropertyAssignment => ts.isPropertyAssignment(entry) && entry.name.getText(file) === node.name.text)
+      ? object.properties.find((entry): entry is ts.PropertyAssignment => ts.isPropertyAssignment(entry) && entry.name.getText(found.file) === node.name.text)
       : undefined;
-    if (property) return textsOf(property.initializer, file, seen);
+    if (property) return textsOf(property.initializer, found.file, seen);
     const tables = MESSAGE_TABLES[`${path.relative(SERVER_SOURCE, file.fileName)}:${node.getText(file)}`];
     if (tables) return merge(tables.map((table) => messagePropertiesOf(path.resolve(SERVER_SOURCE, table))));
   }
@@ -65,8 +66,8 @@ function textsOf(node: ts.Expression, file: ts.SourceFile, seen = new Set<ts.Nod
     return merge(node.properties.map((property) => (ts.isPropertyAssignment(property) ? textsOf(property.initializer, file, seen) : `property ${property.getText(file)}`)));
   }
   if (ts.isIdentifier(node)) {
-    const declaration = findConstant(node.text, file);
-    return declaration ? textsOf(declaration, file, seen) : `the value ${node.text}`;
+    const found = constantOf(node.text, file);
+    return found ? textsOf(found.initializer, found.file, seen) : `the value ${node.text}`;
   }
   return `the expression ${node.getText(file).slice(0, 60)}`;
 }
@@ -94,6 +95,22 @@ function messagePropertiesOf(fileName: string): string[] | string {
 function merge(results: (string[] | string)[]): string[] | string {
   const unresolved = results.find((result) => typeof result === 'string');
   return unresolved !== undefined ? unresolved : (results as string[][]).flat();
+}
+
+/** A constant declared in this file, or imported by name from a relative module (e.g. a table of messages beside the service). */
+function constantOf(name: string, file: ts.SourceFile): { initializer: ts.Expression; file: ts.SourceFile } | undefined {
+  const local = findConstant(name, file);
+  if (local) return { initializer: local, file };
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || !statement.moduleSpecifier.text.startsWith('.')) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings) || !bindings.elements.some((element) => element.name.text === name)) continue;
+    const target = path.resolve(path.dirname(file.fileName), `${statement.moduleSpecifier.text}.ts`);
+    const imported = ts.createSourceFile(target, readFileSync(target, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const initializer = findConstant(name, imported);
+    return initializer ? { initializer, file: imported } : undefined;
+  }
+  return undefined;
 }
 
 function findConstant(name: string, file: ts.SourceFile): ts.Expression | undefined {
