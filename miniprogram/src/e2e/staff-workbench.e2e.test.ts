@@ -280,6 +280,42 @@ describe('a store manager', () => {
   });
 });
 
+describe('a store manager and the moderation ladder', () => {
+  it('sees a warning and a one-day mute in the log and undoes the mute with a reason, which is stored and audited', async () => {
+    const report = (messageId: string, text: string) =>
+      botCall<{ caseId: string; strike: number; penalty: string; muteDays?: number | null }>('POST', '/groups/bot/moderation', {
+        roomId: ROOM, wxid: 'wx-spammer-e2e', name: '优惠小王', rule: 'contact_promo', detail: '留联系方式推广',
+        evidence: { messageId, kind: 'text', text }, at: new Date().toISOString(),
+      });
+    const warned = await report('e2e-spam-1', '低价代购 加我微信 vx123456');
+    const muted = await report('e2e-spam-2', '低价代购 加我微信 vx123456 今天最后一天');
+    expect([warned.strike, warned.penalty, muted.strike, muted.penalty]).toEqual([1, 'warn', 2, 'mute']);
+
+    const { context, page, forbidden } = await staffPhone('manager-xujiahui');
+    await open(page, 'moderation');
+    const cases = shown(page).getByTestId('moderation-case');
+    await eventually(async () => (await cases.count()) >= 2, true);
+    const muteCard = cases.filter({ hasText: '禁言 1 天' }).first();
+    await expect(muteCard.innerText()).resolves.toContain('禁言到');
+    await shot(page, 'staff-manager-moderation-log');
+    await muteCard.getByTestId('undo-open').click();
+    await muteCard.getByTestId('undo-reason').locator('input').fill('误判，是在转发邻居的二手信息');
+    await muteCard.getByTestId('undo-confirm').click();
+    await shown(page).getByTestId('case-undo').filter({ hasText: '误判，是在转发邻居的二手信息' }).waitFor();
+    await expectReadable(page);
+    await shot(page, 'staff-manager-moderation-undone');
+
+    const undo = await db.collection('group_moderation_undos').findOne({ _id: muted.caseId } as never);
+    expect(undo).toMatchObject({ reason: '误判，是在转发邻居的二手信息' });
+    expect((await db.collection('group_moderation_cases').findOne({ _id: new ObjectId(muted.caseId) }))!.undo).toMatchObject({ reason: '误判，是在转发邻居的二手信息' });
+    // The next strike starts from the level before the undone one: a warning was the last standing step, so a mute of 1 day again.
+    const next = await report('e2e-spam-3', '加我微信 vx123456');
+    expect([next.strike, next.penalty, next.muteDays]).toEqual([2, 'mute', 1]);
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('city operations', () => {
   it('reviews a flagged inviter with each invitee and releases the held rewards with an audited reason', async () => {
     const code = await codeOf('advisor-xujiahui-2', 'advisor');
