@@ -50,12 +50,13 @@ function textsOf(node: ts.Expression, file: ts.SourceFile, seen = new Set<ts.Nod
   }
   if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
     const found = constantOf(node.expression.text, file);
+    const tableFile = found?.file ?? file;
     const table = found?.initializer;
     const object = table && (ts.isAsExpression(table) ? table.expression : table);
     const property = object && ts.isObjectLiteralExpression(object)
-      ? object.properties.find((entry): entry is ts.PropertyAssignment => ts.isPropertyAssignment(entry) && entry.name.getText(found.file) === node.name.text)
+      ? object.properties.find((entry): entry is ts.PropertyAssignment => ts.isPropertyAssignment(entry) && entry.name.getText(tableFile) === node.name.text)
       : undefined;
-    if (property) return textsOf(property.initializer, found.file, seen);
+    if (property) return textsOf(property.initializer, tableFile, seen);
     const tables = MESSAGE_TABLES[`${path.relative(SERVER_SOURCE, file.fileName)}:${node.getText(file)}`];
     if (tables) return merge(tables.map((table) => messagePropertiesOf(path.resolve(SERVER_SOURCE, table))));
   }
