@@ -396,7 +396,8 @@ describe('the staff tickets page', () => {
     await ticket.getByTestId('ticket-answer').locator('input').fill('非常抱歉，马上给您换一个');
     await ticket.getByTestId('ticket-send').click();
     await eventually(() => db.collection('ticket_answers').countDocuments({ ticketId }), 1);
-    expect(await db.collection('tickets').findOne({ _id: ticketId })).toMatchObject({ status: 'closed' });
+    // The answer is stored first, then the ticket closes: wait for the second write rather than read between them.
+    await eventually(async () => (await db.collection('tickets').findOne({ _id: ticketId }))?.status, 'closed');
     const relay = await db.collection('group_deliveries').findOne({ kind: 'ticket_answer', groupId });
     expect(relay).toMatchObject({ roomId: 'e2e-tickets@chatroom', mentionWxids: ['wx-e2e-wang'] });
     expect(relay!.text).toContain('马上给您换一个');
