@@ -8,7 +8,6 @@ import {
   faqInputSchema,
   groupSchema,
   groupStatsSchema,
-  moderationCaseSchema,
 } from '@o2o/shared/schemas/groups';
 import { advisorProgressSchema, conversionSchema, penetrationSchema, repurchaseSchema } from '@o2o/shared/schemas/metrics';
 import { couponSchema } from '@o2o/shared/schemas/rewards';
@@ -27,7 +26,6 @@ export type Broadcast = z.infer<typeof broadcastSchema>;
 export type BroadcastInput = z.input<typeof broadcastInputSchema>;
 export type BroadcastReport = z.infer<typeof broadcastReportSchema>;
 export type StaffAudience = z.infer<typeof audienceSchema>;
-export type ModerationCase = z.infer<typeof moderationCaseSchema>;
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Conversion = z.infer<typeof conversionSchema>;
 export type Repurchase = z.infer<typeof repurchaseSchema>;
@@ -82,7 +80,6 @@ export const staffApi = {
   cancelBroadcast: async (id: string) => broadcastSchema.parse(await client.request({ method: 'POST', path: `/groups/broadcasts/${id}/cancel`, body: {} })),
   broadcastReport: async (id: string) => broadcastReportSchema.parse(await client.request({ method: 'GET', path: `/groups/broadcasts/${id}` })),
   audiences: async () => z.array(audienceSchema).parse(await client.request({ method: 'GET', path: '/audiences' })),
-  moderation: async () => z.array(moderationCaseSchema).parse(await client.request({ method: 'GET', path: '/groups/moderation', query: { limit: 50 } })),
 
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),
   decideFlag: async (flagId: string, decision: 'release' | 'cancel', note: string) =>

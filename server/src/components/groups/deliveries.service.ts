@@ -131,7 +131,12 @@ export class DeliveryService {
     const cancelled = broadcastIds.length
       ? new Set((await GroupBroadcastModel.find({ _id: { $in: broadcastIds }, cancelledAt: { $ne: null } }, { _id: 1 }).lean()).map((broadcast) => String(broadcast._id)))
       : new Set<string>();
-    const live = deliveries.filter((delivery) => !delivery.broadcastId || !cancelled.has(String(delivery.broadcastId)));
+    const live: GroupDeliveryRecord[] = [];
+    for (const delivery of deliveries) {
+      // Acknowledged as skipped once, so the next poll does not read it (and its broadcast) again.
+      if (delivery.broadcastId && cancelled.has(String(delivery.broadcastId))) await this.acknowledge(delivery._id, 'skipped', now);
+      else live.push(delivery);
+    }
     // Content whose condition no longer holds (an SOP message to a resident who ordered meanwhile) is skipped, with its ack.
     const withdrawn = new Set<string>();
     for (const check of this.sendChecks) {

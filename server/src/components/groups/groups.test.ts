@@ -169,6 +169,11 @@ describe('broadcasts and the outbox', () => {
     expect(await dueFor('cancel-late@chatroom', sendAt)).toHaveLength(1);
     await services.groups.deliveries.cancelBroadcast(principalOf(manager), created.body.id, new Date(sendAt.getTime() - 120_000));
     expect(await dueFor('cancel-late@chatroom', sendAt)).toEqual([]);
+    // The skipped delivery is acknowledged once, so later polls no longer read it, and the report still says cancelled.
+    const stored = await GroupDeliveryModel.find({ broadcastId: new Types.ObjectId(created.body.id) }).lean();
+    expect(stored.map((delivery) => delivery.ackStatus)).toEqual(['skipped']);
+    const report = await request(app).get(`/groups/broadcasts/${created.body.id}`).set(bearer(manager));
+    expect(report.body.groups).toEqual([{ groupId, topic: 'cancel-late@chatroom', status: 'cancelled' }]);
   });
 
   it('a broadcast already due cannot be cancelled, and one sent now is refused with a clear reason', async () => {
