@@ -2,6 +2,7 @@ import { Text, View } from '@tarojs/components';
 import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro';
 import { useRef, useState } from 'react';
 import { Btn } from '../../components/button';
+import { CardHeader } from '../../components/card-header';
 import { COLORS, Icon, type IconName } from '../../components/icon';
 import { ProgressBar } from '../../components/progress-bar';
 import { ErrorState, LoadingState, StateView } from '../../components/state-view';
@@ -160,10 +161,7 @@ function TasksCards({ tasks, checkingIn, onCheckin }: { tasks: MyTasks; checking
     <View data-testid='tasks'>
       {groups.map((group) => (
         <View className='card' key={group.kind} data-testid={`task-group-${group.kind}`}>
-          <View className='card-header'>
-            <Text className='card-title'>{group.title}</Text>
-            <Text className='card-extra'>{`已完成 ${group.completed}/${group.tasks.length}`}</Text>
-          </View>
+          <CardHeader title={group.title} extra={<Text className='card-extra'>{`已完成 ${group.completed}/${group.tasks.length}`}</Text>} />
           {group.kind === 'newbie' ? <ProgressBar percent={(group.completed / Math.max(1, group.tasks.length)) * 100} /> : null}
           {group.tasks.map((view) => (
             <TaskRow key={view.id} view={view} busy={checkingIn} onCheckin={onCheckin} />
@@ -225,10 +223,7 @@ function SubscriptionsCard({ subscriptions, onChange }: { subscriptions: MySubsc
   };
   return (
     <View className='card' data-testid='subscriptions'>
-      <View className='card-header'>
-        <Text className='card-title'>消息提醒</Text>
-        <Icon name='bell' color={COLORS.muted} size={40} />
-      </View>
+      <CardHeader title='消息提醒' icon='bell' iconColor={COLORS.muted} iconSize={40} />
       {subscriptions.map((entry) => (
         <View className='row row-64' key={entry.template.id} data-testid='subscription'>
           <Text className='text-body grow'>{entry.template.title}</Text>

@@ -3,6 +3,7 @@ import Taro, { useDidShow, usePullDownRefresh } from '@tarojs/taro';
 import { useRef, useState } from 'react';
 import { maskMobile, PROFILE_FIELD_LABELS } from '@o2o/shared/rules/profile';
 import { Btn } from '../../components/button';
+import { CardHeader } from '../../components/card-header';
 import { Cell, Cells } from '../../components/cell';
 import { COLORS, Icon } from '../../components/icon';
 import { ErrorState, LoadingState } from '../../components/state-view';
@@ -52,10 +53,7 @@ function BindCodeCard() {
   };
   return (
     <View className='card' data-testid='bind-code-card'>
-      <View className='card-header'>
-        <Text className='card-title'>绑定社群身份</Text>
-        <Icon name='key' color={COLORS.brand} size={48} />
-      </View>
+      <CardHeader title='绑定社群身份' icon='key' iconColor={COLORS.brand} />
       <Text className='muted block'>绑定后，在门店社群发“签到”领积分，私聊群小助手发“积分”“订单”可查自己的信息。</Text>
       {code ? (
         <View className='center mt-16'>
@@ -89,10 +87,7 @@ function BindCodeCard() {
 function PrivacyNote() {
   return (
     <View className='card' data-testid='privacy-note'>
-      <View className='card-header'>
-        <Text className='card-title'>隐私说明</Text>
-        <Icon name='shield' color={COLORS.brand} size={48} />
-      </View>
+      <CardHeader title='隐私说明' icon='shield' iconColor={COLORS.brand} />
       <Text className='muted block'>我们只保存为你服务所需的信息：昵称、所在小区和楼栋门牌、手机号（用于配送联系），以及订单、积分和券的记录。</Text>
       <Text className='muted block mt-8'>手机号只给为你配送的门店使用，不会公开；邀请邻居时，对方只能看到你的昵称。</Text>
       <Text className='muted block mt-8'>如需查询、更正或删除你的信息，请联系门店或拨打门店电话。</Text>

@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { useEffect, useRef, useState } from 'react';
+import { CardHeader } from '../../components/card-header';
 import { COLORS, Icon } from '../../components/icon';
 import { LoadingState, StateView } from '../../components/state-view';
 import { useRequest } from '../../hooks/use-request';
@@ -38,10 +39,7 @@ function Offers({ offers }: { offers: StoreOffers }) {
     <View>
       {offers.promotions.length > 0 ? (
         <View className='card' data-testid='offer-promotions'>
-          <View className='card-header'>
-            <Text className='card-title'>限时活动</Text>
-            <Icon name='fire' color={COLORS.price} size={48} />
-          </View>
+          <CardHeader title='限时活动' icon='fire' iconColor={COLORS.price} />
           {offers.promotions.map((promotion) => (
             <View key={promotion.id} data-testid='offer-promotion'>
               <View className='row-start mt-8'>
@@ -83,10 +81,7 @@ function Offers({ offers }: { offers: StoreOffers }) {
         </View>
       ) : null}
       <View className='card' data-testid='offer-catalogue'>
-        <View className='card-header'>
-          <Text className='card-title'>门店商品</Text>
-          <Text className='card-extra'>{`${offers.products.length} 件`}</Text>
-        </View>
+        <CardHeader title='门店商品' extra={<Text className='card-extra'>{`${offers.products.length} 件`}</Text>} />
         <View className='chips'>
           <Text className={`chip ${category === null ? 'chip-on' : ''}`} onClick={() => setCategory(null)}>
             全部

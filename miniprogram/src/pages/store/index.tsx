@@ -3,6 +3,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
 import type { GroupCodeJoin, StoreLiveCode } from '@o2o/shared/schemas/group-codes';
 import { Btn } from '../../components/button';
+import { CardHeader } from '../../components/card-header';
 import { Cell, Cells } from '../../components/cell';
 import { COLORS, Icon } from '../../components/icon';
 import { QrCode } from '../../components/qr-code';
@@ -33,10 +34,7 @@ function StoreInfo({ store }: { store: Store }) {
 function DeliveryCard({ store }: { store: Store }) {
   return (
     <View className='card' data-testid='store-delivery'>
-      <View className='card-header'>
-        <Text className='card-title'>配送到家</Text>
-        <Icon name='truck' color={COLORS.brand} size={48} />
-      </View>
+      <CardHeader title='配送到家' icon='truck' iconColor={COLORS.brand} />
       <View className='stats'>
         {deliveryFacts(store.delivery).map((fact) => (
           <View className='stat' key={fact.label}>
@@ -81,10 +79,7 @@ function LiveCodeCard({ store, code, joinWith }: { store: Store; code: NonNullab
   };
   return (
     <View className='card' data-testid='store-group'>
-      <View className='card-header'>
-        <Text className='card-title'>扫码进群</Text>
-        <Icon name='chat' color={COLORS.brand} size={48} />
-      </View>
+      <CardHeader title='扫码进群' icon='chat' iconColor={COLORS.brand} />
       {joined ? (
         <View className='center' data-testid='store-joined-group'>
           <Text className='text-body block'>{joined.again ? `你的门店群：${joined.topic}` : `为你分配了：${joined.topic}`}</Text>
@@ -117,10 +112,7 @@ function GroupCard({ store, joinWith }: { store: Store; joinWith: string | null 
   if (live.data) return <LiveCodeCard store={store} code={live.data} joinWith={joinWith} />;
   return (
     <View className='card' data-testid='store-group'>
-      <View className='card-header'>
-        <Text className='card-title'>加入门店社群</Text>
-        <Icon name='chat' color={COLORS.brand} size={48} />
-      </View>
+      <CardHeader title='加入门店社群' icon='chat' iconColor={COLORS.brand} />
       {store.groupQr ? (
         <View className='center'>
           <Text className='text-body block'>{store.groupQr.name}</Text>
