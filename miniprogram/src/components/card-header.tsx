@@ -1,13 +1,13 @@
 import { Text, View } from '@tarojs/components';
 import type { ReactNode } from 'react';
-import { Icon, type IconName } from './icon';
+import { Icon, type IconName, type IconSize } from './icon';
 
 export interface CardHeaderProps {
   title: ReactNode;
   /** An icon on the right, drawn at the size every card header uses unless told otherwise. */
   icon?: IconName;
   iconColor?: string;
-  iconSize?: 32 | 40 | 48 | 56 | 64 | 96;
+  iconSize?: IconSize;
   /** Text or a link on the right instead of an icon. */
   extra?: ReactNode;
 }

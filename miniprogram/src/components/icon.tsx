@@ -20,10 +20,13 @@ export function iconDataUrl(name: IconName, color: string): string {
   return url;
 }
 
+/** The type scale's icon sizes (design px at 750 wide). */
+export type IconSize = 32 | 40 | 48 | 56 | 64 | 96;
+
 /**
  * An SVG icon drawn as a background image: no emoji (the devices may lack an emoji font) and no
  * icon font to ship. `size` is one of the type scale's icon sizes (design px at 750 wide).
  */
-export function Icon({ name, color = COLORS.brand, size = 40, className }: { name: IconName; color?: string; size?: 32 | 40 | 48 | 56 | 64 | 96; className?: string }) {
+export function Icon({ name, color = COLORS.brand, size = 40, className }: { name: IconName; color?: string; size?: IconSize; className?: string }) {
   return <View className={`icon icon-${size}${className ? ` ${className}` : ''}`} style={{ backgroundImage: `url("${iconDataUrl(name, color)}")` }} />;
 }
