@@ -1,4 +1,5 @@
 import { useTestDatabase } from '@o2o/server/dist/testing/test-database';
+import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import mongoose from 'mongoose';
 import { types } from 'wechaty';
 import { MockWorld, handled, membersSynced, startBot, temporaryDirectory, useTestServer, waitFor, type RunningBot } from './testing/bot-harness';
@@ -198,6 +199,33 @@ describe('FAQ answers', () => {
     const fallback = await reply('发票');
     expect(fallback).toContain('税号');
     expect(fallback).not.toContain('抬头即可');
+  });
+});
+
+describe('reporting answers for the group stats', () => {
+  it('when a resident asks what an FAQ entry answers, then the bot reports the answer to the server with the entry, once per message; staff asking are not counted', async () => {
+    say(manager, '添加问答 可以停车吗/停车方便吗 答 门店后门有 10 个免费车位');
+    await reply('已添加问答');
+    const faq = await mongoose.connection.collection('group_faqs').findOne({ answer: '门店后门有 10 个免费车位', active: true });
+    const group = await mongoose.connection.collection('groups').findOne({ roomId: room.id });
+    const answers = mongoose.connection.collection('group_answers');
+
+    const parking = world.deliver(wang, room, { type: types.Message.Text, text: '请问可以停车吗？' });
+    await reply('免费车位');
+    const stored = await waitFor(() => answers.findOne({ _id: `${room.id}:${parking}` as never }), 'the FAQ answer report');
+    expect(stored).toMatchObject({ groupId: group!._id, faqId: String(faq!._id), day: chinaDateKey(new Date()) });
+
+    // Staff asking first, a resident after: the outbox keeps order, so once the resident's report is stored the manager's would be too.
+    const fromManager = world.deliver(manager, room, { type: types.Message.Text, text: '停车方便吗？' });
+    await reply('免费车位');
+    const hours = world.deliver(li, room, { type: types.Message.Text, text: '请问几点关门？' });
+    await reply('营业时间');
+    expect(await waitFor(() => answers.findOne({ _id: `${room.id}:${hours}` as never }), 'the hours answer report')).toMatchObject({ faqId: null });
+    expect(await answers.countDocuments({ _id: `${room.id}:${fromManager}` as never })).toBe(0);
+
+    const stats = await server.request<{ questionsAnswered: number }>('GET', `/groups/${group!._id}/stats`, undefined, managerToken);
+    expect(stats.body.questionsAnswered).toBe(await answers.countDocuments({ groupId: group!._id, day: chinaDateKey(new Date()) }));
+    expect(stats.body.questionsAnswered).toBeGreaterThanOrEqual(2);
   });
 });
 

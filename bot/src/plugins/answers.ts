@@ -3,7 +3,7 @@ import { askedUnit } from '@o2o/shared/rules/product-match';
 import { timeAsked } from '@o2o/shared/rules/time-asked';
 import { chooseAnswer } from '../matchers/answer-choice';
 import type { Intent } from '../matchers/intents';
-import { STAGES, replyLater, sayToContact, type BotRuntime, type Turn } from '../runtime';
+import { STAGES, eventId, reply, sayToContact, type BotRuntime, type Turn } from '../runtime';
 import {
   addressReply,
   deliveryReply,
@@ -26,6 +26,7 @@ const WINDOW_MS = 60_000;
  * (points, latest order) goes by private message. It answers when @-mentioned, or unprompted
  * when the message clearly asks something it can answer; otherwise it stays silent (a direct @
  * it cannot answer goes on to the hand-off plugin, which opens a ticket for staff). Replies are limited per group per minute.
+ * Each answer to a resident is reported to the server (`question_answered`) for the group stats.
  */
 export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
   const replies = new Map<string, number[]>();
@@ -40,6 +41,25 @@ export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
     recent.push(now);
     replies.set(roomId, recent);
     return true;
+  };
+
+  /**
+   * Tells the server, through the outbox, that a resident's question was answered (once the answer
+   * was said, so a dropped reply is not counted): the group stats' 小助手答复. Staff asking the bot
+   * are not residents' questions. The server keys it by the message, so redelivery counts once.
+   */
+  const reportAnswered = (turn: Turn, faqId: string | null): void => {
+    if (turn.isStaff || !turn.room) return;
+    runtime.outbox.add({
+      id: eventId('answer'),
+      kind: 'question_answered',
+      at: new Date(runtime.clock.now()).toISOString(),
+      roomId: turn.room.id,
+      messageId: turn.id,
+      faqId,
+      askedAt: turn.at.toISOString(),
+    });
+    void runtime.outbox.flush();
   };
 
   const answerIntent = async (turn: Turn, intent: Intent): Promise<string | null> => {
@@ -90,7 +110,10 @@ export function AnswersPlugin(runtime: BotRuntime): WechatyPlugin {
         runtime.log.info('reply limit reached; not answering', { roomId: turn.room.id });
         return 'handled';
       }
-      replyLater(runtime, turn, styled(text, settings.replyStyle));
+      const faqId = choice?.kind === 'faq' ? choice.id : null;
+      reply(runtime, turn, styled(text, settings.replyStyle))
+        .then(() => reportAnswered(turn, faqId))
+        .catch((error: unknown) => runtime.log.warn('reply not sent', { err: error }));
       return 'handled';
     });
 }

@@ -316,6 +316,40 @@ describe('a store manager and the moderation ladder', () => {
   });
 });
 
+describe('a store manager and the group\'s questions', () => {
+  it('sees per day how many residents\' questions the bot answered and passed to staff, as the group stats endpoint gives them', async () => {
+    const at = new Date().toISOString();
+    const yesterdayAt = new Date(Date.now() - 86_400_000).toISOString();
+    const answered = (id: string, messageId: string, askedAt: string) => ({ id, at, kind: 'question_answered', roomId: ROOM, messageId, faqId: null, askedAt });
+    // The same message reported twice (a resent outbox entry under a new id) counts once.
+    await botCall('POST', '/groups/bot/events', { events: [answered('e2e-answer-1', 'e2e-q-hours', at), answered('e2e-answer-2', 'e2e-q-fee', at), answered('e2e-answer-3', 'e2e-q-fee', at), answered('e2e-answer-4', 'e2e-q-old', yesterdayAt)] });
+    await botCall('POST', '/tickets/bot', { roomId: ROOM, wxid: 'wx-resident-e2e', name: '王阿姨', messageId: 'e2e-q-cat', text: '我家猫丢了怎么办', reason: 'unanswered', at });
+    const group = (await db.collection('groups').findOne({ roomId: ROOM }))!;
+    expect(await db.collection('group_answers').countDocuments({ groupId: group._id })).toBe(3);
+
+    const { context, page, forbidden } = await staffPhone('manager-xujiahui');
+    await open(page, 'groups');
+    const token = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    type Day = { day: string; questionsAnswered: number; questionsToStaff: number };
+    const range = await apiCall<{ days: Day[]; totals: { questionsAnswered: number; questionsToStaff: number } }>(server.baseUrl, token, 'GET', `/group-stats/${group._id}?from=${chinaDay(-6)}&to=${chinaDay(0)}`);
+    expect(range.totals.questionsAnswered).toBe(3);
+    expect(range.totals.questionsToStaff).toBeGreaterThanOrEqual(1);
+    const card = shown(page).getByTestId('group-card').filter({ hasText: '徐家汇邻里群' });
+    expect(await card.getByTestId('group-questions-total').textContent()).toContain(`小助手答复 ${range.totals.questionsAnswered} · 转交店员 ${range.totals.questionsToStaff}`);
+    const asked = range.days.filter((day) => day.questionsAnswered + day.questionsToStaff > 0);
+    expect(await card.getByTestId('group-questions-day').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-day')))).toEqual(asked.map((day) => day.day));
+    for (const day of asked) {
+      const row = card.locator(`[data-testid="group-questions-day"][data-day="${day.day}"]`);
+      expect(await row.getByTestId('group-questions-answered').textContent()).toBe(`${day.questionsAnswered} 个`);
+      expect(await row.getByTestId('group-questions-to-staff').textContent()).toBe(`${day.questionsToStaff} 个`);
+    }
+    await expectReadable(page);
+    await shot(page, 'staff-manager-groups-questions');
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
 describe('city operations', () => {
   it('reviews a flagged inviter with each invitee and releases the held rewards with an audited reason', async () => {
     const code = await codeOf('advisor-xujiahui-2', 'advisor');

@@ -19,10 +19,14 @@ export const groupStatsDaySchema = z.object({
   leaves: z.number().int(),
   checkins: z.number().int(),
   moderationActions: z.number().int(),
+  /** Residents' questions the bot answered in the group (by the day they were asked). */
+  questionsAnswered: z.number().int(),
+  /** Residents' messages passed to staff: hand-off tickets opened from the group that day. */
+  questionsToStaff: z.number().int(),
 });
 export type GroupStatsDay = z.infer<typeof groupStatsDaySchema>;
 
-/** `GET /groups/:groupId/stats/range`: a group's days from..to (China time), every day present, oldest first. */
+/** `GET /group-stats/:groupId?from&to`: a group's days from..to (China time), every day present, oldest first. */
 export const groupStatsRangeSchema = z.object({
   groupId: objectIdSchema,
   from: z.string(),

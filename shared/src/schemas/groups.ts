@@ -482,6 +482,20 @@ export const botEventSchema = z.discriminatedUnion('kind', [
   z.object({ ...eventBase, kind: z.literal('moderation_case'), report: moderationReportSchema, outcome: z.enum(MODERATION_OUTCOMES) }),
   z.object({ ...eventBase, kind: z.literal('member_sync'), sync: memberSyncSchema }),
   z.object({ ...eventBase, kind: z.literal('checkin'), checkin: checkinRequestSchema }),
+  /**
+   * The bot answered a resident's question in a group (an FAQ entry or another helpful answer), once
+   * the answer was sent. `messageId` is the resident's message: the server counts each message once.
+   */
+  z.object({
+    ...eventBase,
+    kind: z.literal('question_answered'),
+    roomId: wechatIdSchema,
+    messageId: z.string().min(1).max(160),
+    /** The FAQ entry that answered; null for another answer (hours, delivery, points...). */
+    faqId: z.string().min(1).max(100).nullable(),
+    /** When the resident asked: the China-time day it counts for. */
+    askedAt: instantSchema,
+  }),
   /** The account found itself logged out or restricted (failed sends, puppet events). */
   z.object({ ...eventBase, kind: z.literal('account_status'), accountId: wechatIdSchema, name: displayName, status: z.enum(BOT_ACCOUNT_STATUSES), reason: z.string().max(300) }),
 ]);
@@ -517,6 +531,10 @@ export const groupStatsSchema = z.object({
   leaves: z.number().int(),
   checkins: z.number().int(),
   moderationActions: z.number().int(),
+  /** Residents' questions the bot answered (asked that day). */
+  questionsAnswered: z.number().int(),
+  /** Residents' messages the bot passed to staff: hand-off tickets opened from the group that day. */
+  questionsToStaff: z.number().int(),
 });
 export type GroupStats = z.infer<typeof groupStatsSchema>;
 export const groupStatsQuerySchema = z.object({ day: dayKeySchema.optional() });

@@ -10,7 +10,7 @@ import { GroupStatsService } from './group-stats.service';
 export function groupStatsRouter({ guards }: Pick<Services, 'guards'>, stats = new GroupStatsService()): ApiRouter {
   return new ApiRouter('/group-stats').route({
     method: 'get', path: '/:groupId', tags: ['groups'], errors: [403, 404],
-    summary: "A group's days from..to (China time, at most 92): messages, speakers, joins, leaves, check-ins and moderation actions per day, with totals",
+    summary: "A group's days from..to (China time, at most 92): messages, speakers, joins, leaves, check-ins, moderation actions, questions the bot answered and questions passed to staff (hand-off tickets) per day, with totals",
     guards: guards.staff('store_manager', 'city_ops', 'admin'), authenticated: true,
     params: z.object({ groupId: objectIdSchema }), query: groupStatsRangeQuerySchema, response: groupStatsRangeSchema,
     handler: async ({ params, query, req }) => stats.range(staffOf(req), params.groupId, query.from, query.to),

@@ -1,11 +1,13 @@
 import type { Model, Types } from 'mongoose';
+import { chinaDateKey, chinaDayStart } from '@o2o/shared/rules/china-time';
 import { addDays, daysBetween } from '@o2o/shared/rules/metrics';
 import type { GroupStatsDay, GroupStatsRange } from '@o2o/shared/schemas/group-stats';
 import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
-import { GroupActivityModel, GroupCheckinModel, GroupMemberEventModel, GroupMemberModel, GroupModel, GroupModerationCaseModel } from '../groups/groups.model';
+import { GroupActivityModel, GroupAnswerModel, GroupCheckinModel, GroupMemberEventModel, GroupMemberModel, GroupModel, GroupModerationCaseModel } from '../groups/groups.model';
 import { assertStoreAccess } from '../staff/staff-scope';
+import { TicketModel } from '../tickets/tickets.model';
 
 type DayCount = { _id: string; count: number };
 
@@ -26,7 +28,7 @@ export class GroupStatsService {
     if (!group) throw AppError.notFound('社群');
     await assertStoreAccess(staff, group.storeId);
     const id = group._id;
-    const [members, activity, joins, leaves, checkins, moderation] = await Promise.all([
+    const [members, activity, joins, leaves, checkins, moderation, answered, tickets] = await Promise.all([
       GroupMemberModel.countDocuments({ groupId: id, leftAt: null }),
       // The bot's reports of the range (a few a day per group), summed here: FerretDB 1.x does not group by a compound key.
       GroupActivityModel.find({ groupId: id, day: { $gte: from, $lte: to } }, { day: 1, counts: 1 }).lean<{ day: string; counts: { wxid: string; messages: number }[] }[]>(),
@@ -34,7 +36,15 @@ export class GroupStatsService {
       countByDay(GroupMemberEventModel as unknown as Model<never>, id, from, to, { kind: 'leave' }),
       countByDay(GroupCheckinModel as unknown as Model<never>, id, from, to),
       countByDay(GroupModerationCaseModel as unknown as Model<never>, id, from, to),
+      countByDay(GroupAnswerModel as unknown as Model<never>, id, from, to),
+      // Tickets keep an instant, not a day key: read the range's instants (a group's hand-offs are few) and key them here.
+      TicketModel.find({ groupId: id, createdAt: { $gte: chinaDayStart(from), $lt: chinaDayStart(addDays(to, 1)) } }, { createdAt: 1 }).lean<{ createdAt: Date }[]>(),
     ]);
+    const toStaff = new Map<string, number>();
+    for (const ticket of tickets) {
+      const day = chinaDateKey(ticket.createdAt);
+      toStaff.set(day, (toStaff.get(day) ?? 0) + 1);
+    }
     const messages = new Map<string, { messages: number; speakers: Set<string> }>();
     for (const report of activity) {
       const day = messages.get(report.day) ?? { messages: 0, speakers: new Set<string>() };
@@ -54,6 +64,8 @@ export class GroupStatsService {
         leaves: leaves.get(day) ?? 0,
         checkins: checkins.get(day) ?? 0,
         moderationActions: moderation.get(day) ?? 0,
+        questionsAnswered: answered.get(day) ?? 0,
+        questionsToStaff: toStaff.get(day) ?? 0,
       };
     });
     const sum = (pick: (day: GroupStatsDay) => number) => days.reduce((total, day) => total + pick(day), 0);
@@ -63,7 +75,15 @@ export class GroupStatsService {
       to,
       members,
       days,
-      totals: { messages: sum((d) => d.messages), joins: sum((d) => d.joins), leaves: sum((d) => d.leaves), checkins: sum((d) => d.checkins), moderationActions: sum((d) => d.moderationActions) },
+      totals: {
+        messages: sum((d) => d.messages),
+        joins: sum((d) => d.joins),
+        leaves: sum((d) => d.leaves),
+        checkins: sum((d) => d.checkins),
+        moderationActions: sum((d) => d.moderationActions),
+        questionsAnswered: sum((d) => d.questionsAnswered),
+        questionsToStaff: sum((d) => d.questionsToStaff),
+      },
     };
   }
 }

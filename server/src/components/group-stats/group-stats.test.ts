@@ -1,5 +1,6 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
-import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { chinaDateKey, chinaDayStart } from '@o2o/shared/rules/china-time';
 import { addDays } from '@o2o/shared/rules/metrics';
 import { DEMO_LOGINS } from '../../seed/demo-data';
 import { seedDemo } from '../../seed/seed-demo';
@@ -51,12 +52,71 @@ describe('group stats over a range', () => {
     expect(range.body.members).toBe(2);
     for (const day of range.body.days) {
       const single = (await request(app).get(`/groups/${groupId}/stats`).query({ day: day.day }).set(bearer(manager))).body;
-      expect(day).toEqual({ day: day.day, messages: single.messages, activeMembers: single.activeMembers, joins: single.joins, leaves: single.leaves, checkins: single.checkins, moderationActions: single.moderationActions });
+      expect(day).toEqual({
+        day: day.day,
+        messages: single.messages,
+        activeMembers: single.activeMembers,
+        joins: single.joins,
+        leaves: single.leaves,
+        checkins: single.checkins,
+        moderationActions: single.moderationActions,
+        questionsAnswered: single.questionsAnswered,
+        questionsToStaff: single.questionsToStaff,
+      });
     }
     const byDay = new Map(range.body.days.map((day: { day: string }) => [day.day, day]));
     expect(byDay.get(yesterday)).toMatchObject({ messages: 6, activeMembers: 2, moderationActions: 1 });
     expect(byDay.get(today)).toMatchObject({ messages: 9, activeMembers: 2, joins: 1, leaves: 1 });
-    expect(range.body.totals).toEqual({ messages: 15, joins: 1, leaves: 1, checkins: 0, moderationActions: 1 });
+    expect(range.body.totals).toEqual({ messages: 15, joins: 1, leaves: 1, checkins: 0, moderationActions: 1, questionsAnswered: 0, questionsToStaff: 0 });
+  });
+
+  it('counts each answered question once however often the bot reports it, and the hand-off tickets of the group per China day', async () => {
+    const manager = await login(app, DEMO_LOGINS.managers[0]);
+    const now = new Date();
+    const at = now.toISOString();
+    const yesterdayAt = new Date(now.getTime() - 86_400_000).toISOString();
+    const answered = (id: string, messageId: string, askedAt: string, faqId: string | null = null) => ({ id, at, kind: 'question_answered', roomId: ROOM, messageId, faqId, askedAt });
+    const first = await request(app).post('/groups/bot/events').set(asBot).send({ events: [answered('answer-event-1', 'msg-hours', at), answered('answer-event-2', 'msg-invoice', at, 'faq-invoice'), answered('answer-event-3', 'msg-old', yesterdayAt)] });
+    expect(first.body.results.map((result: { status: string }) => result.status)).toEqual(['applied', 'applied', 'applied']);
+    // The outbox redelivers a batch (same event ids), and a crash before the journal moved on re-reports a message under a new event id.
+    const again = await request(app).post('/groups/bot/events').set(asBot).send({ events: [answered('answer-event-1', 'msg-hours', at), answered('answer-event-9', 'msg-invoice', at, 'faq-invoice')] });
+    expect(again.status).toBe(200);
+    expect(again.body.results.map((result: { status: string }) => result.status)).toEqual(['duplicate', 'applied']);
+    // An answer in a room no store owns is not counted anywhere.
+    await request(app).post('/groups/bot/events').set(asBot).send({ events: [{ ...answered('answer-event-x', 'msg-x', at), roomId: 'unbound-room@chatroom' }] });
+    expect(await mongoose.connection.collection('group_answers').countDocuments({ roomId: ROOM })).toBe(3);
+    expect(await mongoose.connection.collection('group_answers').findOne({ _id: `${ROOM}:msg-invoice` as never })).toMatchObject({ faqId: 'faq-invoice', day: today });
+
+    const ticket = (messageId: string, ticketAt: string, reason: string) => ({ roomId: ROOM, wxid: 'wx-a', name: 'wx-a', messageId, text: '我家猫丢了怎么办', reason, at: ticketAt });
+    for (const body of [ticket('msg-cat', at, 'unanswered'), ticket('msg-broken', at, 'complaint'), ticket('msg-broken', at, 'complaint'), ticket('msg-late', yesterdayAt, 'unanswered')]) {
+      expect((await request(app).post('/tickets/bot').set(asBot).send(body)).status).toBe(200);
+    }
+
+    const from = addDays(today, -6);
+    const range = await request(app).get(`/group-stats/${groupId}`).query({ from, to: today }).set(bearer(manager));
+    expect(range.status).toBe(200);
+    const group = new mongoose.Types.ObjectId(groupId);
+    // Counted independently from what is stored: answers by their day key, tickets by their instant within the China day.
+    for (const day of range.body.days) {
+      const [storedAnswers, storedTickets] = await Promise.all([
+        mongoose.connection.collection('group_answers').countDocuments({ groupId: group, day: day.day }),
+        mongoose.connection.collection('tickets').countDocuments({ groupId: group, createdAt: { $gte: chinaDayStart(day.day), $lt: chinaDayStart(addDays(day.day, 1)) } }),
+      ]);
+      expect({ day: day.day, questionsAnswered: day.questionsAnswered, questionsToStaff: day.questionsToStaff }).toEqual({ day: day.day, questionsAnswered: storedAnswers, questionsToStaff: storedTickets });
+      const single = (await request(app).get(`/groups/${groupId}/stats`).query({ day: day.day }).set(bearer(manager))).body;
+      expect({ questionsAnswered: single.questionsAnswered, questionsToStaff: single.questionsToStaff }).toEqual({ questionsAnswered: day.questionsAnswered, questionsToStaff: day.questionsToStaff });
+    }
+    const byDay = new Map(range.body.days.map((day: { day: string }) => [day.day, day]));
+    expect(byDay.get(today)).toMatchObject({ questionsAnswered: 2, questionsToStaff: 2 });
+    expect(byDay.get(yesterday)).toMatchObject({ questionsAnswered: 1, questionsToStaff: 1 });
+    expect(range.body.totals).toMatchObject({ questionsAnswered: 3, questionsToStaff: 3 });
+  });
+
+  it('refuses a malformed answer report with a Chinese message and stores nothing', async () => {
+    const bad = await request(app).post('/groups/bot/events').set(asBot).send({ events: [{ id: 'answer-event-bad', at: new Date().toISOString(), kind: 'question_answered', roomId: ROOM, messageId: '', faqId: null, askedAt: 'yesterday' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+    expect(await mongoose.connection.collection('group_answers').countDocuments({ roomId: ROOM })).toBe(3);
   });
 
   it('keeps the group to its store and its managers, and explains a bad range in Chinese', async () => {

@@ -73,6 +73,9 @@ export class BotEventService {
         const result = await this.groups.checkin(event.checkin);
         return JSON.stringify(result);
       }
+      case 'question_answered':
+        await this.groups.recordAnswer({ roomId: event.roomId, messageId: event.messageId, faqId: event.faqId, askedAt: new Date(event.askedAt) }, new Date(event.at));
+        return null;
       case 'account_status':
         return this.accounts.reportStatus({ accountId: event.accountId, name: event.name, status: event.status, reason: event.reason, at: new Date(event.at), eventId: event.id });
       default:

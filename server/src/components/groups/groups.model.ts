@@ -199,6 +199,24 @@ activitySchema.index({ groupId: 1, day: 1 });
 export const GroupActivityModel = model('GroupActivity', activitySchema, 'group_activity');
 
 /**
+ * A resident's question the bot answered in a group, keyed `<roomId>:<messageId>` (the resident's
+ * message): a redelivered or re-sent report of the same answer is one document. `day` is the China
+ * day the question was asked; `faqId` the FAQ entry that answered, null for another answer.
+ */
+const answerSchema = new Schema({
+  _id: { type: String },
+  groupId: { type: Schema.Types.ObjectId, required: true },
+  roomId: { type: String, required: true },
+  messageId: { type: String, required: true },
+  faqId: { type: String, default: null },
+  day: { type: String, required: true },
+  askedAt: { type: Date, required: true },
+  at: { type: Date, required: true },
+});
+answerSchema.index({ groupId: 1, day: 1 });
+export const GroupAnswerModel = model('GroupAnswer', answerSchema, 'group_answers');
+
+/**
  * A resident's check-in, keyed `<residentId>:<day>`: once per China-time day, in whichever group or
  * in the mini-program (`groupId` null, `via: 'app'`; see components/checkins).
  */

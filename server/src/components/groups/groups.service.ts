@@ -1,6 +1,7 @@
 import { Types, type Connection } from 'mongoose';
 import type { z } from 'zod';
-import { chinaDateKey } from '@o2o/shared/rules/china-time';
+import { chinaDateKey, chinaDayStart } from '@o2o/shared/rules/china-time';
+import { addDays } from '@o2o/shared/rules/metrics';
 import { defaultFaqsBeside } from '@o2o/shared/rules/default-faqs';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
 import { describeOpeningHours, type OpeningWindow } from '@o2o/shared/rules/opening-hours';
@@ -28,11 +29,13 @@ import { RewardModel } from '../rewards/rewards.model';
 import { StaffModel } from '../staff/staff.model';
 import { assertStoreAccess, canAccessStore, storeFilter } from '../staff/staff-scope';
 import { TaskCompletionModel, TaskDefinitionModel } from '../tasks/tasks.model';
+import { TicketModel } from '../tickets/tickets.model';
 import type { TaskService } from '../tasks/tasks.service';
 import { CatalogueReader } from './catalogue-reader';
 import { DeliveryService } from './deliveries.service';
 import {
   GroupActivityModel,
+  GroupAnswerModel,
   GroupCheckinModel,
   GroupFaqModel,
   GroupIdentityModel,
@@ -329,8 +332,24 @@ export class GroupsService {
     await insertOnce(GroupActivityModel, { _id: eventId, groupId: group._id, day, counts, at });
   }
 
+  /** The bot answered a resident's question: stored once per message (a duplicate report is a no-op); an unbound room is ignored. */
+  async recordAnswer(report: { roomId: string; messageId: string; faqId: string | null; askedAt: Date }, at: Date): Promise<void> {
+    const group = await this.groupByRoom(report.roomId);
+    if (!group) return;
+    await insertOnce(GroupAnswerModel, {
+      _id: `${report.roomId}:${report.messageId}`,
+      groupId: group._id,
+      roomId: report.roomId,
+      messageId: report.messageId,
+      faqId: report.faqId,
+      day: chinaDateKey(report.askedAt),
+      askedAt: report.askedAt,
+      at,
+    });
+  }
+
   async stats(group: GroupRecord, day: string): Promise<GroupStats> {
-    const [members, perMember, joins, leaves, checkins, moderationActions] = await Promise.all([
+    const [members, perMember, joins, leaves, checkins, moderationActions, questionsAnswered, questionsToStaff] = await Promise.all([
       GroupMemberModel.countDocuments({ groupId: group._id, leftAt: null }),
       GroupActivityModel.aggregate<{ _id: string; messages: number }>([
         { $match: { groupId: group._id, day } },
@@ -341,6 +360,9 @@ export class GroupsService {
       GroupMemberEventModel.countDocuments({ groupId: group._id, day, kind: 'leave' }),
       GroupCheckinModel.countDocuments({ groupId: group._id, day }),
       GroupModerationCaseModel.countDocuments({ groupId: group._id, day }),
+      GroupAnswerModel.countDocuments({ groupId: group._id, day }),
+      // Tickets keep their instant, not a day key: the day's China-time bounds.
+      TicketModel.countDocuments({ groupId: group._id, createdAt: { $gte: chinaDayStart(day), $lt: chinaDayStart(addDays(day, 1)) } }),
     ]);
     const messages = perMember.reduce((sum, row) => sum + row.messages, 0);
     return {
@@ -354,6 +376,8 @@ export class GroupsService {
       leaves,
       checkins,
       moderationActions,
+      questionsAnswered,
+      questionsToStaff,
     };
   }
 

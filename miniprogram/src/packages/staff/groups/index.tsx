@@ -14,6 +14,52 @@ function shortDay(day: string): string {
   return `${month}/${date}`;
 }
 
+type StatsDay = GroupStatsRange['days'][number];
+
+/**
+ * Residents' questions over the range: how many the bot answered and how many it passed to staff
+ * (hand-off tickets), as a chart of all questions with the answered share inside, and the days
+ * that had questions as exact figures.
+ */
+function QuestionsSection({ list, sampled }: { list: StatsDay[]; sampled: StatsDay[] }) {
+  const answered = list.reduce((total, day) => total + day.questionsAnswered, 0);
+  const toStaff = list.reduce((total, day) => total + day.questionsToStaff, 0);
+  const asked = list.filter((day) => day.questionsAnswered + day.questionsToStaff > 0);
+  return (
+    <View data-testid='group-questions'>
+      <Text className='section-title'>居民提问</Text>
+      {answered + toStaff === 0 ? (
+        <View className='chart chart-empty' data-testid='group-questions-empty'>
+          <Text className='caption'>这段时间群里还没有居民提问：小助手答复的和转交店员的问题都会记在这里</Text>
+        </View>
+      ) : (
+        <View>
+          <Text className='caption' data-testid='group-questions-total'>{`小助手答复 ${answered} · 转交店员 ${toStaff}（自助答复率 ${Math.round((answered / (answered + toStaff)) * 100)}%）`}</Text>
+          <ColumnChart
+            testId='group-questions-chart'
+            unit='个'
+            outerLabel='提问'
+            innerLabel='小助手答复'
+            points={sampled.map((day) => ({ label: shortDay(day.day), value: day.questionsAnswered + day.questionsToStaff, inner: day.questionsAnswered }))}
+          />
+          <View className='table-row table-head'>
+            <Text className='table-cell-name'>日期</Text>
+            <Text className='table-cell'>小助手答复</Text>
+            <Text className='table-cell'>转交店员</Text>
+          </View>
+          {asked.map((day) => (
+            <View key={day.day} className='table-row' data-testid='group-questions-day' data-day={day.day}>
+              <Text className='table-cell-name'>{shortDay(day.day)}</Text>
+              <Text className='table-cell' data-testid='group-questions-answered'>{`${day.questionsAnswered} 个`}</Text>
+              <Text className='table-cell' data-testid='group-questions-to-staff'>{`${day.questionsToStaff} 个`}</Text>
+            </View>
+          ))}
+        </View>
+      )}
+    </View>
+  );
+}
+
 /** One group's days over the range, from the group stats range endpoint (the same counts as the bot's `统计`). */
 function GroupCard({ group, days }: { group: Group; days: number }) {
   const stats = useRequest(() => staffApi.groupStatsRange(group.id, chinaDay(1 - days), chinaDay(0)), [group.id, days]);
@@ -26,7 +72,7 @@ function GroupCard({ group, days }: { group: Group; days: number }) {
       <StateView loading={stats.loading} error={stats.error} data={stats.data} onRetry={() => void stats.reload()}>
         {(range: GroupStatsRange) => {
           const list = range.days;
-          const sum = (pick: (day: GroupStatsRange['days'][number]) => number) => list.reduce((total, day) => total + pick(day), 0);
+          const sum = (pick: (day: StatsDay) => number) => list.reduce((total, day) => total + pick(day), 0);
           const step = Math.ceil(list.length / 7);
           const sampled = list.filter((_, index) => (list.length - 1 - index) % step === 0);
           return (
@@ -61,6 +107,7 @@ function GroupCard({ group, days }: { group: Group; days: number }) {
                 innerLabel='签到占比'
                 points={sampled.map((day) => ({ label: shortDay(day.day), value: day.messages, inner: Math.min(day.checkins, day.messages) }))}
               />
+              <QuestionsSection list={list} sampled={sampled} />
             </View>
           );
         }}
