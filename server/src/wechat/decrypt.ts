@@ -2,7 +2,11 @@ import { createDecipheriv } from 'node:crypto';
 import { z } from 'zod';
 
 const watermarkSchema = z.object({ appid: z.string(), timestamp: z.number() });
-const groupInfoSchema = z.object({ opengid: z.string().min(1).max(128), watermark: watermarkSchema });
+/** `wx.getGroupEnterInfo` names the group `opengid`; the older `wx.getShareInfo`, `openGId`. */
+const groupInfoSchema = z.union([
+  z.object({ opengid: z.string().min(1).max(128), watermark: watermarkSchema.optional() }),
+  z.object({ openGId: z.string().min(1).max(128), watermark: watermarkSchema.optional() }),
+]);
 
 /**
  * Decrypts data a mini-program API returned encrypted with the user's session_key (WeChat's
@@ -29,6 +33,6 @@ export function decryptWechatData(sessionKey: string, encryptedData: string, iv:
 export function decryptGroupInfo(sessionKey: string, encryptedData: string, iv: string, appId: string | undefined): string | null {
   const parsed = groupInfoSchema.safeParse(decryptWechatData(sessionKey, encryptedData, iv));
   if (!parsed.success) return null;
-  if (appId && parsed.data.watermark.appid !== appId) return null;
-  return parsed.data.opengid;
+  if (appId && parsed.data.watermark && parsed.data.watermark.appid !== appId) return null;
+  return 'opengid' in parsed.data ? parsed.data.opengid : parsed.data.openGId;
 }

@@ -90,10 +90,10 @@ async function refund(orderId: string, session: Session) {
 }
 
 /** What wx.getGroupEnterInfo returns: the group's opengid and our appid, encrypted with the user's session key. */
-function groupInfo(sessionKey: Buffer, opengid: string, appid = fake.appId) {
+function groupInfo(sessionKey: Buffer, opengid: string, appid = fake.appId, content: object = { opengid, watermark: { appid, timestamp: Math.floor(Date.now() / 1000) } }) {
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-128-cbc', sessionKey, iv);
-  const encrypted = Buffer.concat([cipher.update(JSON.stringify({ opengid, watermark: { appid, timestamp: Math.floor(Date.now() / 1000) } })), cipher.final()]);
+  const encrypted = Buffer.concat([cipher.update(JSON.stringify(content)), cipher.final()]);
   return { encryptedData: encrypted.toString('base64'), iv: iv.toString('base64') };
 }
 
@@ -169,6 +169,11 @@ describe('orders credited to the touch that led to them', () => {
     await completedOrder(friend, 'credit-order-share', new Date());
     const credit = (await OrderCreditModel.findById('credit-order-share').lean())!;
     expect([credit.touchKind, String(credit.groupId), String(credit.sharerId)]).toEqual(['share', groups.b, reader.residentId]);
+
+    // wx.getShareInfo's older shape names the group openGId.
+    const olderKey = randomBytes(16);
+    const older = await resident('credit-older', olderKey);
+    expect((await touch(older, { kind: 'share', sharerId: reader.residentId, groupInfo: groupInfo(olderKey, opengid, fake.appId, { openGId: opengid }) })).body.groupId).toBe(groups.b);
 
     // Group info issued for another mini-program, or not decrypting with the stored key, names no group.
     const strangerKey = randomBytes(16);
