@@ -1,6 +1,8 @@
 // First: zod must be jitless before any shared schema is built (WeChat forbids `new Function`).
 import './services/zod-jitless';
+import { useDidShow, useLaunch } from '@tarojs/taro';
 import type { PropsWithChildren } from 'react';
+import { captureTouch } from './services/touches';
 import './app.css';
 
 // H5: Taro sizes in rem from a 750-wide design; the server's CSP forbids the usual inline script.
@@ -13,7 +15,12 @@ if (process.env.TARO_ENV === 'h5' && typeof document !== 'undefined') {
   window.addEventListener('resize', fitRootFontSize);
 }
 
+type ShowOptions = { query?: Record<string, string>; shareTicket?: string; scene?: number } | undefined;
+
 function App({ children }: PropsWithChildren) {
+  // Opened from a broadcast card, a push or a share: keep the touch; resident pages report it.
+  useLaunch((options: ShowOptions) => captureTouch(options?.query, { shareTicket: options?.shareTicket, scene: options?.scene }));
+  useDidShow((options: ShowOptions) => captureTouch(options?.query, { shareTicket: options?.shareTicket, scene: options?.scene }));
   return children;
 }
 

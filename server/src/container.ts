@@ -16,6 +16,8 @@ import { campaignRouters } from './components/campaigns/campaigns.router';
 import { churnJobs } from './components/churn/churn.jobs';
 import { churnRouter } from './components/churn/churn.router';
 import { ChurnService } from './components/churn/churn.service';
+import { creditsRouter } from './components/credits/credits.router';
+import { CreditService } from './components/credits/credits.service';
 import { checkinsRouter } from './components/checkins/checkins.router';
 import { createGroupServices } from './components/groups/groups.component';
 import { groupsJobs } from './components/groups/groups.jobs';
@@ -97,7 +99,8 @@ export function createServices(deps: AppDependencies): Services {
       judgeAfterDays: config.FRAUD_JUDGE_AFTER_DAYS,
     },
   }, logger, { successEvents: tasks });
-  const orders = new OrderService({ points, invites, tasks, config, logger, onResidentChanged: [refreshLabels] });
+  const credits = new CreditService({ windowHours: config.ORDER_CREDIT_WINDOW_HOURS, appId: config.WECHAT_APPID, logger });
+  const orders = new OrderService({ points, invites, tasks, config, logger, credits, onResidentChanged: [refreshLabels] });
   const residents = new ResidentService(acquisition, signUpEffects({ orders, tasks, invites, logger }));
   const interest = new InterestService(interestParameters({ halfLifeDays: config.INTEREST_HALF_LIFE_DAYS, popularityWeight: config.INTEREST_POPULARITY_WEIGHT }), logger);
   const campaigns = createCampaigns({
@@ -126,6 +129,7 @@ export function createServices(deps: AppDependencies): Services {
     rewards: new RewardsService(points),
     tasks,
     orders,
+    credits,
     metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
     interest,
     labels,
@@ -153,6 +157,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     tasksRouter(services),
     productsRouter(services),
     ordersRouter(services),
+    creditsRouter(services),
     groupsRouter(services),
     ticketsRouter(services),
     sopRouter(services),

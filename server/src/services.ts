@@ -13,6 +13,7 @@ import type { InterestService } from './components/interest/interest.service';
 import type { InviteService } from './components/invites/invite.service';
 import type { LabelService } from './components/labels/labels.service';
 import type { MetricsService } from './components/metrics/metrics.service';
+import type { CreditService } from './components/credits/credits.service';
 import type { OrderService } from './components/orders/orders.service';
 import type { PointsService } from './components/points/points.service';
 import type { ResidentService } from './components/residents/resident.service';
@@ -55,6 +56,7 @@ export interface Services extends AppDependencies {
   rewards: RewardsService;
   tasks: TaskService;
   orders: OrderService;
+  credits: CreditService;
   metrics: MetricsService;
   interest: InterestService;
   labels: LabelService;

@@ -5,7 +5,7 @@ import { matchFaq } from '@o2o/shared/rules/faq-match';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
 import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, decodeQr, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
+import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
 import { ensureTaroBuild } from './taro-build';
 
 jest.setTimeout(1_800_000);
@@ -251,7 +251,7 @@ describe('a store manager', () => {
     const cardBroadcast = await db.collection('group_broadcasts').findOne({ 'card.title': '本周特价，点开领券' });
     expect(cardBroadcast).toMatchObject({ kind: 'card', card: { pagePath: 'pages/offers/index' } });
     const withCard = await botCall<{ attachment: unknown; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries?limit=200');
-    expect(withCard).toContainEqual(expect.objectContaining({ roomId: ROOM, text: '邻居们看看这周的特价', attachment: { type: 'mini_program', title: '本周特价，点开领券', pagePath: 'pages/offers/index' } }));
+    expect(withCard).toContainEqual(expect.objectContaining({ roomId: ROOM, text: '邻居们看看这周的特价', attachment: { type: 'mini_program', title: '本周特价，点开领券', pagePath: expect.stringMatching(/^pages\/offers\/index\?tk=b&tr=[0-9a-f]{24}&tg=[0-9a-f]{24}$/) } }));
 
     // A broadcast scheduled for tomorrow is cancelled on the page: stored cancelled, and the bot's claim after its time never carries it.
     const sendAt = new Date(Date.now() + 86_400_000).toISOString();
@@ -382,5 +382,49 @@ describe('city operations', () => {
     expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${conversion.registrations} 人注册`);
     expect(forbidden).toEqual([]);
     await context.close();
+  });
+});
+
+describe('an order credited to the group a broadcast card was opened in (H5, 375×812)', () => {
+  it('a resident opens the card the bot posted, the opening is reported once, and their order counts for that group', async () => {
+    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    const group = (await db.collection('groups').findOne({ roomId: ROOM }))!;
+    const broadcast = await apiCall<{ id: string }>(server.baseUrl, managerToken, 'POST', '/groups/broadcasts', {
+      audience: 'group', groupId: String(group._id), kind: 'card', card: { title: '周末水果特价', pagePath: 'pages/offers/index' }, text: '周末水果特价，点开看看',
+    });
+    const due = await botCall<{ id: string; attachment: { type: string; pagePath?: string } | null }[]>('GET', '/groups/bot/deliveries');
+    const pagePath = due.find((delivery) => delivery.id === `broadcast:${broadcast.id}:${group._id}`)!.attachment!.pagePath!;
+    expect(pagePath).toBe(`pages/offers/index?tk=b&tr=${broadcast.id}&tg=${group._id}`);
+
+    const resident = await residentThrough('card-reader', (await codeOf('advisor-xujiahui-1', 'advisor')).scene, { nickname: '看卡片的邻居' });
+    const residentId = new ObjectId(resident.residentId);
+    const { context, page } = await newPhone(browser, 'card-reader');
+    // Not signed in on this phone yet: the page sends them through sign-in and back, keeping the touch.
+    await page.goto(h5(`/${pagePath}`));
+    await shown(page).getByTestId('page-offers').waitFor();
+    await eventually(() => db.collection('link_touches').countDocuments({ residentId }), 1);
+    const touch = (await db.collection('link_touches').findOne({ residentId }))!;
+    expect(touch).toMatchObject({ kind: 'broadcast', refId: new ObjectId(broadcast.id), groupId: group._id });
+    // Shown again (a reload) the same opening is not a second touch.
+    await page.reload();
+    await shown(page).getByTestId('page-offers').waitFor();
+    await settled(page);
+    expect(await db.collection('link_touches').countDocuments({ residentId })).toBe(1);
+    await expectReadable(page);
+    await shot(page, 'resident-offers-from-group-card');
+    await context.close();
+
+    const stores = (await (await fetch(`${server.baseUrl}/stores`)).json()) as { id: string; name: string }[];
+    const storeId = stores.find((store) => store.name.includes('徐家汇'))!.id;
+    const share = () => apiCall<{ orders: number; viaGroups: number }>(server.baseUrl, managerToken, 'GET', `/credits/group-share?storeId=${storeId}&from=${chinaDay(-1)}&to=${chinaDay(1)}`);
+    const before = await share();
+    const order = { orderId: `e2e-card-${Date.now()}`, storeId, residentId: resident.residentId, lines: [{ productId: 'SKU-DAI-001', quantity: 1, amountCents: 1290 }], totalCents: 1290 };
+    const placedAt = new Date();
+    for (const [status, at] of [['paid', placedAt], ['completed', new Date(placedAt.getTime() + 60_000)]] as const) {
+      expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-${status}`, status, occurredAt: at.toISOString() })).status).toBe(200);
+    }
+    expect(await db.collection('order_credits').findOne({ _id: order.orderId as never })).toMatchObject({ touchKind: 'broadcast', groupId: group._id, refId: new ObjectId(broadcast.id), state: 'completed' });
+    const after = await share();
+    expect([after.orders - before.orders, after.viaGroups - before.viaGroups]).toEqual([1, 1]);
   });
 });

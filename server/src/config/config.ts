@@ -141,6 +141,8 @@ const environmentSchema = z.object({
     .optional(),
   INVITE_REWARD_POINTS: z.coerce.number().int().min(1).max(100_000).default(50),
   INVITE_QUALIFY_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** An order placed within this many hours after a resident opened a broadcast card, a push or a share is credited to it (last touch). */
+  ORDER_CREDIT_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
   /** Days without an order, after the last one, before a resident is on their advisor's churn to-do list. */
   CHURN_LAPSE_DAYS: z.coerce.number().int().min(1).max(365).default(21),
   FRAUD_MAX_INVITEES_PER_DAY: z.coerce.number().int().min(1).default(10),

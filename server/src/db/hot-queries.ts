@@ -1,6 +1,7 @@
 import { Types, type Model } from 'mongoose';
 import { SessionModel } from '../components/auth/session.model';
 import { QrCodeModel, TouchModel } from '../components/acquisition/acquisition.model';
+import { LinkTouchModel, OrderCreditModel } from '../components/credits/credits.model';
 import { GroupCheckinModel, GroupIdentityModel } from '../components/groups/groups.model';
 import { ResidentInterestModel } from '../components/interest/interest.model';
 import { FraudFlagModel, InviteModel } from '../components/invites/invite.model';
@@ -71,6 +72,10 @@ export function hotQueries(): HotQuery[] {
     { name: 'events of an order', where: 'OrderService.mirror', model: models(OrderEventModel), filter: { orderId: 'order-1' } },
     { name: 'order by id', where: 'OrderService.mirror', model: models(OrderModel), filter: { _id: 'order-1' } },
     { name: 'events waiting for a resident', where: 'OrderService.matchResident', model: models(OrderEventModel), filter: { residentOpenid: 'wx-openid', residentId: null } },
+    { name: 'credit of an order', where: 'CreditService.creditOrder', model: models(OrderCreditModel), filter: { _id: 'order-1' } },
+    { name: "a resident's link touches", where: 'CreditService.creditOrder', model: models(LinkTouchModel), filter: { residentId } },
+    { name: 'link touch by id', where: 'CreditService.recordTouch', model: models(LinkTouchModel), filter: { _id: 'touch-1' } },
+    { name: "a group's credited orders", where: 'CreditService.groupShare, group stats', model: models(OrderCreditModel), filter: { groupId: id(), state: 'completed' } },
     // one resident's label refresh
     { name: "a resident's completed orders", where: 'LabelService.feedOne (refreshResident)', model: models(OrderModel), filter: { residentId, state: 'completed' } },
     { name: "a resident's activity events", where: 'LabelService.feedOne (refreshResident)', model: models(TaskEventModel), filter: { residentId, type: { $in: ['checkin', 'signup'] } } },

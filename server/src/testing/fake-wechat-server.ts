@@ -27,6 +27,8 @@ export interface FakeWechatServerOptions {
 export interface FakeLoginUser {
   openid: string;
   unionid?: string;
+  /** The session_key to answer (base64 of 16 bytes), so a test can encrypt data as WeChat would for this user; random otherwise. */
+  sessionKey?: string;
 }
 
 export interface FakePhoneNumber {
@@ -214,7 +216,7 @@ export class FakeWechatServer {
     return {
       json: {
         openid: login.openid,
-        session_key: randomBytes(16).toString('base64'),
+        session_key: login.sessionKey ?? randomBytes(16).toString('base64'),
         ...(login.unionid ? { unionid: login.unionid } : {}),
       },
     };

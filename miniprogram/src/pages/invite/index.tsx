@@ -7,6 +7,7 @@ import { COLORS, Icon } from '../../components/icon';
 import { ErrorState, LoadingState, StateView } from '../../components/state-view';
 import { useRequest } from '../../hooks/use-request';
 import { useResidentPage } from '../../hooks/use-resident-page';
+import { sharedPath } from '../../services/touches';
 import { api, type MyInvites } from '../../services/api';
 import { errorText } from '../../services/errors';
 import { formatDate } from '../../services/format';
@@ -143,7 +144,7 @@ export default function Invite() {
 
   useShareAppMessage(() => ({
     title: invites.data ? `${invites.data.inviterName}邀你一起逛${invites.data.store?.name ?? '邻里鲜生'}，新人注册领积分` : '邻居邀你一起逛邻里鲜生',
-    path: invites.data?.sharePath ?? '/pages/landing/index',
+    path: sharedPath(invites.data?.sharePath ?? '/pages/landing/index'),
   }));
   usePullDownRefresh(() => {
     void invites.reload().finally(() => Taro.stopPullDownRefresh());

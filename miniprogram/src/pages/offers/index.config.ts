@@ -1,1 +1,1 @@
-export default definePageConfig({ navigationBarTitleText: '今日特惠', enablePullDownRefresh: true });
+export default definePageConfig({ navigationBarTitleText: '今日特惠', enablePullDownRefresh: true, enableShareAppMessage: true });

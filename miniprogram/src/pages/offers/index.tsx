@@ -1,5 +1,5 @@
 import { Text, View } from '@tarojs/components';
-import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import Taro, { usePullDownRefresh, useShareAppMessage } from '@tarojs/taro';
 import { useEffect, useRef, useState } from 'react';
 import { CardHeader } from '../../components/card-header';
 import { COLORS, Icon } from '../../components/icon';
@@ -9,6 +9,8 @@ import { useResidentPage } from '../../hooks/use-resident-page';
 import { api, type StoreOffers } from '../../services/api';
 import { formatDateTime, formatMonthDay, yuan } from '../../services/format';
 import { toast } from '../../services/navigation';
+import { isH5 } from '../../services/platform';
+import { sharedPath } from '../../services/touches';
 
 type OfferProduct = StoreOffers['products'][number];
 
@@ -123,6 +125,15 @@ export default function OffersPage() {
         reported.current = null;
       });
   }, [offers.data]);
+
+  // Shared into a group, the card carries the sharer and WeChat's shareTicket names the group it was opened in.
+  useEffect(() => {
+    if (!isH5) void Taro.showShareMenu({ withShareTicket: true }).catch(() => undefined);
+  }, []);
+  useShareAppMessage(() => ({
+    title: '邻居分享给你：门店今日特惠',
+    path: sharedPath('/pages/offers/index'),
+  }));
 
   usePullDownRefresh(() => {
     void offers.reload().finally(() => Taro.stopPullDownRefresh());

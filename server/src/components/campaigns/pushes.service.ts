@@ -1,3 +1,4 @@
+import { withTouch } from '@o2o/shared/rules/order-credit';
 import { Types } from 'mongoose';
 import {
   deliveryStateForWechatError,
@@ -191,7 +192,7 @@ export class PushService {
     let outcome: Outcome = 'sent';
     let error: { code: string; errcode: number | null } | null = null;
     try {
-      await wechat.sendSubscribeMessage({ openid: resident.openid, templateId: template.id, page: push.page, data: wechatTemplateData(push.data) });
+      await wechat.sendSubscribeMessage({ openid: resident.openid, templateId: template.id, page: withTouch(push.page, { kind: 'push', refId: String(push._id) }), data: wechatTemplateData(push.data) });
     } catch (caught) {
       const code = caught instanceof WechatError ? caught.code : 'UNEXPECTED';
       outcome = caught instanceof WechatError ? deliveryStateForWechatError(code) : 'unknown';

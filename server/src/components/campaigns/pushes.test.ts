@@ -253,7 +253,7 @@ describe('sending a push', () => {
     expect(messagesTo(otherTemplate, ARRIVAL.id)).toHaveLength(0);
     expect(reports.reduce((sum, report) => sum + report.run.sent, 0)).toBe(withGrant.length);
     expect(reports.reduce((sum, report) => sum + report.run.no_grant, 0)).toBe(2);
-    expect(messagesTo(once)[0]).toEqual({ touser: once.openid, template_id: ACTIVITY.id, page: 'pages/index/index', data: { thing1: { value: activityData.thing1 }, time2: { value: activityData.time2 }, thing3: { value: activityData.thing3 }, thing4: { value: activityData.thing4 } } });
+    expect(messagesTo(once)[0]).toEqual({ touser: once.openid, template_id: ACTIVITY.id, page: `pages/index/index?tk=p&tr=${push.id}`, data: { thing1: { value: activityData.thing1 }, time2: { value: activityData.time2 }, thing3: { value: activityData.thing3 }, thing4: { value: activityData.thing4 } } });
 
     expect(await unusedGrants(once, ACTIVITY.id)).toBe(0);
     for (const who of [twice, ...extra]) expect(await unusedGrants(who, ACTIVITY.id)).toBe(1);

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { z } from 'zod';
 import type { Broadcast, BroadcastReport, DeliveryAttachment, GroupDelivery, broadcastInputSchema } from '@o2o/shared/schemas/groups';
+import { withTouch } from '@o2o/shared/rules/order-credit';
 import { AppError } from '../../lib/app-error';
 import { idString } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
@@ -13,9 +14,16 @@ type BroadcastInput = z.input<typeof broadcastInputSchema>;
 /** How close to its send time a broadcast may still be cancelled. */
 const CANCEL_MARGIN_MS = 60_000;
 
-function attachmentOf(broadcast: GroupBroadcastRecord): DeliveryAttachment | null {
+/**
+ * What the bot posts after the words. A card's page names the broadcast and the group it went to
+ * (`withTouch`), so an order after a resident opens it is credited to both.
+ */
+function attachmentOf(broadcast: GroupBroadcastRecord, groupId: Types.ObjectId): DeliveryAttachment | null {
   if (broadcast.kind === 'image' && broadcast.imageUrl) return { type: 'image', url: broadcast.imageUrl };
-  if (broadcast.kind === 'card' && broadcast.card) return { type: 'mini_program', title: broadcast.card.title, pagePath: broadcast.card.pagePath };
+  if (broadcast.kind === 'card' && broadcast.card) {
+    const pagePath = withTouch(broadcast.card.pagePath, { kind: 'broadcast', refId: String(broadcast._id), groupId: String(groupId) });
+    return { type: 'mini_program', title: broadcast.card.title, pagePath };
+  }
   return null;
 }
 
@@ -279,7 +287,7 @@ export class DeliveryService {
         roomId: group.roomId,
         kind: 'broadcast',
         text: broadcast.text ?? '',
-        attachment: attachmentOf(broadcast),
+        attachment: attachmentOf(broadcast, group._id),
         mentionWxids: [],
         broadcastId: broadcast._id,
         dueAt: broadcast.sendAt,

@@ -197,7 +197,7 @@ describe('broadcasts and the outbox', () => {
     expect(due.map((delivery: { attachment: unknown; text: string }) => [delivery.text, delivery.attachment])).toEqual(
       expect.arrayContaining([
         ['', { type: 'image', url: 'https://img.example.com/berries.jpg' }],
-        ['点开看看', { type: 'mini_program', title: '本周特价', pagePath: 'pages/offers/index' }],
+        ['点开看看', { type: 'mini_program', title: '本周特价', pagePath: `pages/offers/index?tk=b&tr=${card.body.id}&tg=${groupId}` }],
       ]),
     );
     const ack = { id: 'ack-media-1', kind: 'delivery_ack', at: new Date().toISOString(), deliveryId: `broadcast:${image.body.id}:${groupId}`, status: 'sent' };

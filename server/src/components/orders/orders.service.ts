@@ -34,6 +34,8 @@ export interface OrderServiceDeps {
   tasks: TaskService;
   config: Config;
   logger: Logger;
+  /** Credits a completed order to the touches that led to it (the credits component). */
+  credits?: { creditOrder(order: OrderRecord, now?: Date): Promise<void> };
   /** Called (not awaited, failures logged) after an order of a resident was settled, e.g. to refresh their labels. */
   onResidentChanged?: ResidentChangeListener[];
 }
@@ -101,7 +103,8 @@ function orderFields(events: OrderEventRecord[], now: Date) {
  * order. The `orders` document mirrors that derivation and each step after it is idempotent, so
  * running `settle` again (a redelivery, `repair`) finishes whatever a crash interrupted:
  *
- * - completed: order points (`order:<id>:reward`), task event `order_completed`;
+ * - completed: order points (`order:<id>:reward`), task event `order_completed`, the order's
+ *   credit to its first and last touch (`credits`, kept level with a later refund);
  * - completed, then refunded or cancelled: the order points are clawed back;
  * - either way: the resident's `firstOrderAt` is recomputed from their completed orders, and for the
  *   earliest one the task event `first_order` and the invite's qualifying action are recorded.
@@ -170,6 +173,7 @@ export class OrderService {
     if (!order) return null;
     if (order.residentId) {
       if (order.completedAt) await this.settlePoints(order);
+      if (order.completedAt) await this.deps.credits?.creditOrder(order, now);
       await this.refreshFirstOrder(order.residentId);
       this.residentChanges.notify(order.residentId, `order:${order.state}`);
     }
