@@ -142,6 +142,22 @@ describe('an advisor', () => {
     expect(metrics.consumers).toBeGreaterThan(0);
     expect(Number(await shown(page).getByTestId('progress-converted').textContent())).toBe(metrics.conversion7.count);
     expect(await shown(page).getByTestId('chart-column').count()).toBe(8);
+    // uCharts painted the trend into the canvas: its columns and its first-order line in their own
+    // colours, counted above the legend (the bottom fifth, whose keys carry the same colours).
+    const trend = shown(page).getByTestId('progress-trend').locator('canvas[data-drawn="true"]');
+    await trend.waitFor();
+    const painted = await trend.evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, Math.floor(canvas.height * 0.8));
+      const count = (red: number, green: number, blue: number) => {
+        let pixels = 0;
+        for (let index = 0; index < data.length; index += 4) if (data[index] === red && data[index + 1] === green && data[index + 2] === blue) pixels += 1;
+        return pixels;
+      };
+      return { columns: count(0x8f, 0xd9, 0xb0), line: count(0x0e, 0x8a, 0x45) };
+    });
+    expect(painted.columns).toBeGreaterThan(200);
+    expect(painted.line).toBeGreaterThan(50);
+    await shot(page, 'staff-advisor-progress-chart');
 
     await open(page, 'touchpoint');
     await shown(page).getByTestId('touch-search').locator('input').fill('9876');
