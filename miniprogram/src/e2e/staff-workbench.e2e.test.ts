@@ -49,6 +49,15 @@ async function open(page: Page, key: string): Promise<void> {
   await page.goto(h5(info.url));
   await shown(page).getByTestId(`page-staff-${key}`).waitFor();
   await settled(page);
+  await chartsDrawn(page);
+}
+
+/** Waits until uCharts has drawn every chart canvas on the shown page (screenshots then show the charts, not blank canvases). */
+async function chartsDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const current = Array.from(document.querySelectorAll<HTMLElement>('.taro_page_show')).filter((element) => getComputedStyle(element).display !== 'none' && element.querySelector('[data-testid^="page-"]')).pop();
+    return Array.from(current?.querySelectorAll('canvas[data-testid="chart-canvas"]') ?? []).every((canvas) => canvas.getAttribute('data-drawn') === 'true');
+  });
 }
 
 /** A resident signed up through a code (optionally with a phone), as the real flow stores them. */

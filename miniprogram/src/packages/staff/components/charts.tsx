@@ -55,7 +55,7 @@ function ColumnCanvas({ drawing }: { drawing: ColumnDrawing }) {
         .exec((result: { node?: { width: number; height: number; getContext: (kind: '2d') => unknown }; width: number; height: number }[]) => {
           const found = result?.[0];
           if (cancelled || !found?.node || !found.width) return;
-          const ratio = Taro.getWindowInfo().pixelRatio || 1;
+          const ratio = (typeof Taro.getWindowInfo === 'function' ? Taro.getWindowInfo() : Taro.getSystemInfoSync()).pixelRatio || 1;
           found.node.width = Math.round(found.width * ratio);
           found.node.height = Math.round(found.height * ratio);
           drawColumns(found.node.getContext('2d'), found.width, found.height, ratio, drawing);
