@@ -166,7 +166,6 @@ describe('an advisor', () => {
     });
     expect(painted.columns).toBeGreaterThan(200);
     expect(painted.line).toBeGreaterThan(50);
-    await shot(page, 'staff-advisor-progress-chart');
 
     await open(page, 'touchpoint');
     await shown(page).getByTestId('touch-search').locator('input').fill('9876');
