@@ -8,7 +8,7 @@ export type { ColumnPoint } from './column-canvas';
 let canvasCount = 0;
 
 /** What a canvas chart says to a screen reader: every point's label and value. */
-function describe({ points, unit, outerLabel, innerLabel }: ColumnDrawing): string {
+function spokenSummary({ points, unit, outerLabel, innerLabel }: ColumnDrawing): string {
   return points.map((point) => `${point.label} ${outerLabel ?? ''}${point.value}${unit}${innerLabel && point.inner !== undefined ? `，${innerLabel}${point.inner}` : ''}`).join('；');
 }
 
@@ -22,7 +22,7 @@ function ColumnCanvas({ drawing }: { drawing: ColumnDrawing }) {
   const [canvasId] = useState(() => `staff-chart-${(canvasCount += 1)}`);
   const ref = useRef<HTMLCanvasElement>(null);
   const signature = JSON.stringify(drawing);
-  const label = describe(drawing);
+  const label = spokenSummary(drawing);
 
   useEffect(() => {
     if (process.env.TARO_ENV === 'h5') {
