@@ -49,6 +49,15 @@ async function open(page: Page, key: string): Promise<void> {
   await page.goto(h5(info.url));
   await shown(page).getByTestId(`page-staff-${key}`).waitFor();
   await settled(page);
+  await chartsDrawn(page);
+}
+
+/** Waits until uCharts has drawn every chart canvas on the shown page (screenshots then show the charts, not blank canvases). */
+async function chartsDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const current = Array.from(document.querySelectorAll<HTMLElement>('.taro_page_show')).filter((element) => getComputedStyle(element).display !== 'none' && element.querySelector('[data-testid^="page-"]')).pop();
+    return Array.from(current?.querySelectorAll('canvas[data-testid="chart-canvas"]') ?? []).every((canvas) => canvas.getAttribute('data-drawn') === 'true');
+  });
 }
 
 /** A resident signed up through a code (optionally with a phone), as the real flow stores them. */
@@ -142,6 +151,21 @@ describe('an advisor', () => {
     expect(metrics.consumers).toBeGreaterThan(0);
     expect(Number(await shown(page).getByTestId('progress-converted').textContent())).toBe(metrics.conversion7.count);
     expect(await shown(page).getByTestId('chart-column').count()).toBe(8);
+    // uCharts painted the trend into the canvas: its columns and its first-order line in their own
+    // colours, counted above the legend (the bottom fifth, whose keys carry the same colours).
+    const trend = shown(page).getByTestId('progress-trend').locator('canvas[data-drawn="true"]');
+    await trend.waitFor();
+    const painted = await trend.evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, Math.floor(canvas.height * 0.8));
+      const count = (red: number, green: number, blue: number) => {
+        let pixels = 0;
+        for (let index = 0; index < data.length; index += 4) if (data[index] === red && data[index + 1] === green && data[index + 2] === blue) pixels += 1;
+        return pixels;
+      };
+      return { columns: count(0x8f, 0xd9, 0xb0), line: count(0x0e, 0x8a, 0x45) };
+    });
+    expect(painted.columns).toBeGreaterThan(200);
+    expect(painted.line).toBeGreaterThan(50);
 
     await open(page, 'touchpoint');
     await shown(page).getByTestId('touch-search').locator('input').fill('9876');
