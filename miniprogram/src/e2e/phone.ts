@@ -80,7 +80,19 @@ export async function expectReadable(page: Page): Promise<void> {
 /** Decodes the QR code an <Image> shows (drawn into a canvas at most `maxSide` pixels wide). */
 export async function decodeQr(page: Page, testId: string, maxSide = 800): Promise<string> {
   const dataUrl = await page.getByTestId(testId).first().evaluate(async (host, side) => {
-    const image = (host.tagName === 'IMG' ? host : host.querySelector('img')) as HTMLImageElement;
+    // Taro's <Image> may insert its <img> a moment after the host element appears: wait for it.
+    const found = () => (host.tagName === 'IMG' ? host : host.querySelector('img')) as HTMLImageElement | null;
+    if (!found()) {
+      await new Promise<void>((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (!found()) return;
+          observer.disconnect();
+          resolve();
+        });
+        observer.observe(host, { childList: true, subtree: true });
+      });
+    }
+    const image = found()!;
     if (!image.complete) await new Promise((resolve) => image.addEventListener('load', resolve, { once: true }));
     const scale = Math.min(1, side / image.naturalWidth);
     const canvas = document.createElement('canvas');
