@@ -156,7 +156,9 @@ describe('staff commands', () => {
     await waitFor(() => current.world.saidIn(room(), '公告已排队')[0], 'the confirmation');
     await waitFor(() => current.world.saidIn(room(), '停电')[0], 'the announcement');
     current.manager.say('今日数据').to(room());
-    expect(await waitFor(() => current.world.saidIn(room(), '今日群数据')[0], 'the stats')).toMatch(/成员 3 人/);
+    const stats = await waitFor(() => current.world.saidIn(room(), '今日群数据')[0], 'the stats');
+    expect(stats).toMatch(/成员 3 人/);
+    expect(stats).toMatch(/群内卡片和分享带来订单 0 笔，共 0\.00 元/);
 
     current.manager.say('暂停').to(room());
     await waitFor(() => current.world.saidIn(room(), '暂停本群')[0], 'the pause');

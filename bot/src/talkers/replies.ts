@@ -188,6 +188,8 @@ export function statsReply(stats: GroupStats): string {
     `成员 ${stats.members} 人，今日发言 ${stats.messages} 条（${stats.activeMembers} 人发言，人均 ${stats.messagesPerMember} 条）`,
     `新进群 ${stats.joins} 人，退群 ${stats.leaves} 人`,
     `签到 ${stats.checkins} 人，违规处理 ${stats.moderationActions} 次`,
+    `小助手答复 ${stats.questionsAnswered} 个问题，转交店员 ${stats.questionsToStaff} 个`,
+    `群内卡片和分享带来订单 ${stats.ordersCredited} 笔，共 ${(stats.revenueCreditedCents / 100).toFixed(2)} 元`,
   ].join('\n');
 }
 

@@ -450,5 +450,18 @@ describe('an order credited to the group a broadcast card was opened in (H5, 375
     expect(await db.collection('order_credits').findOne({ _id: order.orderId as never })).toMatchObject({ touchKind: 'broadcast', groupId: group._id, refId: new ObjectId(broadcast.id), state: 'completed' });
     const after = await share();
     expect([after.orders - before.orders, after.viaGroups - before.viaGroups]).toEqual([1, 1]);
+
+    // The manager's 社群数据 shows the group's credited orders, as the group stats endpoint counts them.
+    const range = await apiCall<{ totals: { ordersCredited: number; revenueCreditedCents: number } }>(server.baseUrl, managerToken, 'GET', `/group-stats/${group._id}?from=${chinaDay(-6)}&to=${chinaDay(0)}`);
+    expect(range.totals.ordersCredited).toBeGreaterThanOrEqual(1);
+    const manager = await staffPhone('manager-xujiahui');
+    await open(manager.page, 'groups');
+    const card = shown(manager.page).getByTestId('group-card').filter({ hasText: '徐家汇邻里群' });
+    await expect(card.getByTestId('group-orders-count').textContent()).resolves.toBe(String(range.totals.ordersCredited));
+    await expect(card.getByTestId('group-orders-note').textContent()).resolves.toContain(`¥${(range.totals.revenueCreditedCents / 100).toFixed(range.totals.revenueCreditedCents % 100 === 0 ? 0 : 2)}`);
+    await expectReadable(manager.page);
+    await shot(manager.page, 'staff-manager-groups-orders');
+    expect(manager.forbidden).toEqual([]);
+    await manager.context.close();
   });
 });

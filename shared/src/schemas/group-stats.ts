@@ -23,6 +23,10 @@ export const groupStatsDaySchema = z.object({
   questionsAnswered: z.number().int(),
   /** Residents' messages passed to staff: hand-off tickets opened from the group that day. */
   questionsToStaff: z.number().int(),
+  /** Completed orders credited (last touch) to the group: a broadcast card or a share opened in it, by completion day; refunded ones drop out. */
+  ordersCredited: z.number().int(),
+  /** Their amount, in cents. */
+  revenueCreditedCents: z.number().int(),
 });
 export type GroupStatsDay = z.infer<typeof groupStatsDaySchema>;
 

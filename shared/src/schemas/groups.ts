@@ -535,6 +535,10 @@ export const groupStatsSchema = z.object({
   questionsAnswered: z.number().int(),
   /** Residents' messages the bot passed to staff: hand-off tickets opened from the group that day. */
   questionsToStaff: z.number().int(),
+  /** Completed orders credited (last touch) to the group: a broadcast card or a share opened in it, by completion day; refunded ones drop out. */
+  ordersCredited: z.number().int(),
+  /** Their amount, in cents. */
+  revenueCreditedCents: z.number().int(),
 });
 export type GroupStats = z.infer<typeof groupStatsSchema>;
 export const groupStatsQuerySchema = z.object({ day: dayKeySchema.optional() });

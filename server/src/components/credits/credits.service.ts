@@ -25,6 +25,24 @@ export interface CreditServiceOptions {
   logger: Logger;
 }
 
+/**
+ * A group's completed orders credited to it (last touch) per China day of completion, with their
+ * amount: what group stats show. `day` is one day or a range condition on the day key.
+ */
+export async function creditedByDay(groupId: Types.ObjectId, day: string | { $gte: string; $lte: string }): Promise<Map<string, { orders: number; cents: number }>> {
+  const credits = await OrderCreditModel.find({ groupId, state: 'completed' }, { day: 1, totalCents: 1 }).lean<Pick<OrderCreditRecord, 'day' | 'totalCents'>[]>();
+  const inRange = (key: string) => (typeof day === 'string' ? key === day : key >= day.$gte && key <= day.$lte);
+  const byDay = new Map<string, { orders: number; cents: number }>();
+  for (const credit of credits) {
+    if (!inRange(credit.day)) continue;
+    const entry = byDay.get(credit.day) ?? { orders: 0, cents: 0 };
+    entry.orders += 1;
+    entry.cents += credit.totalCents;
+    byDay.set(credit.day, entry);
+  }
+  return byDay;
+}
+
 /** Attempts to bring a credit's state level with its order while settles race; each re-reads. */
 const MAX_STATE_ATTEMPTS = 10;
 

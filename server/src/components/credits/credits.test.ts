@@ -132,7 +132,16 @@ describe('orders credited to the touch that led to them', () => {
     expect(after.byKind.broadcast - before.byKind.broadcast).toBe(1);
     expect(after.groupShare).toBeCloseTo(after.viaGroups / after.orders);
 
+    // The group's stats count it on the day it completed, in the range and the one-day figures alike.
+    const day = credits[0].day;
+    const range = async () => (await request(app).get(`/group-stats/${groups.a}`).query({ from: day, to: day }).set(bearer(manager)).expect(200)).body;
+    const independent = await OrderCreditModel.find({ groupId: credits[0].groupId, day, state: 'completed' }).lean();
+    expect(independent.length).toBeGreaterThanOrEqual(1);
+    expect((await range()).days[0]).toMatchObject({ ordersCredited: independent.length, revenueCreditedCents: independent.reduce((sum, credit) => sum + credit.totalCents, 0) });
+    expect((await request(app).get(`/groups/${groups.a}/stats`).query({ day }).set(bearer(manager)).expect(200)).body).toMatchObject({ ordersCredited: independent.length });
+
     await refund('credit-order-1', buyer);
+    expect((await range()).days[0].ordersCredited).toBe(independent.length - 1);
     expect((await OrderCreditModel.findById('credit-order-1').lean())!.state).toBe('refunded');
     expect((await groupShare()).viaGroups).toBe(before.viaGroups);
   });

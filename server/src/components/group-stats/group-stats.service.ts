@@ -6,6 +6,7 @@ import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { GroupActivityModel, GroupAnswerModel, GroupCheckinModel, GroupMemberEventModel, GroupMemberModel, GroupModel, GroupModerationCaseModel } from '../groups/groups.model';
+import { creditedByDay } from '../credits/credits.service';
 import { assertStoreAccess } from '../staff/staff-scope';
 import { TicketModel } from '../tickets/tickets.model';
 
@@ -28,7 +29,7 @@ export class GroupStatsService {
     if (!group) throw AppError.notFound('社群');
     await assertStoreAccess(staff, group.storeId);
     const id = group._id;
-    const [members, activity, joins, leaves, checkins, moderation, answered, tickets] = await Promise.all([
+    const [members, activity, joins, leaves, checkins, moderation, answered, tickets, credited] = await Promise.all([
       GroupMemberModel.countDocuments({ groupId: id, leftAt: null }),
       // The bot's reports of the range (a few a day per group), summed here: FerretDB 1.x does not group by a compound key.
       GroupActivityModel.find({ groupId: id, day: { $gte: from, $lte: to } }, { day: 1, counts: 1 }).lean<{ day: string; counts: { wxid: string; messages: number }[] }[]>(),
@@ -39,6 +40,7 @@ export class GroupStatsService {
       countByDay(GroupAnswerModel as unknown as Model<never>, id, from, to),
       // Tickets keep an instant, not a day key: read the range's instants (a group's hand-offs are few) and key them here.
       TicketModel.find({ groupId: id, createdAt: { $gte: chinaDayStart(from), $lt: chinaDayStart(addDays(to, 1)) } }, { createdAt: 1 }).lean<{ createdAt: Date }[]>(),
+      creditedByDay(id, { $gte: from, $lte: to }),
     ]);
     const toStaff = new Map<string, number>();
     for (const ticket of tickets) {
@@ -66,6 +68,8 @@ export class GroupStatsService {
         moderationActions: moderation.get(day) ?? 0,
         questionsAnswered: answered.get(day) ?? 0,
         questionsToStaff: toStaff.get(day) ?? 0,
+        ordersCredited: credited.get(day)?.orders ?? 0,
+        revenueCreditedCents: credited.get(day)?.cents ?? 0,
       };
     });
     const sum = (pick: (day: GroupStatsDay) => number) => days.reduce((total, day) => total + pick(day), 0);
@@ -83,6 +87,8 @@ export class GroupStatsService {
         moderationActions: sum((d) => d.moderationActions),
         questionsAnswered: sum((d) => d.questionsAnswered),
         questionsToStaff: sum((d) => d.questionsToStaff),
+        ordersCredited: sum((d) => d.ordersCredited),
+        revenueCreditedCents: sum((d) => d.revenueCreditedCents),
       },
     };
   }

@@ -62,12 +62,14 @@ describe('group stats over a range', () => {
         moderationActions: single.moderationActions,
         questionsAnswered: single.questionsAnswered,
         questionsToStaff: single.questionsToStaff,
+        ordersCredited: single.ordersCredited,
+        revenueCreditedCents: single.revenueCreditedCents,
       });
     }
     const byDay = new Map(range.body.days.map((day: { day: string }) => [day.day, day]));
     expect(byDay.get(yesterday)).toMatchObject({ messages: 6, activeMembers: 2, moderationActions: 1 });
     expect(byDay.get(today)).toMatchObject({ messages: 9, activeMembers: 2, joins: 1, leaves: 1 });
-    expect(range.body.totals).toEqual({ messages: 15, joins: 1, leaves: 1, checkins: 0, moderationActions: 1, questionsAnswered: 0, questionsToStaff: 0 });
+    expect(range.body.totals).toEqual({ messages: 15, joins: 1, leaves: 1, checkins: 0, moderationActions: 1, questionsAnswered: 0, questionsToStaff: 0, ordersCredited: 0, revenueCreditedCents: 0 });
   });
 
   it('counts each answered question once however often the bot reports it, and the hand-off tickets of the group per China day', async () => {

@@ -30,6 +30,7 @@ import { StaffModel } from '../staff/staff.model';
 import { assertStoreAccess, canAccessStore, storeFilter } from '../staff/staff-scope';
 import { TaskCompletionModel, TaskDefinitionModel } from '../tasks/tasks.model';
 import { TicketModel } from '../tickets/tickets.model';
+import { creditedByDay } from '../credits/credits.service';
 import type { TaskService } from '../tasks/tasks.service';
 import { CatalogueReader } from './catalogue-reader';
 import { DeliveryService } from './deliveries.service';
@@ -349,7 +350,7 @@ export class GroupsService {
   }
 
   async stats(group: GroupRecord, day: string): Promise<GroupStats> {
-    const [members, perMember, joins, leaves, checkins, moderationActions, questionsAnswered, questionsToStaff] = await Promise.all([
+    const [members, perMember, joins, leaves, checkins, moderationActions, questionsAnswered, questionsToStaff, credited] = await Promise.all([
       GroupMemberModel.countDocuments({ groupId: group._id, leftAt: null }),
       GroupActivityModel.aggregate<{ _id: string; messages: number }>([
         { $match: { groupId: group._id, day } },
@@ -363,6 +364,7 @@ export class GroupsService {
       GroupAnswerModel.countDocuments({ groupId: group._id, day }),
       // Tickets keep their instant, not a day key: the day's China-time bounds.
       TicketModel.countDocuments({ groupId: group._id, createdAt: { $gte: chinaDayStart(day), $lt: chinaDayStart(addDays(day, 1)) } }),
+      creditedByDay(group._id, day),
     ]);
     const messages = perMember.reduce((sum, row) => sum + row.messages, 0);
     return {
@@ -378,6 +380,8 @@ export class GroupsService {
       moderationActions,
       questionsAnswered,
       questionsToStaff,
+      ordersCredited: credited.get(day)?.orders ?? 0,
+      revenueCreditedCents: credited.get(day)?.cents ?? 0,
     };
   }
 

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { StaffPage } from '../../../components/staff-nav';
 import { StateView } from '../../../components/state-view';
 import { useRequest } from '../../../hooks/use-request';
+import { yuan } from '../../../services/format';
 import { chinaDay, staffApi, type Group, type GroupStatsRange } from '../../../services/staff-api';
 import { ColumnChart } from '../components/charts';
 import '../staff.css';
@@ -98,7 +99,12 @@ function GroupCard({ group, days }: { group: Group; days: number }) {
                   <Text className='kv-number'>{list[list.length - 1]?.activeMembers ?? 0}</Text>
                   <Text className='caption'>今日发言人数</Text>
                 </View>
+                <View className='kv-item' data-testid='group-orders'>
+                  <Text className='kv-number' data-testid='group-orders-count'>{sum((d) => d.ordersCredited)}</Text>
+                  <Text className='caption'>笔群内订单</Text>
+                </View>
               </View>
+              <Text className='caption' data-testid='group-orders-note'>{`群内订单共 ${yuan(sum((d) => d.revenueCreditedCents))}：居民点开本群的群发卡片或群里的分享后，在时限内下的单（退款不算）`}</Text>
               <Text className='section-title'>每日发言与签到</Text>
               <ColumnChart
                 testId='group-chart'
@@ -123,7 +129,7 @@ function GroupsBody() {
     <>
       <View className='card row'>
         <Text>统计范围</Text>
-        <View className='segmented'>
+        <View className='segmented segmented-inline'>
           {RANGES.map((range) => (
             <View key={range} className={`segment ${range === days ? 'segment-on' : ''}`} onClick={() => setDays(range)} data-testid={`groups-range-${range}`}>
               <Text>{`近 ${range} 天`}</Text>
