@@ -233,8 +233,8 @@ function PushCard({ item, opened, onOpen }: { item: PushListItemView; opened: bo
         <Text className='bar-label'>{item.name}</Text>
         <Text className={STATUS_TEXT[status].className} data-testid='push-status'>{STATUS_TEXT[status].text}</Text>
       </View>
-      <Text className='caption block'>{`${item.templateTitle} · ${item.target.audienceName ?? '商品兴趣人群'} · ${item.targeted} 人 · ${formatDateTime(item.createdAt)}创建`}</Text>
-      {push?.lastSentAt ? <Text className='caption block'>{`最近发送 ${formatDateTime(push.lastSentAt)}`}</Text> : null}
+      <Text className='caption block'>{`${item.templateTitle} · 发给「${item.target.audienceName ?? '商品兴趣人群'}」${item.targeted} 人`}</Text>
+      <Text className='caption block'>{`创建于 ${formatDateTime(item.createdAt)}${push?.lastSentAt ? ` · 最近发送 ${formatDateTime(push.lastSentAt)}` : ''}`}</Text>
       {opened ? (
         report ? (
           <Counts counts={report.push.counts} />
@@ -244,20 +244,22 @@ function PushCard({ item, opened, onOpen }: { item: PushListItemView; opened: bo
           </StateView>
         )
       ) : null}
-      <View className='row mt-16'>
-        {opened ? (
-          <View />
-        ) : (
-          <Btn small variant='plain' testId='push-open' onClick={onOpen}>
-            发送情况
-          </Btn>
-        )}
-        {status !== 'completed' ? (
-          <Btn small disabled={sending} testId='push-send' onClick={() => void send()}>
-            {sending ? '发送中…' : status === 'created' ? '发送' : '继续发送'}
-          </Btn>
-        ) : null}
-      </View>
+      {!opened || status !== 'completed' ? (
+        <View className='row mt-16'>
+          {opened ? (
+            <View />
+          ) : (
+            <Btn small variant='plain' testId='push-open' onClick={onOpen}>
+              发送情况
+            </Btn>
+          )}
+          {status !== 'completed' ? (
+            <Btn small disabled={sending} testId='push-send' onClick={() => void send()}>
+              {sending ? '发送中…' : status === 'created' ? '发送' : '继续发送'}
+            </Btn>
+          ) : null}
+        </View>
+      ) : null}
     </View>
   );
 }
