@@ -90,10 +90,16 @@ describe('city operations and audiences', () => {
     await settled(page);
 
     // The first scenario is open with the labels that serve it, each with its values in Chinese.
-    const definitions = await apiCall<{ key: string; scenarioKeys: string[] }[]>(server.baseUrl, opsToken, 'GET', '/labels/definitions');
+    const definitions = await apiCall<{ key: string; name: string; scenarioKeys: string[]; rule: { params: Record<string, unknown> } | null }[]>(server.baseUrl, opsToken, 'GET', '/labels/definitions');
     const scenarios = await apiCall<{ key: string }[]>(server.baseUrl, opsToken, 'GET', '/labels/scenarios');
     const first = shown(page).locator(`[data-testid="scenario"][data-scenario="${scenarios[0].key}"]`);
-    expect(await first.getByTestId('scenario-label').count()).toBe(definitions.filter((definition) => definition.scenarioKeys.includes(scenarios[0].key)).length);
+    const served = definitions.filter((definition) => definition.scenarioKeys.includes(scenarios[0].key));
+    expect(await first.getByTestId('scenario-label').count()).toBe(served.length);
+    const firstText = await first.innerText();
+    for (const definition of served) expect(firstText).toContain(definition.name);
+    // A rule label's meaning is built from the parameters operations set.
+    const group = definitions.find((definition) => definition.key === 'group')!;
+    if (served.includes(group)) expect(firstText).toContain(`${group.rule!.params.activeDays} 天内在群里签到或发言为群内活跃`);
     expect(await shown(page).getByTestId('scenario').count()).toBe(scenarios.length);
 
     const editor = shown(page).getByTestId('audience-editor');

@@ -26,6 +26,7 @@ import {
   type LeafDraft,
   type LeafMode,
 } from './condition-draft';
+import { labelMeaning } from './label-meaning';
 import '../staff.css';
 
 /** How long the editor waits after the last change before counting (a count streams every label document in scope). */
@@ -99,7 +100,7 @@ function Scenarios({ catalogue }: { catalogue: Catalogue }) {
                       <Text className='tag tag-grey'>{label.subcategory ? `${label.category} · ${label.subcategory}` : label.category}</Text>
                       {label.active ? null : <Text className='tag tag-warn'>已停用</Text>}
                     </View>
-                    {label.description ? <Text className='caption block'>{label.description}</Text> : null}
+                    {label.description || labelMeaning(label) ? <Text className='caption block' data-testid='scenario-label-meaning'>{label.description || labelMeaning(label)}</Text> : null}
                     <Text className='caption block'>{`取值：${valuesText(label)}`}</Text>
                   </View>
                 ))}
