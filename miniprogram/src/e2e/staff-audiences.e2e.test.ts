@@ -138,6 +138,29 @@ describe('city operations and audiences', () => {
     await toastGone(page);
     await shot(page, 'staff-city_ops-audience-saved');
 
+    // One nesting level: 新注册, and (从未下单 or 高频) in a condition group; counted and stored as that tree.
+    const nested = labelled.filter((doc) => valuesOf(doc, 'lifecycle').includes('new') && (valuesOf(doc, 'recency').includes('none') || valuesOf(doc, 'frequency').includes('f3'))).length;
+    await editor.getByTestId('add-condition').click();
+    await editor.getByTestId('pick-label-lifecycle').click();
+    await editor.getByTestId('condition').getByTestId('condition-value-new').click();
+    await editor.getByTestId('add-group').click();
+    const conditionGroup = editor.getByTestId('condition-group');
+    await conditionGroup.getByTestId('group-add-condition').click();
+    await conditionGroup.getByTestId('pick-label-recency').click();
+    await conditionGroup.getByTestId('condition-value-none').click();
+    await conditionGroup.getByTestId('group-add-condition').click();
+    await conditionGroup.getByTestId('pick-label-frequency').click();
+    await conditionGroup.locator('[data-testid="condition"][data-label="frequency"]').getByTestId('condition-value-f3').click();
+    await eventually(countState, `${nested} 在 ${labelled.length} 位有标签的居民中`, 30_000);
+    await shot(page, 'staff-city_ops-audience-group');
+    await editor.getByTestId('audience-name').locator('input').fill('今日新注册且未下单或高频');
+    await editor.getByTestId('audience-save').click();
+    await eventually(() => db.collection('audiences').countDocuments({ name: '今日新注册且未下单或高频' }), 1);
+    expect((await db.collection('audiences').findOne({ name: '今日新注册且未下单或高频' }))!.conditions).toEqual({
+      all: [{ label: 'lifecycle', op: 'eq', value: 'new' }, { any: [{ label: 'recency', op: 'eq', value: 'none' }, { label: 'frequency', op: 'eq', value: 'f3' }] }],
+    });
+    await toastGone(page);
+
     // The push: the activity reminder to the saved audience, previewed, created, then sent after the confirmation.
     await page.goto(h5(STAFF_PAGES.find((info) => info.key === 'campaigns')!.url));
     await shown(page).getByTestId('page-staff-campaigns').waitFor();
