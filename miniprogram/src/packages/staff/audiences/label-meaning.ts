@@ -49,9 +49,9 @@ export function labelMeaning(definition: Pick<LabelDefinition, 'kind' | 'rule'>)
       return share !== null ? `邀请来的邻居中至少 ${Math.round(share * 100)}% 按时下单为优质邀请，被风控标记的另算` : null;
     }
     case 'community':
-      return '居民登记的小区';
     case 'store':
-      return '居民归属的门店';
+      // The value line already says it (居民所在的小区 / 居民归属的门店).
+      return null;
     case 'interest_category': {
       const top = number(params, 'topN');
       return top !== null ? `按购买记录、商品相似度和时间衰减预测的前 ${top} 个感兴趣品类` : null;
