@@ -15,7 +15,9 @@ import { groupStatsRangeSchema } from '@o2o/shared/schemas/group-stats';
 import { fraudFlagSchema } from '@o2o/shared/schemas/invites';
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
-import { audienceSchema } from '@o2o/shared/schemas/audiences';
+import { audienceCountSchema, audienceSchema, createAudienceSchema, previewAudienceSchema } from '@o2o/shared/schemas/audiences';
+import { pushInputSchema, pushListItemSchema, pushSchema, sendReportSchema, subscribeTemplateSchema } from '@o2o/shared/schemas/campaigns';
+import { labelDefinitionSchema, scenarioSchema } from '@o2o/shared/schemas/labels';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -26,6 +28,13 @@ export type Broadcast = z.infer<typeof broadcastSchema>;
 export type BroadcastInput = z.input<typeof broadcastInputSchema>;
 export type BroadcastReport = z.infer<typeof broadcastReportSchema>;
 export type StaffAudience = z.infer<typeof audienceSchema>;
+export type AudienceCountView = z.infer<typeof audienceCountSchema>;
+export type LabelScenarioView = z.infer<typeof scenarioSchema>;
+export type LabelDefinitionView = z.infer<typeof labelDefinitionSchema>;
+export type TemplateView = z.infer<typeof subscribeTemplateSchema>;
+export type PushView = z.infer<typeof pushSchema>;
+export type PushListItemView = z.infer<typeof pushListItemSchema>;
+export type SendReportView = z.infer<typeof sendReportSchema>;
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Conversion = z.infer<typeof conversionSchema>;
 export type Repurchase = z.infer<typeof repurchaseSchema>;
@@ -80,6 +89,19 @@ export const staffApi = {
   cancelBroadcast: async (id: string) => broadcastSchema.parse(await client.request({ method: 'POST', path: `/groups/broadcasts/${id}/cancel`, body: {} })),
   broadcastReport: async (id: string) => broadcastReportSchema.parse(await client.request({ method: 'GET', path: `/groups/broadcasts/${id}` })),
   audiences: async () => z.array(audienceSchema).parse(await client.request({ method: 'GET', path: '/audiences' })),
+  audienceCount: async (audienceId: string) => audienceCountSchema.parse(await client.request({ method: 'GET', path: `/audiences/${audienceId}/count` })),
+  previewAudience: async (input: z.input<typeof previewAudienceSchema>) =>
+    audienceCountSchema.parse(await client.request({ method: 'POST', path: '/audiences/preview', body: previewAudienceSchema.parse(input) })),
+  createAudience: async (input: z.input<typeof createAudienceSchema>) =>
+    audienceSchema.parse(await client.request({ method: 'POST', path: '/audiences', body: createAudienceSchema.parse(input) })),
+  labelScenarios: async () => z.array(scenarioSchema).parse(await client.request({ method: 'GET', path: '/labels/scenarios' })),
+  labelDefinitions: async () => z.array(labelDefinitionSchema).parse(await client.request({ method: 'GET', path: '/labels/definitions' })),
+
+  pushTemplates: async () => z.array(subscribeTemplateSchema).parse(await client.request({ method: 'GET', path: '/campaigns/templates' })),
+  pushes: async () => z.array(pushListItemSchema).parse(await client.request({ method: 'GET', path: '/campaigns/pushes' })),
+  push: async (pushId: string) => pushSchema.parse(await client.request({ method: 'GET', path: `/campaigns/pushes/${pushId}` })),
+  createPush: async (input: z.input<typeof pushInputSchema>) => pushSchema.parse(await client.request({ method: 'POST', path: '/campaigns/pushes', body: pushInputSchema.parse(input) })),
+  sendPush: async (pushId: string) => sendReportSchema.parse(await client.request({ method: 'POST', path: `/campaigns/pushes/${pushId}/send`, body: {} })),
 
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),
   decideFlag: async (flagId: string, decision: 'release' | 'cancel', note: string) =>
