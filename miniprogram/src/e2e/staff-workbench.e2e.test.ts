@@ -404,6 +404,10 @@ describe('city operations', () => {
     const conversion = await apiCall<{ registrations: number }>(server.baseUrl, token, 'GET', `/metrics/conversion?from=${chinaDay(-29)}&to=${chinaDay(0)}&windowDays=7&dimension=store&value=${stores[0].id}`);
     const bars = await shown(page).getByTestId('dashboard-funnel').getByTestId('bar-row').allInnerTexts();
     expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${conversion.registrations} 人注册`);
+    // The funnel's last stage: that store's new residents of the latest closed month and their next-month repurchase.
+    const month = new Date(Date.UTC(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear(), new Date(Date.now() + 8 * 3_600_000).getUTCMonth() - 2, 1)).toISOString().slice(0, 7);
+    const repurchase = await apiCall<{ newResidents: { base: number; count: number } }>(server.baseUrl, token, 'GET', `/metrics/repurchase?month=${month}&dimension=store&value=${stores[0].id}`);
+    expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${Number(month.slice(5))}月首单 ${repurchase.newResidents.base} 人 · 次月复购 ${repurchase.newResidents.count} 人`);
     expect(forbidden).toEqual([]);
     await context.close();
   });

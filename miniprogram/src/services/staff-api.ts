@@ -63,6 +63,8 @@ export const staffApi = {
   conversionBy: async (from: string, to: string, dimension: string, value: string) =>
     conversionSchema.parse(await client.request({ method: 'GET', path: '/metrics/conversion', query: { from, to, windowDays: '7', dimension, value } })),
   repurchase: async (month: string) => repurchaseSchema.parse(await client.request({ method: 'GET', path: '/metrics/repurchase', query: { month, dimension: 'all' } })),
+  repurchaseBy: async (month: string, dimension: string, value: string) =>
+    repurchaseSchema.parse(await client.request({ method: 'GET', path: '/metrics/repurchase', query: { month, dimension, value } })),
   penetration: async (scope: { storeId?: string; cityId?: string }, limit = 100) =>
     penetrationSchema.parse(await client.request({ method: 'GET', path: '/metrics/penetration', query: { ...scope, order: 'hardest', limit } })),
 

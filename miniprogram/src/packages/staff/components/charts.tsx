@@ -109,7 +109,8 @@ export interface BarRow {
   /** 0..1 of the bar's full width. */
   share: number;
   valueText: string;
-  detail?: string;
+  /** One line below the bar, or several (each on its own line). */
+  detail?: string | string[];
 }
 
 /** Ranked horizontal bars (communities by penetration, advisors by progress). */
@@ -125,7 +126,11 @@ export function BarList({ rows, testId }: { rows: BarRow[]; testId?: string }) {
           <View className='bar-track'>
             <View className='bar-fill' style={{ width: `${Math.max(0, Math.min(1, row.share)) * 100}%` }} />
           </View>
-          {row.detail ? <Text className='caption'>{row.detail}</Text> : null}
+          {(Array.isArray(row.detail) ? row.detail : row.detail ? [row.detail] : []).map((line) => (
+            <View key={line}>
+              <Text className='caption'>{line}</Text>
+            </View>
+          ))}
         </View>
       ))}
     </View>

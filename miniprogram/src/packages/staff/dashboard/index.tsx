@@ -34,7 +34,15 @@ async function valuesOf(dimension: Dimension): Promise<{ id: string; name: strin
   return CODE_TYPES;
 }
 
-/** Registrations of the last 30 days → first order within 7 days, per value of one dimension. */
+/** The latest month whose next month has ended: its repurchase figure is final. */
+const REPURCHASE_MONTH = chinaMonth(-2);
+const monthText = (month: string) => `${Number(month.slice(5, 7))}月`;
+
+/**
+ * The funnel per value of one dimension: registrations of the last 30 days → first order within
+ * 7 days, and, for the latest closed month, residents whose first order was that month → an
+ * order the month after (next-month repurchase).
+ */
 function Funnel() {
   const dimensions = dimensionsFor(staffRole());
   const [dimension, setDimension] = useState<Dimension>('store');
@@ -42,12 +50,18 @@ function Funnel() {
     const values = await valuesOf(dimension);
     const from = chinaDay(-29);
     const to = chinaDay(0);
-    const rows = await Promise.all(values.map(async (value) => ({ value, conversion: await staffApi.conversionBy(from, to, dimension, value.id) })));
+    const rows = await Promise.all(
+      values.map(async (value) => {
+        const [conversion, repurchase] = await Promise.all([staffApi.conversionBy(from, to, dimension, value.id), staffApi.repurchaseBy(REPURCHASE_MONTH, dimension, value.id)]);
+        return { value, conversion, repurchase };
+      }),
+    );
     return rows.sort((a, b) => b.conversion.registrations - a.conversion.registrations);
   }, [dimension]);
   return (
     <View className='card'>
-      <Text className='card-title'>近 30 天：注册 → 7 天首单</Text>
+      <Text className='card-title'>注册 → 首单 → 次月复购</Text>
+      <Text className='caption'>{`注册和首单：近 30 天注册、7 天内下首单；复购：${monthText(REPURCHASE_MONTH)}首单的新居民，次月是否再下单`}</Text>
       {dimensions.length > 1 ? (
         <View className='row row-start wrap'>
           {dimensions.map((option) => (
@@ -63,12 +77,15 @@ function Funnel() {
           return (
             <BarList
               testId='dashboard-funnel'
-              rows={rows.map(({ value, conversion }) => ({
+              rows={rows.map(({ value, conversion, repurchase }) => ({
                 key: value.id,
                 label: value.name,
                 share: conversion.registrations / max,
                 valueText: `${conversion.registrations} 人注册`,
-                detail: `7 天内首单 ${conversion.converted} 人 · 首单转化率 ${percentText(conversion.rate)}`,
+                detail: [
+                  `7 天内首单 ${conversion.converted} 人 · 首单转化率 ${percentText(conversion.rate)}`,
+                  `${monthText(REPURCHASE_MONTH)}首单 ${repurchase.newResidents.base} 人 · 次月复购 ${repurchase.newResidents.count} 人（${percentText(repurchase.newResidents.rate)}）`,
+                ],
               }))}
             />
           );
