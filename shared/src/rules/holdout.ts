@@ -98,3 +98,42 @@ export function liftInterval(treated: Proportion, control: Proportion): Lift | n
   const high = difference + Math.sqrt((treatedInterval.high - treatedRate) ** 2 + (controlRate - controlInterval.low) ** 2);
   return { treatedRate, controlRate, difference, interval: { low, high } };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Treated versus held out
+// ---------------------------------------------------------------------------------------------
+
+export interface HoldoutGroupTally {
+  size: number;
+  buyers: number;
+  orders: number;
+  revenueCents: number;
+}
+
+export interface HoldoutGroup extends HoldoutGroupTally {
+  /** buyers / size; null for an empty group. */
+  buyerRate: number | null;
+}
+
+export interface HoldoutComparisonResult {
+  share: number;
+  treated: HoldoutGroup;
+  heldOut: HoldoutGroup;
+  /** Buyer rate treated − held out with its 95% interval; null when a group is empty. */
+  lift: { difference: number; low: number; high: number } | null;
+}
+
+function withRate(tally: HoldoutGroupTally): HoldoutGroup {
+  return { ...tally, buyerRate: tally.size > 0 ? tally.buyers / tally.size : null };
+}
+
+/** The comparison of buyer rates between the treated and the held-out residents. */
+export function holdoutComparison(share: number, treated: HoldoutGroupTally, heldOut: HoldoutGroupTally): HoldoutComparisonResult {
+  const lift = liftInterval({ count: treated.buyers, base: treated.size }, { count: heldOut.buyers, base: heldOut.size });
+  return {
+    share,
+    treated: withRate(treated),
+    heldOut: withRate(heldOut),
+    lift: lift ? { difference: lift.difference, low: lift.interval.low, high: lift.interval.high } : null,
+  };
+}
