@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
+import { inHoldout } from '@o2o/shared/rules/holdout';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
 import { startAppServer, type RunningServer } from './app-server';
@@ -463,5 +464,57 @@ describe('an order credited to the group a broadcast card was opened in (H5, 375
     await shot(manager.page, 'staff-manager-groups-orders');
     expect(manager.forbidden).toEqual([]);
     await manager.context.close();
+  });
+});
+
+describe('city operations and a promotion with a hold-out group', () => {
+  it('sees treated versus held-out buyers and the lift with its interval, as the effect endpoint computes them from the orders', async () => {
+    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    const promotions = await apiCall<{ id: string; name: string; storeId: string; audienceSize: number; holdout: { experimentId: string; share: number } | null }[]>(
+      server.baseUrl, managerToken, 'GET', '/campaigns/promotions',
+    );
+    const promotion = promotions.find((candidate) => candidate.name === '早餐奶特惠')!;
+    expect(promotion.holdout).toEqual({ experimentId: promotion.id, share: 0.2 });
+    const members = ((await db.collection('campaign_promotion_members').findOne({ _id: `${promotion.id}:0` as never }))?.residentIds ?? []) as ObjectId[];
+    const heldOut = members.filter((id) => inHoldout(String(id), promotion.holdout!.experimentId, 0.2));
+    const treated = members.filter((id) => !inHoldout(String(id), promotion.holdout!.experimentId, 0.2));
+    expect(heldOut.length).toBeGreaterThan(0);
+    expect(treated.length).toBeGreaterThan(1);
+
+    // Two treated members and one held-out member buy the product during the promotion.
+    const buyers = [treated[0], treated[1], heldOut[0]];
+    for (const [index, residentId] of buyers.entries()) {
+      const order = { orderId: `e2e-holdout-${Date.now()}-${index}`, storeId: promotion.storeId, residentId: String(residentId), lines: [{ productId: 'SKU-DAI-001', quantity: 1, amountCents: 690 }], totalCents: 690 };
+      const placedAt = new Date();
+      for (const [status, at] of [['paid', placedAt], ['completed', new Date(placedAt.getTime() + 1000)]] as const) {
+        expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-${status}`, status, occurredAt: at.toISOString() })).status).toBe(200);
+      }
+    }
+    const effect = await apiCall<{ holdout: { treated: { size: number; buyers: number; buyerRate: number }; heldOut: { size: number; buyers: number; buyerRate: number }; lift: { difference: number; low: number; high: number } } }>(
+      server.baseUrl, managerToken, 'GET', `/campaigns/promotions/${promotion.id}/effect`,
+    );
+    expect(effect.holdout.treated.size).toBe(treated.length);
+    expect(effect.holdout.heldOut.size).toBe(heldOut.length);
+    expect(effect.holdout.treated.buyers).toBeGreaterThanOrEqual(2);
+    expect(effect.holdout.heldOut.buyers).toBeGreaterThanOrEqual(1);
+
+    const { context, page } = await staffPhone('ops');
+    await open(page, 'products');
+    const row = shown(page).getByTestId('promotion').filter({ hasText: '早餐奶特惠' });
+    expect(await row.innerText()).toContain('留出 20% 对照组');
+    await row.getByTestId('promotion-open').click();
+    const holdout = row.getByTestId('promotion-holdout');
+    await holdout.waitFor();
+    const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+    const points = (value: number) => `${Math.round(value * 1000) / 10 > 0 ? '+' : ''}${(Math.round(value * 1000) / 10).toFixed(1)}`;
+    expect(await holdout.getByTestId('holdout-treated').innerText()).toMatch(new RegExp(`触达组（${treated.length} 人）\\s*${effect.holdout.treated.buyers} 人\\s*${percent(effect.holdout.treated.buyerRate).replace('.', '\\.')}`));
+    expect(await holdout.getByTestId('holdout-held-out').innerText()).toMatch(new RegExp(`对照组（${heldOut.length} 人）\\s*${effect.holdout.heldOut.buyers} 人\\s*${percent(effect.holdout.heldOut.buyerRate).replace('.', '\\.')}`));
+    expect(await holdout.getByTestId('holdout-lift').innerText()).toContain(
+      `购买率差 ${points(effect.holdout.lift.difference)} 个百分点，95% 区间 ${points(effect.holdout.lift.low)} 至 ${points(effect.holdout.lift.high)}`,
+    );
+    await expectReadable(page);
+    await holdout.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/staff-products-promotion-holdout.png` });
+    await context.close();
   });
 });
