@@ -8,11 +8,11 @@ import type { PromotionService } from './promotions.service';
 
 /**
  * One running promotion per demo store, so 今日特惠 has something on the day the demo starts; one
- * holds out a fifth of its audience, so the workbench shows a hold-out comparison.
+ * holds out half of its audience, so the workbench shows a hold-out comparison.
  */
 const DEMO_PROMOTIONS: { store: string; name: string; productId: string; holdoutShare?: number }[] = [
   { store: '徐家汇', name: '周末水果节 · 阳光玫瑰', productId: 'SKU-FRU-004' },
-  { store: '徐家汇', name: '早餐奶特惠', productId: 'SKU-DAI-001', holdoutShare: 0.2 },
+  { store: '徐家汇', name: '早餐奶特惠', productId: 'SKU-DAI-001', holdoutShare: 0.5 },
   { store: '田林', name: '夏日西瓜节', productId: 'SKU-FRU-005' },
   { store: '龙华', name: '当季砂糖橘', productId: 'SKU-FRU-003' },
 ];

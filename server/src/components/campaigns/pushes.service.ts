@@ -286,22 +286,19 @@ export class PushService {
       const heldOutIds = new Set(residentIds.filter((residentId) => isHeldOut(push, residentId)).map(String));
       heldOut.size += heldOutIds.size;
       treated.size += residentIds.length - heldOutIds.size;
-      const buyers = new Set<string>();
-      const cursor = OrderModel.collection.find(
-        { residentId: { $in: residentIds }, state: 'completed', completedAt: { $gte: from, $lt: to } },
-        { projection: { residentId: 1, totalCents: 1 }, batchSize: 1000 },
+      // One query per resident by `residentId` equality, the only part the embedded database pushes
+      // down to an index here; an `$in` over the chunk would scan every completed order.
+      const ordersOf = await mapPooled(residentIds, COUNT_CONCURRENCY, (residentId) =>
+        OrderModel.find({ residentId, state: 'completed', completedAt: { $gte: from, $lt: to } }, { totalCents: 1 }).lean<{ totalCents: number }[]>(),
       );
-      for await (const document of cursor) {
-        const order = document as unknown as { residentId: Types.ObjectId; totalCents: number };
-        const residentId = String(order.residentId);
-        const group = heldOutIds.has(residentId) ? heldOut : treated;
-        group.orders += 1;
-        group.revenueCents += order.totalCents;
-        if (!buyers.has(residentId)) {
-          buyers.add(residentId);
-          group.buyers += 1;
-        }
-      }
+      residentIds.forEach((residentId, index) => {
+        const orders = ordersOf[index];
+        if (orders.length === 0) return;
+        const group = heldOutIds.has(String(residentId)) ? heldOut : treated;
+        group.buyers += 1;
+        group.orders += orders.length;
+        group.revenueCents += orders.reduce((sum, order) => sum + order.totalCents, 0);
+      });
     }
     return {
       pushId: String(push._id), days, from: from.toISOString(), to: to.toISOString(), complete: windowEnd <= now,
