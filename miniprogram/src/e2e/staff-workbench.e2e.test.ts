@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
+import { inHoldout } from '@o2o/shared/rules/holdout';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
 import { startAppServer, type RunningServer } from './app-server';
@@ -467,5 +468,68 @@ describe('an order credited to the group a broadcast card was opened in (H5, 375
     await shot(manager.page, 'staff-manager-groups-orders');
     expect(manager.forbidden).toEqual([]);
     await manager.context.close();
+  });
+});
+
+describe('city operations and a promotion with a hold-out group', () => {
+  it('sees treated versus held-out buyers and the lift with its interval, as the effect endpoint computes them from the orders', async () => {
+    const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
+    type PromotionView = { id: string; name: string; storeId: string; audienceSize: number; holdout: { experimentId: string; share: number } | null };
+    const promotions = await apiCall<PromotionView[]>(server.baseUrl, managerToken, 'GET', '/campaigns/promotions');
+    let promotion = promotions.find((candidate) => candidate.name === '早餐奶特惠')!;
+    expect(promotion.holdout).toEqual({ experimentId: promotion.id, share: 0.5 });
+    const splitOf = async (candidate: PromotionView) => {
+      const members = ((await db.collection('campaign_promotion_members').findOne({ _id: `${candidate.id}:0` as never }))?.residentIds ?? []) as ObjectId[];
+      const held = (id: ObjectId) => inHoldout(String(id), candidate.holdout!.experimentId, candidate.holdout!.share);
+      return { treated: members.filter((id) => !held(id)), heldOut: members.filter(held) };
+    };
+    let { treated, heldOut } = await splitOf(promotion);
+    // The demo audience is small (a few residents), so a random halving leaves one half empty about
+    // once in a hundred runs; a new promotion over the same audience is a new split.
+    for (let attempt = 0; attempt < 10 && (treated.length === 0 || heldOut.length === 0); attempt += 1) {
+      promotion = await apiCall<PromotionView>(server.baseUrl, managerToken, 'POST', '/campaigns/promotions', {
+        name: `早餐奶特惠（第 ${attempt + 2} 组）`, productId: 'SKU-DAI-001', storeId: promotion.storeId, audience: { productAudience: { limit: 200 } },
+        startAt: new Date(Date.now() - 86_400_000).toISOString(), endAt: new Date(Date.now() + 14 * 86_400_000).toISOString(), holdoutShare: 0.5,
+      });
+      ({ treated, heldOut } = await splitOf(promotion));
+    }
+    expect([treated.length > 0, heldOut.length > 0]).toEqual([true, true]);
+
+    // A treated member and a held-out member buy the product during the promotion.
+    const buyers = [treated[0], heldOut[0]];
+    for (const [index, residentId] of buyers.entries()) {
+      const order = { orderId: `e2e-holdout-${Date.now()}-${index}`, storeId: promotion.storeId, residentId: String(residentId), lines: [{ productId: 'SKU-DAI-001', quantity: 1, amountCents: 690 }], totalCents: 690 };
+      // Completed a little before now: the effect of a running promotion counts orders up to now.
+      const placedAt = new Date(Date.now() - 60_000);
+      for (const [status, at] of [['paid', placedAt], ['completed', new Date(placedAt.getTime() + 30_000)]] as const) {
+        expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-${status}`, status, occurredAt: at.toISOString() })).status).toBe(200);
+      }
+    }
+    const effect = await apiCall<{ holdout: { treated: { size: number; buyers: number; buyerRate: number }; heldOut: { size: number; buyers: number; buyerRate: number }; lift: { difference: number; low: number; high: number } } }>(
+      server.baseUrl, managerToken, 'GET', `/campaigns/promotions/${promotion.id}/effect`,
+    );
+    expect(effect.holdout.treated.size).toBe(treated.length);
+    expect(effect.holdout.heldOut.size).toBe(heldOut.length);
+    expect(effect.holdout.treated.buyers).toBeGreaterThanOrEqual(1);
+    expect(effect.holdout.heldOut.buyers).toBeGreaterThanOrEqual(1);
+
+    const { context, page } = await staffPhone('ops');
+    await open(page, 'products');
+    const row = shown(page).getByTestId('promotion').filter({ has: page.getByText(promotion.name, { exact: true }) });
+    expect(await row.innerText()).toContain('留出 50% 对照组');
+    await row.getByTestId('promotion-open').click();
+    const holdout = row.getByTestId('promotion-holdout');
+    await holdout.waitFor();
+    const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+    const points = (value: number) => `${Math.round(value * 1000) / 10 > 0 ? '+' : ''}${(Math.round(value * 1000) / 10).toFixed(1)}`;
+    expect(await holdout.getByTestId('holdout-treated').innerText()).toMatch(new RegExp(`触达组（${treated.length} 人）\\s*${effect.holdout.treated.buyers} 人\\s*${percent(effect.holdout.treated.buyerRate).replace('.', '\\.')}`));
+    expect(await holdout.getByTestId('holdout-held-out').innerText()).toMatch(new RegExp(`对照组（${heldOut.length} 人）\\s*${effect.holdout.heldOut.buyers} 人\\s*${percent(effect.holdout.heldOut.buyerRate).replace('.', '\\.')}`));
+    expect(await holdout.getByTestId('holdout-lift').innerText()).toContain(
+      `购买率差 ${points(effect.holdout.lift.difference)} 个百分点，95% 区间 ${points(effect.holdout.lift.low)} 至 ${points(effect.holdout.lift.high)}`,
+    );
+    await expectReadable(page);
+    await holdout.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOTS}/staff-products-promotion-holdout.png` });
+    await context.close();
   });
 });

@@ -78,6 +78,12 @@ export function hotQueries(): HotQuery[] {
     { name: "a group's credited orders", where: 'CreditService.groupShare, group stats', model: models(OrderCreditModel), filter: { groupId: id(), state: 'completed' } },
     // one resident's label refresh
     { name: "a resident's completed orders", where: 'LabelService.feedOne (refreshResident)', model: models(OrderModel), filter: { residentId, state: 'completed' } },
+    {
+      name: "a push target's completed orders after the push",
+      where: 'PushService.effect',
+      model: models(OrderModel),
+      filter: { residentId, state: 'completed', completedAt: { $gte: now, $lt: now } },
+    },
     { name: "a resident's activity events", where: 'LabelService.feedOne (refreshResident)', model: models(TaskEventModel), filter: { residentId, type: { $in: ['checkin', 'signup'] } } },
     { name: "a resident's newbie progress", where: 'LabelService.feedOne (refreshResident)', model: models(TaskProgressMarkModel), filter: { residentId, taskId: { $in: [id()] } } },
     { name: "a resident's newbie completions", where: 'LabelService.feedOne (refreshResident)', model: models(TaskCompletionModel), filter: { residentId, taskId: { $in: [id()] } } },

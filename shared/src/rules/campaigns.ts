@@ -403,9 +403,10 @@ export function promotionEffect(tally: PromotionTally, sizes: Record<Group, numb
 /**
  * What became of one resident in one push. `sending` is claimed and in flight; after the stale
  * limit it is reported as `unknown` and never resent (a duplicate message is worse than a missing
- * one). `quota` and `failed` are retried by the next send; the others are final.
+ * one). `quota` and `failed` are retried by the next send; the others are final. `held_out` is a
+ * resident of the push's hold-out group, deliberately never sent.
  */
-export const DELIVERY_STATES = ['sending', 'sent', 'no_grant', 'refused', 'invalid_openid', 'quota', 'failed', 'unknown'] as const;
+export const DELIVERY_STATES = ['sending', 'sent', 'no_grant', 'refused', 'invalid_openid', 'quota', 'failed', 'unknown', 'held_out'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export function isRetryableDelivery(state: DeliveryState): boolean {
@@ -413,7 +414,7 @@ export function isRetryableDelivery(state: DeliveryState): boolean {
 }
 
 /** The outcome a WeChat error code from the WeChat client means for a delivery. */
-export function deliveryStateForWechatError(code: string): Exclude<DeliveryState, 'sending' | 'sent' | 'no_grant'> {
+export function deliveryStateForWechatError(code: string): Exclude<DeliveryState, 'sending' | 'sent' | 'no_grant' | 'held_out'> {
   switch (code) {
     case 'WECHAT_SUBSCRIPTION_REFUSED':
       return 'refused';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TEMPLATE_FIELD_KINDS } from '../rules/campaigns';
+import { MAX_HOLDOUT_SHARE } from '../rules/holdout';
 import { objectIdSchema } from './common';
 import { productIdSchema } from './products';
 
@@ -60,6 +61,12 @@ export type MySubscriptions = z.infer<typeof mySubscriptionsSchema>;
 // Pushes
 // ---------------------------------------------------------------------------------------------
 
+/** The share of an audience held out as the control group (not reached), 0 to 0.5. */
+export const holdoutShareSchema = z
+  .number('对照组比例要填 0 到 0.5 之间的小数')
+  .min(0, '对照组比例不能小于 0')
+  .max(MAX_HOLDOUT_SHARE, '对照组比例最多 0.5（一半的人不触达）');
+
 export const productAudienceLimitSchema = z.number().int().min(1).max(50_000);
 
 export const pushTargetSchema = z.union([
@@ -81,6 +88,8 @@ export const pushInputSchema = z.object({
   /** Template field name → value, e.g. `{ "thing1": "有机菠菜特价" }`; checked against the template's fields. */
   data: z.record(z.string().regex(/^[a-z_]+\d+$/, 'a template field name such as thing1'), z.string().max(200)),
   page: miniprogramPageSchema,
+  /** Hold out this share of the target at random (stable per resident): they get no message, and the push's effect is measured against them. */
+  holdoutShare: holdoutShareSchema.optional(),
 });
 export type PushInput = z.infer<typeof pushInputSchema>;
 
@@ -102,6 +111,8 @@ export const deliveryCountsSchema = z.object({
   failed: z.number().int(),
   /** The call may or may not have reached the resident (no answer, or a sender died mid-call); never resent. */
   unknown: z.number().int(),
+  /** In the push's hold-out group: deliberately not sent, the control group of its effect. */
+  held_out: z.number().int(),
 });
 export type DeliveryCounts = z.infer<typeof deliveryCountsSchema>;
 
@@ -121,6 +132,8 @@ export const pushSchema = z.object({
   storeId: objectIdSchema.nullable(),
   cityId: objectIdSchema.nullable(),
   status: z.enum(PUSH_STATUSES),
+  /** The share held out (0 when none). */
+  holdoutShare: z.number(),
   counts: deliveryCountsSchema,
   createdAt: z.string(),
   lastSentAt: z.string().nullable(),
@@ -141,6 +154,7 @@ export const sendReportSchema = z.object({
     quota: z.number().int(),
     failed: z.number().int(),
     unknown: z.number().int(),
+    held_out: z.number().int(),
     busy: z.number().int(),
   }),
   /** `quota` when WeChat's daily quota stopped the run; the pending ones go out on a later send. */
@@ -201,6 +215,54 @@ export const productAudienceSchema = z.object({
 export type ProductAudience = z.infer<typeof productAudienceSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Hold-out comparisons (lift against residents who were not reached)
+// ---------------------------------------------------------------------------------------------
+
+const rateGroupSchema = z.object({
+  /** Residents in the group. */
+  size: z.number().int(),
+  /** Of them, residents with at least one counted order. */
+  buyers: z.number().int(),
+  orders: z.number().int(),
+  revenueCents: z.number().int(),
+  /** buyers / size; null for an empty group. */
+  buyerRate: z.number().nullable(),
+});
+
+/**
+ * Treated (meant to be reached) versus held out, by intention to treat: a treated resident the
+ * message never reached (no grant) still counts as treated, so the two groups differ only by the
+ * random split.
+ */
+export const holdoutComparisonSchema = z.object({
+  share: z.number(),
+  treated: rateGroupSchema,
+  heldOut: rateGroupSchema,
+  /** Buyer rate treated − held out with its 95% interval (Newcombe's hybrid score); null when a group is empty. */
+  lift: z
+    .object({ difference: z.number(), low: z.number(), high: z.number() })
+    .nullable(),
+});
+export type HoldoutComparison = z.infer<typeof holdoutComparisonSchema>;
+
+export const pushEffectQuerySchema = z.object({
+  days: z.coerce.number('天数要填 1 到 60 的整数').int('天数要填整数').min(1, '天数至少 1 天').max(60, '天数最多 60 天').default(7),
+});
+
+export const pushEffectSchema = z.object({
+  pushId: objectIdSchema,
+  days: z.number().int(),
+  /** When the push was first sent; the window starts there. */
+  from: z.string(),
+  /** from + days, or now when that is still ahead. */
+  to: z.string(),
+  complete: z.boolean(),
+  /** Completed orders of any product in the window. */
+  comparison: holdoutComparisonSchema,
+});
+export type PushEffect = z.infer<typeof pushEffectSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Promotions
 // ---------------------------------------------------------------------------------------------
 
@@ -216,6 +278,11 @@ export const promotionInputSchema = z
     startAt: isoInstant,
     endAt: isoInstant,
     pushId: objectIdSchema.optional(),
+    /**
+     * Hold out this share of the audience as the control group. With a push that has its own
+     * hold-out, the push's split is used (the residents it did not message); leave it out then.
+     */
+    holdoutShare: holdoutShareSchema.optional(),
   })
   .refine((input) => new Date(input.endAt) > new Date(input.startAt), { message: '结束时间要晚于开始时间', path: ['endAt'] })
   .refine((input) => new Date(input.endAt).getTime() - new Date(input.startAt).getTime() <= 180 * 24 * 3600_000, {
@@ -236,6 +303,8 @@ export const promotionSchema = z.object({
   startAt: z.string(),
   endAt: z.string(),
   pushId: objectIdSchema.nullable(),
+  /** The hold-out split: the experiment id hashed with each resident (the push's or the promotion's id) and the share; null without one. */
+  holdout: z.object({ experimentId: z.string(), share: z.number() }).nullable(),
   createdAt: z.string(),
 });
 export type Promotion = z.infer<typeof promotionSchema>;
@@ -258,5 +327,7 @@ export const promotionEffectSchema = z.object({
   before: z.object({ audience: groupSalesSchema, others: groupSalesSchema }),
   during: z.object({ audience: groupSalesSchema, others: groupSalesSchema }),
   lift: z.object({ buyerRate: z.number().nullable(), unitsPerCapita: z.number().nullable() }),
+  /** Treated versus held-out members during the campaign, when the promotion has a hold-out; null otherwise. */
+  holdout: holdoutComparisonSchema.nullable(),
 });
 export type PromotionEffectView = z.infer<typeof promotionEffectSchema>;

@@ -88,6 +88,10 @@ const campaignPushSchema = new Schema({
   createdAt: { type: Date, required: true },
   status: { type: String, enum: PUSH_STATUSES, required: true },
   lastRun: { type: runSummarySchema, default: null },
+  /** Share of the target held out (never sent), split by `inHoldout(residentId, pushId, share)`; 0 for none. */
+  holdoutShare: { type: Number, default: 0 },
+  /** When a send first ran; set once (only while still null). The push effect's window starts here. */
+  firstSentAt: { type: Date, default: null },
 });
 export const CampaignPushModel = model('CampaignPush', campaignPushSchema, 'campaign_pushes');
 export interface CampaignPushRecord {
@@ -105,6 +109,8 @@ export interface CampaignPushRecord {
   createdAt: Date;
   status: (typeof PUSH_STATUSES)[number];
   lastRun: { at: Date; stoppedBy: string | null; counts: Record<string, number> } | null;
+  holdoutShare?: number;
+  firstSentAt?: Date | null;
 }
 
 /** A bounded chunk of resident ids (at most `ID_CHUNK_SIZE`), keyed `<ownerId>:<n>` from n = 0. */
@@ -160,6 +166,8 @@ const promotionSchema = new Schema({
   startAt: { type: Date, required: true },
   endAt: { type: Date, required: true },
   pushId: { type: Schema.Types.ObjectId, default: null },
+  /** The hold-out split: `inHoldout(residentId, experimentId, share)`; the push's id when it follows its push's split. */
+  holdout: { type: new Schema({ experimentId: { type: String, required: true }, share: { type: Number, required: true } }, { _id: false }), default: null },
   createdBy: { type: Schema.Types.ObjectId, required: true },
   createdAt: { type: Date, required: true },
 });
@@ -177,6 +185,7 @@ export interface PromotionRecord {
   startAt: Date;
   endAt: Date;
   pushId: Types.ObjectId | null;
+  holdout?: { experimentId: string; share: number } | null;
   createdBy: Types.ObjectId;
   createdAt: Date;
 }

@@ -8,6 +8,8 @@ import {
   promotionEffectSchema,
   promotionInputSchema,
   promotionSchema,
+  pushEffectQuerySchema,
+  pushEffectSchema,
   pushInputSchema,
   pushListItemSchema,
   pushSchema,
@@ -92,6 +94,12 @@ export function campaignsRouter(guards: Guards, services: CampaignServices): Api
       handler: async ({ params, req }) => pushes.sendAs(staffOf(req), toObjectId(params.pushId)),
     })
     .route({
+      method: 'get', path: '/pushes/:pushId/effect', tags, errors: [404, 409],
+      summary: 'Completed orders within N days after the push was first sent: residents meant to get it versus its hold-out group, with the difference in buyer rate and its 95% interval',
+      guards: organisers, authenticated: true, params: pushParams, query: pushEffectQuerySchema, response: pushEffectSchema,
+      handler: async ({ params, query, req }) => pushes.effect(staffOf(req), toObjectId(params.pushId), query.days),
+    })
+    .route({
       method: 'get', path: '/slow-moving', tags, errors: [404],
       summary: 'A store\'s active products with the lowest sales velocity over the last days, against the store\'s median',
       guards: guards.staff(), authenticated: true, query: slowMovingQuerySchema, response: slowMovingSchema,
@@ -129,7 +137,7 @@ export function campaignsRouter(guards: Guards, services: CampaignServices): Api
     })
     .route({
       method: 'get', path: '/promotions/:promotionId/effect', tags, errors: [404, 409],
-      summary: 'The product\'s sales before versus during the promotion, audience versus everyone else, with the difference-in-differences lift',
+      summary: 'The product\'s sales before versus during the promotion, audience versus everyone else, with the difference-in-differences lift; with a hold-out, also treated versus held-out members with the lift\'s 95% interval',
       guards: organisers, authenticated: true, params: promotionParams, response: promotionEffectSchema,
       handler: async ({ params, req }) => promotions.effect(staffOf(req), toObjectId(params.promotionId)),
     });

@@ -6,10 +6,13 @@ import { StoreModel } from '../organisation/organisation.model';
 import { PromotionModel } from './campaigns.model';
 import type { PromotionService } from './promotions.service';
 
-/** One running promotion per demo store, so 今日特惠 has something on the day the demo starts. */
-const DEMO_PROMOTIONS: { store: string; name: string; productId: string }[] = [
+/**
+ * One running promotion per demo store, so 今日特惠 has something on the day the demo starts; one
+ * holds out half of its audience, so the workbench shows a hold-out comparison.
+ */
+const DEMO_PROMOTIONS: { store: string; name: string; productId: string; holdoutShare?: number }[] = [
   { store: '徐家汇', name: '周末水果节 · 阳光玫瑰', productId: 'SKU-FRU-004' },
-  { store: '徐家汇', name: '早餐奶特惠', productId: 'SKU-DAI-001' },
+  { store: '徐家汇', name: '早餐奶特惠', productId: 'SKU-DAI-001', holdoutShare: 0.5 },
   { store: '田林', name: '夏日西瓜节', productId: 'SKU-FRU-005' },
   { store: '龙华', name: '当季砂糖橘', productId: 'SKU-FRU-003' },
 ];
@@ -33,6 +36,7 @@ export async function seedDemoPromotions(promotions: PromotionService, now = new
       audience: { productAudience: { limit: 200 } },
       startAt: new Date(now.getTime() - DAY_MS).toISOString(),
       endAt: new Date(now.getTime() + 14 * DAY_MS).toISOString(),
+      ...(spec.holdoutShare ? { holdoutShare: spec.holdoutShare } : {}),
     });
     await promotions.create(principal, input, now);
     created += 1;

@@ -1,6 +1,8 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import type { ProductAudience, PromotionEffectView, SlowMoving } from '@o2o/shared/schemas/campaigns';
+import { inHoldout, liftInterval } from '@o2o/shared/rules/holdout';
+import type { ProductAudience, Promotion, PromotionEffectView, Push, SlowMoving } from '@o2o/shared/schemas/campaigns';
+import { SUBSCRIBE_TEMPLATES } from '@o2o/shared/rules/campaigns';
 import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp, testServices } from '../../testing/test-app';
@@ -288,6 +290,8 @@ describe('promotion effect', () => {
     expect(effect.during).toEqual(want.during);
     expect(effect.lift.buyerRate).toBeCloseTo(want.lift.buyerRate, 10);
     expect(effect.lift.unitsPerCapita).toBeCloseTo(want.lift.unitsPerCapita, 10);
+    expect(effect.promotion.holdout).toBeNull();
+    expect(effect.holdout).toBeNull();
     // The edges and exclusions the dataset was built around, spelled out.
     expect(effect.during.audience).toMatchObject({ units: 5, orders: 2, buyers: 2 });
     expect(effect.before.audience).toMatchObject({ units: 1, buyers: 1 });
@@ -325,5 +329,118 @@ describe('promotion effect', () => {
     const notYet = await request(app).get(`/campaigns/promotions/${future.body.id}/effect`).set(bearer(ops));
     expect(notYet.status).toBe(409);
     expect(notYet.body.error.code).toBe('PROMOTION_NOT_STARTED');
+  });
+});
+
+describe('promotion effect against a hold-out group', () => {
+  const PRODUCT = 'HOLD-EGGS';
+  const startAt = new Date(NOW - 8 * DAY);
+  const endAt = new Date(NOW - DAY);
+  const orders: TestOrder[] = [];
+  let members: Types.ObjectId[];
+  let audienceId: string;
+
+  beforeAll(async () => {
+    await ProductModel.create({ _id: PRODUCT, name: '散养土鸡蛋', category: '蛋品', priceCents: 1990, storeIds: [storeA], repeatNature: 'daily' });
+    members = await Promise.all(Array.from({ length: 30 }, (_, index) => resident(`hold-m${index}`, storeA)));
+    audienceId = String(new Types.ObjectId());
+    audienceLists.set(audienceId, members);
+    const at = (days: number) => new Date(startAt.getTime() + days * DAY);
+    members.forEach((member, index) => {
+      // Buyers during the campaign, a repeat buyer, and orders that must not count.
+      if (index % 2 === 0) orders.push({ id: `HOLD-O${index}`, residentId: member, storeId: storeA, state: 'completed', completedAt: at(1 + (index % 5)), lines: [line(PRODUCT, 1, 1990)] });
+      if (index % 4 === 0) orders.push({ id: `HOLD-R${index}`, residentId: member, storeId: storeA, state: 'completed', completedAt: at(6), lines: [line(PRODUCT, 2, 1990), line('OTHER', 1)] });
+      if (index % 3 === 1) orders.push({ id: `HOLD-B${index}`, residentId: member, storeId: storeA, state: 'completed', completedAt: at(-1), lines: [line(PRODUCT, 1, 1990)] });
+      if (index % 5 === 3) orders.push({ id: `HOLD-X${index}`, residentId: member, storeId: storeA, state: 'refunded', completedAt: at(2), lines: [line(PRODUCT, 1, 1990)] });
+      if (index % 7 === 5) orders.push({ id: `HOLD-S${index}`, residentId: member, storeId: storeA, state: 'completed', completedAt: at(3), lines: [line('OTHER', 1)] });
+      if (index % 6 === 1) orders.push({ id: `HOLD-A${index}`, residentId: member, storeId: storeA, state: 'completed', completedAt: at(7.5), lines: [line(PRODUCT, 1, 1990)] });
+    });
+    await insertOrders(orders);
+  });
+
+  /** Treated versus held out during the campaign, counted straight from the test's orders. */
+  function expectedSplit(experimentId: string, share: number) {
+    const isHeld = (id: Types.ObjectId) => inHoldout(String(id), experimentId, share);
+    const group = (ids: Types.ObjectId[]) => {
+      const mine = new Set(ids.map(String));
+      const counted = orders.filter(
+        (order) => order.residentId && mine.has(String(order.residentId)) && order.state === 'completed' && order.completedAt >= startAt && order.completedAt < endAt && order.lines.some((entry) => entry.productId === PRODUCT),
+      );
+      const buyers = new Set(counted.map((order) => String(order.residentId))).size;
+      const revenueCents = counted.reduce((sum, order) => sum + order.lines.filter((entry) => entry.productId === PRODUCT).reduce((total, entry) => total + entry.amountCents, 0), 0);
+      return { size: ids.length, buyers, orders: counted.length, revenueCents, buyerRate: buyers / ids.length };
+    };
+    return { treated: group(members.filter((id) => !isHeld(id))), heldOut: group(members.filter(isHeld)) };
+  }
+
+  async function createPromotion(fields: Record<string, unknown>) {
+    return request(app)
+      .post('/campaigns/promotions')
+      .set(bearer(managerA))
+      .send({ name: '土鸡蛋特价', productId: PRODUCT, audience: { audienceId }, startAt: startAt.toISOString(), endAt: endAt.toISOString(), ...fields });
+  }
+
+  async function createPush(holdoutShare?: number): Promise<Push> {
+    const [activity] = SUBSCRIBE_TEMPLATES;
+    const response = await request(app)
+      .post('/campaigns/pushes')
+      .set(bearer(managerA))
+      .send({
+        name: '土鸡蛋提醒', target: { audienceId }, templateId: activity.id, page: 'pages/index/index', ...(holdoutShare === undefined ? {} : { holdoutShare }),
+        data: { thing1: '土鸡蛋特价', time2: '2024年10月1日 09:00', thing3: '到店自提', thing4: '数量有限' },
+      });
+    expect(response.status).toBe(201);
+    return response.body as Push;
+  }
+
+  async function expectSplitEffect(promotion: Promotion, experimentId: string, share: number): Promise<void> {
+    const response = await request(app).get(`/campaigns/promotions/${promotion.id}/effect`).set(bearer(managerA));
+    expect(response.status).toBe(200);
+    const effect = response.body as PromotionEffectView;
+    const want = expectedSplit(experimentId, share);
+    expect(want.treated.size).toBeGreaterThan(0);
+    expect(want.heldOut.size).toBeGreaterThan(0);
+    expect(effect.holdout).not.toBeNull();
+    expect(effect.holdout!.share).toBe(share);
+    expect(effect.holdout!.treated).toEqual(want.treated);
+    expect(effect.holdout!.heldOut).toEqual(want.heldOut);
+    const lift = liftInterval({ count: want.treated.buyers, base: want.treated.size }, { count: want.heldOut.buyers, base: want.heldOut.size })!;
+    expect(effect.holdout!.lift!.difference).toBeCloseTo(want.treated.buyerRate - want.heldOut.buyerRate, 12);
+    expect(effect.holdout!.lift!.low).toBeCloseTo(lift.interval.low, 12);
+    expect(effect.holdout!.lift!.high).toBeCloseTo(lift.interval.high, 12);
+    // The before/during comparison with everyone else is still there.
+    expect(effect.during.audience.size).toBe(30);
+  }
+
+  it('follows the linked push\'s split: treated versus held-out buyers of the product during the campaign', async () => {
+    const push = await createPush(0.3);
+    const created = await createPromotion({ pushId: push.id });
+    expect(created.status).toBe(201);
+    expect(created.body.holdout).toEqual({ experimentId: push.id, share: 0.3 });
+    await expectSplitEffect(created.body as Promotion, push.id, 0.3);
+    // Restating the push's share is allowed.
+    expect((await createPromotion({ pushId: push.id, holdoutShare: 0.3 })).status).toBe(201);
+  });
+
+  it('splits by its own id when it has a share and no push', async () => {
+    const created = await createPromotion({ holdoutShare: 0.4 });
+    expect(created.status).toBe(201);
+    expect(created.body.holdout).toEqual({ experimentId: created.body.id, share: 0.4 });
+    await expectSplitEffect(created.body as Promotion, created.body.id, 0.4);
+  });
+
+  it('refuses a share that contradicts its push, or a share out of range, with a Chinese 400', async () => {
+    const withHoldout = await createPush(0.2);
+    const contradicting = await createPromotion({ pushId: withHoldout.id, holdoutShare: 0.1 });
+    expect(contradicting.status).toBe(400);
+    expect(contradicting.body.error.message).toMatch(/对照组/);
+    const withoutHoldout = await createPush();
+    const tooLate = await createPromotion({ pushId: withoutHoldout.id, holdoutShare: 0.1 });
+    expect(tooLate.status).toBe(400);
+    expect(tooLate.body.error.message).toMatch(/没有留出对照组/);
+    const tooMuch = await createPromotion({ holdoutShare: 0.7 });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.error.message).toMatch(/对照组比例/);
+    expect(tooMuch.body.error.details[0].path).toBe('body.holdoutShare');
   });
 });

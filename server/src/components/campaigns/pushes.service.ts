@@ -8,13 +8,15 @@ import {
   type DeliveryState,
   type SubscribeTemplate,
 } from '@o2o/shared/rules/campaigns';
-import type { DeliveryCounts, Push, PushInput, PushListItem, SendReport } from '@o2o/shared/schemas/campaigns';
+import { holdoutComparison, inHoldout, type HoldoutGroupTally } from '@o2o/shared/rules/holdout';
+import type { DeliveryCounts, Push, PushEffect, PushInput, PushListItem, SendReport } from '@o2o/shared/schemas/campaigns';
 import { AppError } from '../../lib/app-error';
 import type { Logger } from '../../lib/logger';
 import { WechatError, type WechatClient } from '../../wechat/wechat-client';
 import type { AudienceResolver } from '../audiences/audience-resolver';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { insertOnce } from '../../db/unique-insert';
+import { OrderModel } from '../orders/orders.model';
 import { ResidentModel } from '../residents/resident.model';
 import { campaignFilter, canSeeCampaign, ownerScope, residentScopeOf, residentsInScope, type ResidentScope } from './campaign-scope';
 import {
@@ -48,11 +50,16 @@ type Outcome = Exclude<DeliveryState, 'sending'>;
 const COUNT_CONCURRENCY = 32;
 
 function emptyRun(): RunCounts {
-  return { sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, quota: 0, failed: 0, unknown: 0, busy: 0 };
+  return { sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, quota: 0, failed: 0, unknown: 0, held_out: 0, busy: 0 };
 }
 
 function emptyCounts(targeted: number): DeliveryCounts {
-  return { targeted, pending: 0, sending: 0, sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, failed: 0, unknown: 0 };
+  return { targeted, pending: 0, sending: 0, sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, failed: 0, unknown: 0, held_out: 0 };
+}
+
+/** The push's hold-out split: the same residents on every send, and in its effect. */
+function isHeldOut(push: CampaignPushRecord, residentId: Types.ObjectId): boolean {
+  return inHoldout(String(residentId), String(push._id), push.holdoutShare ?? 0);
 }
 
 function deliveryId(pushId: Types.ObjectId, residentId: Types.ObjectId, attempt: number): string {
@@ -89,6 +96,7 @@ export class PushService {
     const push = await CampaignPushModel.create({
       _id: pushId, name: input.name, templateId: template.id, data: input.data, page: input.page, target,
       targetCount: residentIds.length, targetChunks, ...ownerScope(staff), createdBy: staff.id, createdAt: now, status: 'created', lastRun: null,
+      holdoutShare: input.holdoutShare ?? 0, firstSentAt: null,
     });
     const record = push.toObject() as unknown as CampaignPushRecord;
     return this.view(record, { ...emptyCounts(record.targetCount), pending: record.targetCount });
@@ -124,6 +132,8 @@ export class PushService {
     const push = await CampaignPushModel.findById(pushId).lean<CampaignPushRecord>();
     if (!push) throw AppError.notFound('推送');
     const template = this.deps.subscriptions.template(push.templateId, 'push.templateId');
+    // Only while unset: two racing first sends write nearly the same instant, and later sends none.
+    if (!push.firstSentAt) await CampaignPushModel.updateOne({ _id: push._id, firstSentAt: null }, { $set: { firstSentAt: now } });
     const run = emptyRun();
     // An object, not a `let`: workers set it from callbacks.
     const stop: { by: 'quota' | null } = { by: null };
@@ -172,6 +182,12 @@ export class PushService {
   private async deliverOnce(wechat: WechatClient, push: CampaignPushRecord, template: SubscribeTemplate, residentId: Types.ObjectId): Promise<Outcome | 'busy' | null> {
     const latest = await this.latestAttempt(push._id, residentId);
     if (latest && !isRetryableDelivery(latest.state)) return null;
+    if (isHeldOut(push, residentId)) {
+      const recorded = await insertOnce(CampaignDeliveryModel, {
+        _id: deliveryId(push._id, residentId, 1), pushId: push._id, residentId, attempt: 1, state: 'held_out', claimedAt: new Date(), finishedAt: new Date(), grantId: null,
+      });
+      return recorded ? 'held_out' : null;
+    }
     const attempt = (latest?.attempt ?? 0) + 1;
     const id = deliveryId(push._id, residentId, attempt);
     const claimed = await insertOnce(CampaignDeliveryModel, { _id: id, pushId: push._id, residentId, attempt, state: 'sending', claimedAt: new Date(), grantId: null });
@@ -251,6 +267,45 @@ export class PushService {
     return record.state;
   }
 
+  /**
+   * Completed orders (any product) within `days` after the push was first sent, among the target
+   * residents meant to get it versus the held-out ones: buyer rate each and the difference with its
+   * 95% interval. Intention to treat: a treated resident whose message did not go out (no grant)
+   * still counts as treated, so the groups differ only by the random split.
+   */
+  async effect(staff: StaffPrincipal, pushId: Types.ObjectId, days: number, now = new Date()): Promise<PushEffect> {
+    const push = await this.visiblePush(staff, pushId);
+    if (!push.firstSentAt) throw new AppError('PUSH_NOT_SENT', '这条推送还没发送，发送后才能查看效果', 409);
+    const from = new Date(push.firstSentAt);
+    const windowEnd = new Date(from.getTime() + days * 24 * 3600_000);
+    const to = windowEnd < now ? windowEnd : now;
+    const treated: HoldoutGroupTally = { size: 0, buyers: 0, orders: 0, revenueCents: 0 };
+    const heldOut: HoldoutGroupTally = { size: 0, buyers: 0, orders: 0, revenueCents: 0 };
+    for (let n = 0; n < push.targetChunks; n += 1) {
+      const residentIds = await readIdChunk(PushTargetChunkModel, push._id, n);
+      const heldOutIds = new Set(residentIds.filter((residentId) => isHeldOut(push, residentId)).map(String));
+      heldOut.size += heldOutIds.size;
+      treated.size += residentIds.length - heldOutIds.size;
+      // One query per resident by `residentId` equality, the only part the embedded database pushes
+      // down to an index here; an `$in` over the chunk would scan every completed order.
+      const ordersOf = await mapPooled(residentIds, COUNT_CONCURRENCY, (residentId) =>
+        OrderModel.find({ residentId, state: 'completed', completedAt: { $gte: from, $lt: to } }, { totalCents: 1 }).lean<{ totalCents: number }[]>(),
+      );
+      residentIds.forEach((residentId, index) => {
+        const orders = ordersOf[index];
+        if (orders.length === 0) return;
+        const group = heldOutIds.has(String(residentId)) ? heldOut : treated;
+        group.buyers += 1;
+        group.orders += orders.length;
+        group.revenueCents += orders.reduce((sum, order) => sum + order.totalCents, 0);
+      });
+    }
+    return {
+      pushId: String(push._id), days, from: from.toISOString(), to: to.toISOString(), complete: windowEnd <= now,
+      comparison: holdoutComparison(push.holdoutShare ?? 0, treated, heldOut),
+    };
+  }
+
   private async visiblePush(staff: StaffPrincipal, pushId: Types.ObjectId): Promise<CampaignPushRecord> {
     const push = await CampaignPushModel.findById(pushId).lean<CampaignPushRecord>();
     if (!push) throw AppError.notFound('推送');
@@ -290,6 +345,7 @@ export class PushService {
       storeId: push.storeId ? String(push.storeId) : null,
       cityId: push.cityId ? String(push.cityId) : null,
       status: push.status,
+      holdoutShare: push.holdoutShare ?? 0,
       counts,
       createdAt: push.createdAt.toISOString(),
       lastSentAt: push.lastRun?.at ? new Date(push.lastRun.at).toISOString() : null,

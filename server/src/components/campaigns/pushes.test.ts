@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import type { Push, SendReport } from '@o2o/shared/schemas/campaigns';
+import type { Push, PushEffect, SendReport } from '@o2o/shared/schemas/campaigns';
 import { SUBSCRIBE_TEMPLATES } from '@o2o/shared/rules/campaigns';
+import { inHoldout, liftInterval } from '@o2o/shared/rules/holdout';
 import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
 import { createTestApp, testServices } from '../../testing/test-app';
@@ -10,9 +11,10 @@ import { startFakeWechatServer, type FakeWechatServer } from '../../testing/fake
 import { WechatClient } from '../../wechat/wechat-client';
 import type { AudienceResolver } from '../audiences/audience-resolver';
 import { ResidentInterestModel } from '../interest/interest.model';
+import { OrderModel } from '../orders/orders.model';
 import { ProductModel } from '../products/products.model';
 import { ResidentModel } from '../residents/resident.model';
-import { CampaignDeliveryModel, GrantUseModel, PushTargetChunkModel } from './campaigns.model';
+import { CampaignDeliveryModel, CampaignPushModel, GrantUseModel, PushTargetChunkModel } from './campaigns.model';
 import { campaignJobs } from './campaigns.jobs';
 import { createCampaigns, type Campaigns } from './campaigns.component';
 import { campaignRouters } from './campaigns.router';
@@ -128,7 +130,7 @@ function messagesTo(who: Resident, templateId = ACTIVITY.id) {
   return fake.subscribeMessages.filter((message) => message.touser === who.openid && message.template_id === templateId);
 }
 
-const noRun = { sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, quota: 0, failed: 0, unknown: 0, busy: 0 };
+const noRun = { sent: 0, no_grant: 0, refused: 0, invalid_openid: 0, quota: 0, failed: 0, unknown: 0, held_out: 0, busy: 0 };
 
 describe('subscription grants', () => {
   it('records one grant per acceptance, and a retried report (same requestId) records none more', async () => {
@@ -266,7 +268,7 @@ describe('sending a push', () => {
     expect(fake.subscribeMessages.length).toBe(sentBefore);
     const view = await pushView(ops, push.id);
     expect(view.status).toBe('completed');
-    expect(view.counts).toEqual({ targeted: 9, pending: 0, sending: 0, sent: withGrant.length, no_grant: 2, refused: 0, invalid_openid: 0, failed: 0, unknown: 0 });
+    expect(view.counts).toEqual({ targeted: 9, pending: 0, sending: 0, sent: withGrant.length, no_grant: 2, refused: 0, invalid_openid: 0, failed: 0, unknown: 0, held_out: 0 });
   });
 
   it('when WeChat refuses (43101), marks that grant used, does not retry, and the resident keeps their other grant', async () => {
@@ -377,10 +379,130 @@ describe('sending a push', () => {
     const document = (await request(app).get('/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining([
-        '/me/subscriptions', '/campaigns/templates', '/campaigns/pushes', '/campaigns/pushes/{pushId}', '/campaigns/pushes/{pushId}/send',
+        '/me/subscriptions', '/campaigns/templates', '/campaigns/pushes', '/campaigns/pushes/{pushId}', '/campaigns/pushes/{pushId}/send', '/campaigns/pushes/{pushId}/effect',
         '/campaigns/slow-moving', '/campaigns/products/{productId}/audience', '/campaigns/promotions', '/campaigns/promotions/{promotionId}/effect',
       ]),
     );
     expect(Object.keys(document.paths['/me/subscriptions']).sort()).toEqual(['get', 'post']);
+  });
+});
+
+describe('a push with a hold-out group', () => {
+  const DAY = 24 * 3600_000;
+  let people: Resident[];
+  let push: Push;
+  let heldOut: Resident[];
+  let treated: Resident[];
+  const sentAt = new Date(Date.now() - 10 * DAY);
+
+  beforeAll(async () => {
+    people = await Promise.all(Array.from({ length: 40 }, (_, index) => resident(`holdout-${index}`)));
+    for (const who of people) await accept(who, ACTIVITY.id);
+  });
+
+  it('refuses a share outside 0 to 0.5 with a Chinese 400 naming the field, and stores no push', async () => {
+    const before = await CampaignPushModel.countDocuments();
+    const target = { audienceId: audienceOf('比例人群', people.slice(0, 2)) };
+    for (const holdoutShare of [0.6, -0.1, '0.2', null]) {
+      const response = await request(app)
+        .post('/campaigns/pushes')
+        .set(bearer(ops))
+        .send({ name: '比例不对', target, templateId: ACTIVITY.id, data: activityData, page: 'pages/index/index', holdoutShare });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toMatch(/对照组比例/);
+      expect(response.body.error.details.map((detail: { path: string }) => detail.path)).toContain('body.holdoutShare');
+    }
+    expect(await CampaignPushModel.countDocuments()).toBe(before);
+  });
+
+  it('sends nothing to the held-out residents, records them held_out, and holds out the same ones on every retry and sender', async () => {
+    push = await createPush(ops, { audienceId: audienceOf('对照人群', people) }, { holdoutShare: 0.3 });
+    expect(push.holdoutShare).toBe(0.3);
+    heldOut = people.filter((who) => inHoldout(who.id, push.id, 0.3));
+    treated = people.filter((who) => !inHoldout(who.id, push.id, 0.3));
+    expect(heldOut.length).toBeGreaterThan(0);
+    expect(treated.length).toBeGreaterThan(0);
+
+    // The first send fails definitely for one resident, so the retries below have work to do.
+    fake.failNext(SEND_PATH, 47003);
+    const first = await campaigns.pushes.send(new Types.ObjectId(push.id), sentAt);
+    expect(first.run).toEqual({ ...noRun, held_out: heldOut.length, sent: treated.length - 1, failed: 1 });
+    const retries = await Promise.all([send(ops, push.id), parallel.pushes.send(new Types.ObjectId(push.id))]);
+    expect(retries.map((report) => report.run.sent).sort()).toEqual([0, 1]);
+    expect(retries.map((report) => report.run.held_out)).toEqual([0, 0]);
+    expect((await send(ops, push.id)).run).toEqual(noRun);
+
+    for (const who of heldOut) {
+      expect(messagesTo(who)).toHaveLength(0);
+      expect(await unusedGrants(who, ACTIVITY.id)).toBe(1);
+      const deliveries = await CampaignDeliveryModel.find({ pushId: new Types.ObjectId(push.id), residentId: who.objectId }).lean();
+      expect(deliveries.map((delivery) => [delivery.attempt, delivery.state])).toEqual([[1, 'held_out']]);
+    }
+    for (const who of treated) expect(messagesTo(who)).toHaveLength(1);
+    const view = await pushView(ops, push.id);
+    expect(view.status).toBe('completed');
+    expect(view.counts).toEqual({ targeted: 40, pending: 0, sending: 0, sent: treated.length, no_grant: 0, refused: 0, invalid_openid: 0, failed: 0, unknown: 0, held_out: heldOut.length });
+    expect(await CampaignPushModel.findById(push.id, { firstSentAt: 1 }).lean()).toMatchObject({ firstSentAt: sentAt });
+  });
+
+  it('measures completed orders within N days after the first send, treated versus held out, as counted from the raw orders', async () => {
+    const at = (days: number) => new Date(sentAt.getTime() + days * DAY);
+    const orders: { id: string; who: Resident; state: 'completed' | 'refunded'; completedAt: Date; totalCents: number }[] = [];
+    // Every third treated and every second held-out resident buys on day 1; some buy twice; plus edges.
+    treated.forEach((who, index) => {
+      if (index % 3 === 0) orders.push({ id: `HO-T-${index}`, who, state: 'completed', completedAt: at(1), totalCents: 1200 });
+      if (index % 6 === 0) orders.push({ id: `HO-T2-${index}`, who, state: 'completed', completedAt: at(5), totalCents: 800 });
+      if (index % 3 === 1) orders.push({ id: `HO-TX-${index}`, who, state: 'completed', completedAt: at(8), totalCents: 500 });
+      if (index % 3 === 2) orders.push({ id: `HO-TR-${index}`, who, state: 'refunded', completedAt: at(2), totalCents: 500 });
+    });
+    heldOut.forEach((who, index) => {
+      if (index % 2 === 0) orders.push({ id: `HO-H-${index}`, who, state: 'completed', completedAt: at(6.5), totalCents: 900 });
+      if (index % 2 === 1) orders.push({ id: `HO-HB-${index}`, who, state: 'completed', completedAt: at(-1), totalCents: 900 });
+    });
+    await OrderModel.insertMany(
+      orders.map((order) => ({
+        _id: order.id, residentId: order.who.objectId, storeId: new Types.ObjectId(storeA), lines: [{ productId: 'ANY', quantity: 1, amountCents: order.totalCents }],
+        totalCents: order.totalCents, state: order.state, placedAt: order.completedAt, completedAt: order.completedAt,
+        refundedAt: order.state === 'refunded' ? order.completedAt : null, lastEventAt: order.completedAt, derivedFrom: 'test', updatedAt: order.completedAt,
+      })),
+    );
+
+    const expected = (days: number) => {
+      const group = (members: Resident[]) => {
+        const ids = new Set(members.map((who) => who.id));
+        const counted = orders.filter((order) => ids.has(order.who.id) && order.state === 'completed' && order.completedAt >= sentAt && order.completedAt < at(days));
+        const buyers = new Set(counted.map((order) => order.who.id)).size;
+        return { size: members.length, buyers, orders: counted.length, revenueCents: counted.reduce((sum, order) => sum + order.totalCents, 0), buyerRate: buyers / members.length };
+      };
+      return { treated: group(treated), heldOut: group(heldOut) };
+    };
+
+    for (const days of [7, 2]) {
+      const response = await request(app).get(`/campaigns/pushes/${push.id}/effect`).query(days === 7 ? {} : { days }).set(bearer(ops));
+      expect(response.status).toBe(200);
+      const effect = response.body as PushEffect;
+      const want = expected(days);
+      expect(effect).toMatchObject({ pushId: push.id, days, from: sentAt.toISOString(), to: at(days).toISOString(), complete: true });
+      expect(effect.comparison.treated).toEqual(want.treated);
+      expect(effect.comparison.heldOut).toEqual(want.heldOut);
+      expect(effect.comparison.lift!.difference).toBeCloseTo(want.treated.buyerRate - want.heldOut.buyerRate, 12);
+      const interval = liftInterval({ count: want.treated.buyers, base: want.treated.size }, { count: want.heldOut.buyers, base: want.heldOut.size })!.interval;
+      expect(effect.comparison.lift!.low).toBeCloseTo(interval.low, 12);
+      expect(effect.comparison.lift!.high).toBeCloseTo(interval.high, 12);
+      expect(effect.comparison.lift!.low).toBeLessThan(effect.comparison.lift!.difference);
+      expect(effect.comparison.lift!.high).toBeGreaterThan(effect.comparison.lift!.difference);
+    }
+    // Within two days, only the treated day-1 buyers count: the held out have bought nothing yet.
+    expect(expected(2).heldOut.buyers).toBe(0);
+    expect(expected(2).treated.buyers).toBeGreaterThan(0);
+
+    const badDays = await request(app).get(`/campaigns/pushes/${push.id}/effect`).query({ days: 0 }).set(bearer(ops));
+    expect(badDays.status).toBe(400);
+    expect(badDays.body.error.message).toMatch(/天数/);
+    expect((await request(app).get(`/campaigns/pushes/${push.id}/effect`).set(bearer(managerB))).status).toBe(403);
+    const unsent = await createPush(ops, { audienceId: audienceOf('未发送', people.slice(0, 3)) }, { holdoutShare: 0.1 });
+    const notSent = await request(app).get(`/campaigns/pushes/${unsent.id}/effect`).set(bearer(ops));
+    expect(notSent.status).toBe(409);
+    expect(notSent.body.error.code).toBe('PUSH_NOT_SENT');
   });
 });
