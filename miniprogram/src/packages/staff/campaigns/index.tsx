@@ -51,8 +51,16 @@ const COUNT_TEXT: { key: keyof DeliveryCounts; name: string }[] = [
   { key: 'failed', name: '发送失败' },
   { key: 'invalid_openid', name: '账号无效' },
   { key: 'unknown', name: '结果不确定' },
+  { key: 'held_out', name: '对照组不发' },
   { key: 'pending', name: '待发送' },
   { key: 'sending', name: '正在发送' },
+];
+
+/** How much of the audience to hold out as a control group, so the push's effect can be measured against it. */
+const HOLDOUT_OPTIONS = [
+  { share: 0, name: '不留' },
+  { share: 0.1, name: '10%' },
+  { share: 0.2, name: '20%' },
 ];
 
 const pageName = (path: string) => MESSAGE_PAGES.find((page) => page.path === path)?.name ?? path;
@@ -87,6 +95,7 @@ function Composer({ templates, audiences, onCreated }: { templates: TemplateView
   const [pageIndex, setPageIndex] = useState(0);
   const [previewing, setPreviewing] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [holdoutShare, setHoldoutShare] = useState(0);
   const template = templates.find((candidate) => candidate.id === templateId) ?? null;
   const problems = template ? template.fields.filter((field) => fieldValueProblem(field.kind, data[field.name] ?? '') !== null) : [];
   const ready = Boolean(template && audienceId && name.trim() && problems.length === 0);
@@ -95,7 +104,7 @@ function Composer({ templates, audiences, onCreated }: { templates: TemplateView
   const create = async () => {
     if (!template || !audienceId) return;
     const fields = Object.fromEntries(template.fields.map((field) => [field.name, (data[field.name] ?? '').trim()]));
-    const checked = pushInputSchema.safeParse({ name, target: { audienceId }, templateId: template.id, data: fields, page });
+    const checked = pushInputSchema.safeParse({ name, target: { audienceId }, templateId: template.id, data: fields, page, ...(holdoutShare > 0 ? { holdoutShare } : {}) });
     if (!checked.success) {
       toast('请检查推送内容');
       return;
@@ -173,6 +182,15 @@ function Composer({ templates, audiences, onCreated }: { templates: TemplateView
           <Text className='muted'>{`${MESSAGE_PAGES[pageIndex].name} ›`}</Text>
         </View>
       </Picker>
+      <Text className='field-label mt-16'>留出对照组</Text>
+      <View className='chips'>
+        {HOLDOUT_OPTIONS.map((option) => (
+          <View key={option.name} className={`chip ${option.share === holdoutShare ? 'chip-on' : ''}`} onClick={() => setHoldoutShare(option.share)} data-testid={`push-holdout-${option.share * 100}`}>
+            <Text>{option.name}</Text>
+          </View>
+        ))}
+      </View>
+      <Text className='caption block mb-16'>{holdoutShare > 0 ? `随机留出 ${holdoutShare * 100}% 的居民不发，之后对比两组下单，算出这条消息真正带来的变化` : '全部发送：只能看到收到的人买了多少，看不出是不是消息带来的'}</Text>
       <Input className='input' placeholder='推送名称（居民看不到），如：周末菠菜特价' maxlength={60} value={name} onInput={(event) => setName(event.detail.value)} data-testid='push-name' />
       {previewing && template ? <MessagePreview template={template} data={data} page={page} /> : null}
       <View className='row mt-24'>
@@ -190,7 +208,7 @@ function Composer({ templates, audiences, onCreated }: { templates: TemplateView
 function Counts({ counts }: { counts: DeliveryCounts }) {
   return (
     <View className='count-grid' data-testid='push-counts'>
-      {COUNT_TEXT.filter(({ key }) => key === 'sent' || key === 'no_grant' || key === 'pending' || counts[key] > 0).map(({ key, name }) => (
+      {COUNT_TEXT.filter(({ key }) => key === 'sent' || key === 'no_grant' || key === 'pending' || (counts[key] ?? 0) > 0).map(({ key, name }) => (
         <View key={key} className='count-cell' data-testid={`push-count-${key}`}>
           <Text className='count-number'>{counts[key]}</Text>
           <Text className='caption'>{name}</Text>
