@@ -16,6 +16,14 @@ import { FraudFlagModel, InviteModel, InviteTierConfigModel, InviteTierRewardMod
 const EXCLUDING_QUALITY_LABELS = ['low', 'flagged'];
 const LEADERBOARD_SIZE = 20;
 
+/** Inviters among `ids` with an excluding invite-quality label (read whole: the embedded database has no `$elemMatch`). */
+async function lowQualityInviters(ids: Types.ObjectId[]): Promise<Set<string>> {
+  const docs = await ResidentLabelsModel.find({ _id: { $in: ids } }, { labels: 1 }).lean<{ _id: Types.ObjectId; labels: { key: string; values: string[] }[] }[]>();
+  return new Set(
+    docs.filter((doc) => doc.labels.some((label) => label.key === 'invite_quality' && label.values.some((value) => EXCLUDING_QUALITY_LABELS.includes(value)))).map((doc) => String(doc._id)),
+  );
+}
+
 export const tierRewardId = (inviteeId: Types.ObjectId, tier: InviteTierKey) => `${inviteeId}:${tier}`;
 /** The points source id of a tier's entries: the first-order tier shares the invitee's id with the held reward, so a first-order refund claws all of them back. */
 const tierSourceId = (inviteeId: Types.ObjectId, tier: InviteTierKey) => (tier === 'first_order' ? String(inviteeId) : `${inviteeId}:${tier}`);
@@ -62,7 +70,7 @@ export class InviteTiers {
     const flags = await FraudFlagModel.find({ inviterId, status: { $in: ['open', 'cancelled'] } }, { status: 1 }).lean();
     if (flags.some((flag) => flag.status === 'open')) return { reason: '邀请人有待审核的风控标记', openFlag: true };
     if (flags.length > 0) return { reason: '邀请人的风控标记审核未通过', openFlag: false };
-    const labelled = await ResidentLabelsModel.exists({ _id: inviterId, labels: { $elemMatch: { key: 'invite_quality', values: { $in: EXCLUDING_QUALITY_LABELS } } } });
+    const labelled = (await lowQualityInviters([inviterId])).size > 0;
     return labelled ? { reason: '邀请人被标为低质邀请', openFlag: false } : null;
   }
 
@@ -157,7 +165,7 @@ export class InviteTiers {
     const inviterIds = rows.map((row) => row._id);
     const [flagged, labelled, inviters] = await Promise.all([
       FraudFlagModel.distinct('inviterId', { inviterId: { $in: inviterIds }, status: { $in: ['open', 'cancelled'] } }),
-      ResidentLabelsModel.distinct('_id', { _id: { $in: inviterIds }, labels: { $elemMatch: { key: 'invite_quality', values: { $in: EXCLUDING_QUALITY_LABELS } } } }),
+      lowQualityInviters(inviterIds),
       ResidentModel.find({ _id: { $in: inviterIds } }, { nickname: 1, storeId: 1 }).lean(),
     ]);
     const excluded = new Set([...flagged, ...labelled].map(String));
