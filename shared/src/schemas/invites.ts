@@ -193,6 +193,19 @@ export function inviteTiersText(tiers: readonly InviteTier[]): string {
   return inviteePoints > 0 ? `${inviter}；邻居也得 ${inviteePoints} 积分` : inviter;
 }
 
+/** `GET /invites/tier-rewards`: one invitee's tier as decided once, with why the inviter was skipped (staff). */
+export const inviteTierRewardSchema = z.object({
+  inviteeId: objectIdSchema,
+  tier: inviteTierKeySchema,
+  tierVersion: z.number().int(),
+  reachedAt: z.string(),
+  inviterPoints: z.number().int(),
+  inviteePoints: z.number().int(),
+  /** paid, held (the first-order reward held for a fraud review) or skipped (an excluded inviter). */
+  inviterOutcome: z.enum(['paid', 'held', 'skipped']),
+  inviterSkipReason: z.string().nullable(),
+});
+
 // ---- leaderboard --------------------------------------------------------------------------
 
 export const inviteLeaderboardQuerySchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
 import {
-  fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, INVITE_TIER_KEYS, inviteLandingSchema, inviteLeaderboardQuerySchema, inviteLeaderboardSchema, inviteTierConfigSchema,
+  fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, inviteLeaderboardQuerySchema, inviteLeaderboardSchema, inviteTierConfigSchema, inviteTierRewardSchema,
   inviteTiersInputSchema, myInvitesSchema,
 } from '@o2o/shared/schemas/invites';
 import { AppError } from '../../lib/app-error';
@@ -29,17 +29,6 @@ function flagView(flag: FraudFlagRecord, heldRewards: number) {
     createdAt: flag.createdAt.toISOString(),
   };
 }
-
-const tierRewardSchema = z.object({
-  inviteeId: objectIdSchema,
-  tier: z.enum(INVITE_TIER_KEYS),
-  tierVersion: z.number().int(),
-  reachedAt: z.string(),
-  inviterPoints: z.number().int(),
-  inviteePoints: z.number().int(),
-  inviterOutcome: z.enum(['paid', 'held', 'skipped']),
-  inviterSkipReason: z.string().nullable(),
-});
 
 export function inviteRouter(services: Services): ApiRouter {
   const { guards, invites, residents, signer, config, links, tasks } = services;
@@ -78,7 +67,7 @@ export function inviteRouter(services: Services): ApiRouter {
     })
     .route({
       method: 'get', path: '/tier-rewards', summary: "An inviter's tier decisions (staff in scope): what each invitee's tier paid, and why the inviter was skipped", tags, errors: [403, 404],
-      guards: guards.staff(), authenticated: true, query: z.object({ inviterId: objectIdSchema }), response: z.array(tierRewardSchema),
+      guards: guards.staff(), authenticated: true, query: z.object({ inviterId: objectIdSchema }), response: z.array(inviteTierRewardSchema),
       handler: async ({ req, query }) => {
         const inviterId = toObjectId(query.inviterId);
         const inviter = await ResidentModel.findById(inviterId, { storeId: 1 }).lean();
