@@ -185,6 +185,21 @@ describe('paying tiers', () => {
     expect(await PointEntryModel.countDocuments({ idempotencyKey: `invite:${inviteeId}:next_month_repurchase:inviter` })).toBe(1);
   });
 
+  it('takes the first-order tier back from both when the only first order is refunded, and never pays it again', async () => {
+    const { id: inviterId, scene } = await inviter('tier-inviter-first-refund', '吴首退');
+    const inviteeId = await invitee(scene, REGISTERED);
+    const inviteeBefore = await netInvitePoints(inviteeId);
+    await complete('TIER-FREF-1', FIRST_ORDER, inviteeId);
+    expect(await netInvitePoints(inviterId)).toBe(40);
+    await deliver('TIER-FREF-1', 'refunded', new Date('2026-10-26T04:00:00Z'), inviteeId).expect(200);
+    expect(await netInvitePoints(inviterId)).toBe(0);
+    expect(await netInvitePoints(inviteeId)).toBe(inviteeBefore);
+    await complete('TIER-FREF-2', new Date('2026-10-28T04:00:00Z'), inviteeId);
+    expect(await netInvitePoints(inviterId)).toBe(0);
+    // Only the order's own points come back.
+    expect((await netInvitePoints(inviteeId)) - inviteeBefore).toBe(10);
+  });
+
   it('never pays a tier to an inviter with an open or rejected fraud flag or a low-quality label, records why, and still pays the invitee', async () => {
     const open = await inviter('tier-inviter-open', '赵待审');
     const rejected = await inviter('tier-inviter-rejected', '钱驳回');
@@ -236,7 +251,12 @@ describe('invite leaderboard', () => {
   /** China-time month of an instant, by plain offset arithmetic (independent of the server's helpers). */
   const chinaMonth = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
 
-  /** The leaderboard computed from the raw records: invitees whose earliest still-completed order fell in the month and in the window, of inviters not excluded. */
+  /**
+   * The leaderboard computed from the raw order records: an invitee counts for the month of the
+   * first order that ever completed (within the window), unless afterwards all their completed
+   * orders were refunded or cancelled at some moment (the invite is then cancelled for good, as
+   * its reward is), and only for inviters with no open or rejected flag and no low-quality label.
+   */
   async function independentCounts(month: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     const flagged = new Set((await FraudFlagModel.find({ status: { $in: ['open', 'cancelled'] } }).lean()).map((flag) => String(flag.inviterId)));
@@ -244,11 +264,20 @@ describe('invite leaderboard', () => {
       (await ResidentLabelsModel.find().lean()).filter((doc) => doc.labels.some((label) => label.key === 'invite_quality' && label.values.some((value) => ['low', 'flagged'].includes(value)))).map((doc) => String(doc._id)),
     );
     for (const invite of await InviteModel.find().lean()) {
-      const orders = await OrderModel.find({ residentId: invite._id }).lean();
-      const completedTimes = orders.filter((order) => order.state === 'completed' && order.completedAt).map((order) => order.completedAt!.getTime());
-      if (completedTimes.length === 0 || invite.state === 'lapsed') continue;
-      const first = new Date(Math.min(...completedTimes));
-      if (first > invite.qualifyBy || chinaMonth(first) !== month) continue;
+      const orders = (await OrderModel.find({ residentId: invite._id }).lean()).filter((order) => order.completedAt);
+      if (orders.length === 0) continue;
+      const changes = orders.flatMap((order) => {
+        const undone = order.state === 'completed' ? null : (order.refundedAt ?? order.cancelledAt);
+        return [{ at: order.completedAt!.getTime(), delta: 1 }, ...(undone ? [{ at: undone.getTime(), delta: -1 }] : [])];
+      }).sort((a, b) => a.at - b.at || b.delta - a.delta);
+      const first = new Date(changes[0].at);
+      let open = 0;
+      let reversed = false;
+      for (const change of changes) {
+        open += change.delta;
+        if (open === 0) reversed = true;
+      }
+      if (reversed || first > invite.qualifyBy || chinaMonth(first) !== month) continue;
       if (flagged.has(String(invite.inviterId)) || low.has(String(invite.inviterId))) continue;
       counts.set(String(invite.inviterId), (counts.get(String(invite.inviterId)) ?? 0) + 1);
     }
