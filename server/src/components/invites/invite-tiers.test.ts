@@ -324,3 +324,22 @@ describe('invite leaderboard', () => {
     expect(JSON.stringify(response.body.error)).toContain('月份格式应为 YYYY-MM');
   });
 });
+
+describe('saving tiers concurrently', () => {
+  it('gives each save its own version: a save that lost the race is told to reload, never overwrites', async () => {
+    const before = await InviteTierConfigModel.countDocuments();
+    const responses = await Promise.all([0, 1, 2].map((extra) => request(app).put('/invites/tiers').set(bearer(ops)).send({ tiers: [{ key: 'first_order', inviterPoints: 40 + extra, inviteePoints: 10 }] })));
+    for (const response of responses) expect([200, 409]).toContain(response.status);
+    const saved = responses.filter((response) => response.status === 200);
+    for (const response of responses.filter((candidate) => candidate.status === 409)) expect(response.body.error.message).toBe('奖励档位刚被其他人修改，请刷新后再保存');
+    const versions = (await InviteTierConfigModel.find().sort({ _id: 1 }).lean()).map((doc) => doc._id);
+    expect(versions).toEqual(Array.from({ length: before + saved.length }, (_, index) => index + 1));
+    expect(saved.map((response) => response.body.version as number).sort((a, b) => a - b)).toEqual(versions.slice(before));
+  });
+
+  it('keeps a manager to their own stores on the staff leaderboard', async () => {
+    const manager = await login(app, DEMO_LOGINS.managers[1]);
+    const response = await request(app).get('/invites/leaderboard').query({ month: '2026-10', storeId }).set(bearer(manager)).expect(403);
+    expect(response.body.error.message).toBe('这个门店不在你的负责范围内');
+  });
+});
