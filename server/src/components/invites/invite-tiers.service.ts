@@ -15,6 +15,8 @@ import { FraudFlagModel, InviteModel, InviteTierConfigModel, InviteTierRewardMod
 /** Invite-quality label values that exclude an inviter from tier rewards and the leaderboard. */
 const EXCLUDING_QUALITY_LABELS = ['low', 'flagged'];
 const LEADERBOARD_SIZE = 20;
+/** Staff read at most this many rows (a city's month can have thousands of inviters). */
+const STAFF_LEADERBOARD_SIZE = 500;
 
 /** Inviters among `ids` with an excluding invite-quality label (read whole: the embedded database has no `$elemMatch`). */
 async function lowQualityInviters(ids: Types.ObjectId[]): Promise<Set<string>> {
@@ -153,7 +155,7 @@ export class InviteTiers {
   /**
    * Inviters ranked by invitees whose first order arrived in the month (China time) and still
    * stands, leaving out excluded inviters. Residents see the top 20 masked and their own place;
-   * staff see names, limited to inviters of the stores in their scope.
+   * staff see names (the top 500), limited to inviters of the stores in their scope.
    */
   async leaderboard(month: string, viewer: { residentId: Types.ObjectId } | { staff: StaffPrincipal; storeId?: Types.ObjectId }): Promise<InviteLeaderboard> {
     const start = chinaDayStart(`${month}-01`);
@@ -194,7 +196,7 @@ export class InviteTiers {
         storeId: isStaff && inviter?.storeId ? String(inviter.storeId) : null,
       };
     });
-    if (isStaff) return { month, rows: list, mine: null };
+    if (isStaff) return { month, rows: list.slice(0, STAFF_LEADERBOARD_SIZE), mine: null };
     const own = String(viewer.residentId);
     const mineIndex = ranked.findIndex((row) => String(row._id) === own);
     const ownRow = rows.find((row) => String(row._id) === own);
