@@ -237,9 +237,17 @@ describe('the invite loop: poster link, sign-up, first order, reward', () => {
     const inviterId = new ObjectId((await apiCall<{ id: string }>(server.baseUrl, inviterToken, 'GET', '/residents/me')).id);
     expect(String((await db.collection('residents').findOne({ _id: inviterId }))!.storeId)).toBe(tianlin.id);
 
+    // Operations add a next-month repurchase tier; the first-order tier keeps the settings' 50 points.
+    const opsToken = await apiLogin(server.baseUrl, 'ops');
+    await apiCall(server.baseUrl, opsToken, 'PUT', '/invites/tiers', {
+      tiers: [{ key: 'first_order', inviterPoints: 50, inviteePoints: 0 }, { key: 'next_month_repurchase', inviterPoints: 30, inviteePoints: 5 }],
+    });
+
     const inviter = await newPhone(browser, 'inviter-wang');
     await inviter.page.goto(h5('/pages/invite/index'));
     await shown(inviter.page).getByTestId('invite-poster-image').waitFor();
+    await expect(shown(inviter.page).getByTestId('invite-tiers').textContent()).resolves.toBe('邻居首单你得 50 积分，次月复购再得 30 积分；邻居也得 5 积分');
+    await expect(shown(inviter.page).getByTestId('leaderboard-mine').textContent()).resolves.toBe('本月还没有你邀请的邻居完成首单');
     await expect(shown(inviter.page).getByTestId('invite-code').textContent()).resolves.toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
     await expectReadable(inviter.page);
     await shot(inviter.page, '14-invite-poster');
@@ -294,6 +302,9 @@ describe('the invite loop: poster link, sign-up, first order, reward', () => {
     await shown(inviter.page).getByTestId('invitee').first().waitFor();
     expect(await shown(inviter.page).getByTestId('invitee').first().getAttribute('data-stage')).toBe('rewarded');
     await expect(shown(inviter.page).getByTestId('invitee').first().textContent()).resolves.toContain('奖励已到账');
+    // The qualified invitee puts 王阿姨 on this month's leaderboard, masked.
+    await expect(shown(inviter.page).getByTestId('leaderboard-mine').textContent()).resolves.toMatch(/^我的排名：第 \d+ 名，1 位邻居完成首单$/);
+    expect(await shown(inviter.page).getByTestId('leaderboard-row').filter({ hasText: '王**' }).count()).toBe(1);
     await expectReadable(inviter.page);
     await shot(inviter.page, '17-invite-list-rewarded');
 

@@ -5,7 +5,7 @@ import { mySubscriptionsSchema, subscriptionReportResultSchema } from '@o2o/shar
 import { checkinOutcomeSchema, myCheckinSchema } from '@o2o/shared/schemas/checkins';
 import { bindCodeIssuedSchema } from '@o2o/shared/schemas/groups';
 import { myInterestsSchema } from '@o2o/shared/schemas/interest';
-import { inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
+import { inviteLandingSchema, inviteLeaderboardSchema, inviteTierConfigSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
 import { myOrderSchema } from '@o2o/shared/schemas/orders';
 import { communityChoiceSchema, communityPortraitSchema, communitySchema, storeSchema } from '@o2o/shared/schemas/organisation';
 import { pointBalanceSchema, pointEntrySchema, pointHistorySchema } from '@o2o/shared/schemas/points';
@@ -76,6 +76,10 @@ export const api = {
   myCoupons: () => client.request({ method: 'GET', path: '/rewards/coupons/me', response: z.array(couponSchema) }),
 
   invites: () => client.request({ method: 'GET', path: '/invites/me', response: myInvitesSchema }),
+  /** The invite reward tiers in force, with the sentence the invite page shows. */
+  inviteTiers: () => client.request({ method: 'GET', path: '/invites/tiers', response: inviteTierConfigSchema }),
+  /** The month's invite leaderboard (YYYY-MM, China time): top 20 masked, and my own place. */
+  inviteLeaderboard: (month: string) => client.request({ method: 'GET', path: `/invites/leaderboard?month=${month}`, response: inviteLeaderboardSchema }),
 
   /** "猜你喜欢": the products the interest label predicts for me (empty before the first model build). */
   myInterests: () => client.request({ method: 'GET', path: '/me/interests', response: myInterestsSchema }),

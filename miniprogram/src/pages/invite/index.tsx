@@ -1,7 +1,8 @@
 import { Image, Text, View } from '@tarojs/components';
 import Taro, { usePullDownRefresh, useShareAppMessage } from '@tarojs/taro';
 import { useEffect, useState } from 'react';
-import type { InviteStage } from '@o2o/shared/schemas/invites';
+import { chinaMonthKey } from '@o2o/shared/rules/china-time';
+import { INVITE_TIER_NAMES, type InviteLeaderboard, type InviteStage, type InviteTierConfig } from '@o2o/shared/schemas/invites';
 import { Btn } from '../../components/button';
 import { COLORS, Icon } from '../../components/icon';
 import { ErrorState, LoadingState, StateView } from '../../components/state-view';
@@ -79,13 +80,26 @@ function Poster({ invite }: { invite: MyInvites }) {
   );
 }
 
-function Rules({ invite }: { invite: MyInvites }) {
+function Rules({ invite, tiers }: { invite: MyInvites; tiers: InviteTierConfig | null }) {
   return (
     <View className='card' data-testid='invite-rules'>
       <Text className='card-title'>邀请规则</Text>
       <View className='list-row'>
         <Icon name='invite' size={40} />
-        <Text className='text-body gap-16 grow'>{`邻居扫你的海报或打开你分享的链接注册，${invite.qualifyDays} 天内完成首单，你得 ${invite.rewardPoints} 积分`}</Text>
+        <View className='gap-16 grow'>
+          <Text className='text-body block'>{`邻居扫你的海报或打开你分享的链接注册，${invite.qualifyDays} 天内完成首单算邀请成功`}</Text>
+          <Text className='text-strong block mt-8' data-testid='invite-tiers'>
+            {tiers ? tiers.summaryText : `邻居首单你得 ${invite.rewardPoints} 积分`}
+          </Text>
+          {tiers
+            ? tiers.tiers.map((tier) => (
+                <Text className='caption block' key={tier.key} data-testid='invite-tier'>
+                  {`${INVITE_TIER_NAMES[tier.key]}：你得 ${tier.inviterPoints} 积分，邻居得 ${tier.inviteePoints} 积分`}
+                </Text>
+              ))
+            : null}
+          <Text className='caption block mt-8'>被风控标记或邀请质量低的账号不参与档位奖励和排行榜</Text>
+        </View>
       </View>
       <View className='list-row'>
         <Icon name='gift' color={COLORS.warn} size={40} />
@@ -100,6 +114,34 @@ function Rules({ invite }: { invite: MyInvites }) {
           </Text>
         </View>
       </View>
+    </View>
+  );
+}
+
+function Leaderboard({ board }: { board: InviteLeaderboard }) {
+  const mine = board.mine;
+  const mineText = mine?.excludedReason
+    ? `暂不参与排名：${mine.excludedReason}`
+    : mine?.rank
+      ? `我的排名：第 ${mine.rank} 名，${mine.qualifiedInvitees} 位邻居完成首单`
+      : '本月还没有你邀请的邻居完成首单';
+  return (
+    <View className='card' data-testid='invite-leaderboard'>
+      <View className='card-header'>
+        <Text className='card-title'>{`${Number(board.month.slice(5))}月邀请榜`}</Text>
+        <Text className='caption'>只计完成首单的邻居</Text>
+      </View>
+      <Text className='text-body block' data-testid='leaderboard-mine'>
+        {mineText}
+      </Text>
+      {board.rows.length === 0 ? <Text className='muted block mt-16'>本月还没有人上榜，邀请邻居完成首单就能上榜</Text> : null}
+      {board.rows.map((row) => (
+        <View className='list-row rank-row' key={`${row.rank}-${row.displayName}-${row.qualifiedInvitees}`} data-testid='leaderboard-row'>
+          <Text className={row.rank <= 3 ? 'rank-number rank-top' : 'rank-number'}>{row.rank}</Text>
+          <Text className='text-body grow gap-16'>{row.displayName}</Text>
+          <Text className='text-body'>{`${row.qualifiedInvitees} 位邻居`}</Text>
+        </View>
+      ))}
     </View>
   );
 }
@@ -141,13 +183,16 @@ function Invitees({ invite }: { invite: MyInvites }) {
 export default function Invite() {
   const allowed = useResidentPage();
   const invites = useRequest(() => api.invites(), [], allowed);
+  const tiers = useRequest(() => api.inviteTiers(), [], allowed);
+  const month = chinaMonthKey(new Date());
+  const board = useRequest(() => api.inviteLeaderboard(month), [month], allowed);
 
   useShareAppMessage(() => ({
     title: invites.data ? `${invites.data.inviterName}邀你一起逛${invites.data.store?.name ?? '邻里鲜生'}，新人注册领积分` : '邻居邀你一起逛邻里鲜生',
     path: sharedPath(invites.data?.sharePath ?? '/pages/landing/index'),
   }));
   usePullDownRefresh(() => {
-    void invites.reload().finally(() => Taro.stopPullDownRefresh());
+    void Promise.all([invites.reload(), tiers.reload(), board.reload()]).finally(() => Taro.stopPullDownRefresh());
   });
 
   if (!allowed) return <View className='page'><LoadingState /></View>;
@@ -157,7 +202,13 @@ export default function Invite() {
         {(data) => (
           <View>
             <Poster invite={data} />
-            <Rules invite={data} />
+            <Rules invite={data} tiers={tiers.data} />
+            {board.data ? <Leaderboard board={board.data} /> : null}
+            {board.error ? (
+              <View className='card'>
+                <ErrorState error={board.error} onRetry={() => void board.reload()} />
+              </View>
+            ) : null}
             <Invitees invite={data} />
           </View>
         )}

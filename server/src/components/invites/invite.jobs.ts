@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../../jobs/scheduler';
 import type { InviteService } from './invite.service';
 
-/** Invite upkeep: invites a crash left out, lapsed rewards, and the fraud scan. Each is safe to rerun. */
+/** Invite upkeep: invites a crash left out, lapsed rewards, the fraud scan and the repurchase-tier sweep. Each is safe to rerun. */
 export function inviteJobs(invites: InviteService): JobDefinition[] {
   return [
     {
@@ -15,6 +15,12 @@ export function inviteJobs(invites: InviteService): JobDefinition[] {
       title: '邀请风控扫描',
       schedule: { kind: 'hourly', minute: 20 },
       run: async (now) => ({ ...(await invites.scanFraud(now)) }),
+    },
+    {
+      name: 'invites-tier-sweep',
+      title: '邀请奖励档位：次月复购补查',
+      schedule: { kind: 'daily', at: '02:40' },
+      run: async (now) => ({ ...(await invites.sweepTiers(now)) }),
     },
   ];
 }

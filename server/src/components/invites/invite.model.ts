@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
-import { FRAUD_RULES } from '@o2o/shared/schemas/invites';
+import { FRAUD_RULES, INVITE_TIER_KEYS } from '@o2o/shared/schemas/invites';
 
 /**
  * One invite per invitee (keyed by the invitee, so a resident has one inviter). The inviter's
@@ -13,7 +13,7 @@ const inviteSchema = new Schema({
   qualifyBy: { type: Date, required: true, index: true },
   rewardPoints: { type: Number, required: true },
   rewardEntryId: { type: Schema.Types.ObjectId, default: null },
-  qualifiedAt: { type: Date, default: null },
+  qualifiedAt: { type: Date, default: null, index: true },
   state: { type: String, enum: ['pending', 'held_for_review', 'available', 'lapsed', 'cancelled'], default: 'pending', index: true },
 });
 export const InviteModel = model('Invite', inviteSchema, 'invites');
@@ -46,3 +46,48 @@ const fraudDecisionSchema = new Schema({
   at: { type: Date, required: true },
 });
 export const FraudDecisionModel = model('FraudDecision', fraudDecisionSchema, 'fraud_decisions');
+
+/**
+ * The invite reward tiers operations set, one document per version (`_id` the version number), so
+ * two concurrent saves cannot both become version n+1 and the history stays readable. The highest
+ * version is in force; version 0 (no document) is the single first-order reward from the settings.
+ */
+const inviteTierConfigSchema = new Schema({
+  _id: { type: Number },
+  tiers: {
+    type: [new Schema({ key: { type: String, enum: INVITE_TIER_KEYS, required: true }, inviterPoints: { type: Number, required: true }, inviteePoints: { type: Number, required: true } }, { _id: false })],
+    required: true,
+  },
+  setBy: { type: Schema.Types.ObjectId, required: true },
+  setAt: { type: Date, required: true },
+});
+export const InviteTierConfigModel = model('InviteTierConfig', inviteTierConfigSchema, 'invite_tier_configs');
+export interface InviteTierConfigRecord {
+  _id: number;
+  tiers: { key: (typeof INVITE_TIER_KEYS)[number]; inviterPoints: number; inviteePoints: number }[];
+  setBy: Types.ObjectId;
+  setAt: Date;
+}
+
+/**
+ * What an invitee reaching a tier pays, decided once: keyed `<inviteeId>:<tier>`, so the first
+ * settle to insert it fixes the amounts (from the tier version then in force) and whether the
+ * inviter is skipped; retries and concurrent settles re-apply the same decision by its idempotency
+ * keys and never pay twice. A skipped inviter's reason stays here for staff.
+ */
+const inviteTierRewardSchema = new Schema({
+  _id: { type: String },
+  inviteeId: { type: Schema.Types.ObjectId, required: true, index: true },
+  inviterId: { type: Schema.Types.ObjectId, required: true, index: true },
+  tier: { type: String, enum: INVITE_TIER_KEYS, required: true },
+  tierVersion: { type: Number, required: true },
+  reachedAt: { type: Date, required: true },
+  inviterPoints: { type: Number, required: true },
+  inviteePoints: { type: Number, required: true },
+  /** `paid`, `held` (the first-order reward held for a fraud review) or `skipped` (see `inviterSkipReason`). */
+  inviterOutcome: { type: String, enum: ['paid', 'held', 'skipped'], required: true },
+  inviterSkipReason: { type: String, default: null },
+  decidedAt: { type: Date, required: true },
+});
+export const InviteTierRewardModel = model('InviteTierReward', inviteTierRewardSchema, 'invite_tier_rewards');
+export type InviteTierRewardRecord = InferSchemaType<typeof inviteTierRewardSchema> & { _id: string };

@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { objectIdSchema } from '@o2o/shared/schemas/common';
-import { fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, myInvitesSchema } from '@o2o/shared/schemas/invites';
+import {
+  fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, inviteLeaderboardQuerySchema, inviteLeaderboardSchema, inviteTierConfigSchema, inviteTierRewardSchema,
+  inviteTiersInputSchema, myInvitesSchema,
+} from '@o2o/shared/schemas/invites';
+import { AppError } from '../../lib/app-error';
 import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { idString, isoString, toObjectId } from '../../lib/ids';
-import { residentIdOf, staffOf } from '../auth/auth.guard';
+import { principalOf, residentIdOf, staffOf } from '../auth/auth.guard';
+import { ResidentModel } from '../residents/resident.model';
+import { storeIdsInScope } from '../staff/staff-scope';
 import { InvitePages } from './invite-pages.service';
 import type { FraudFlagRecord } from './invite.model';
 
@@ -39,6 +45,47 @@ export function inviteRouter(services: Services): ApiRouter {
       method: 'get', path: '/landing', summary: "An invite link's landing (public): who invites, from which store, and what both get", tags,
       query: z.object({ scene: z.string().min(1).max(64) }), response: inviteLandingSchema,
       handler: async ({ query }) => pages.landing(query.scene),
+    })
+    .route({
+      method: 'get', path: '/tiers', summary: 'The invite reward tiers in force (any signed-in caller): what the inviter and the invitee get at first order and next-month repurchase', tags,
+      guards: guards.signedIn, authenticated: true, response: inviteTierConfigSchema,
+      handler: async () => invites.tiers.current(),
+    })
+    .route({
+      method: 'put', path: '/tiers', summary: 'Set the invite reward tiers (city ops, admin); a new version, applied to invitees who reach a tier after it', tags, errors: [409],
+      guards: reviewers, authenticated: true, body: inviteTiersInputSchema, response: inviteTierConfigSchema,
+      handler: async ({ req, body }) => invites.tiers.set(staffOf(req), body.tiers),
+    })
+    .route({
+      method: 'get', path: '/leaderboard', summary: "Inviters ranked by qualified invitees in a month, excluding flagged and low-quality inviters: residents see the top 20 masked and their own rank, staff their stores' inviters", tags, errors: [403],
+      guards: guards.signedIn, authenticated: true, query: inviteLeaderboardQuerySchema, response: inviteLeaderboardSchema,
+      handler: async ({ req, query }) => {
+        const principal = principalOf(req);
+        if (principal.staff) return invites.tiers.leaderboard(query.month, { staff: principal.staff, storeId: query.storeId ? toObjectId(query.storeId) : undefined });
+        return invites.tiers.leaderboard(query.month, { residentId: residentIdOf(req) });
+      },
+    })
+    .route({
+      method: 'get', path: '/tier-rewards', summary: "An inviter's tier decisions (staff in scope): what each invitee's tier paid, and why the inviter was skipped", tags, errors: [403, 404],
+      guards: guards.staff(), authenticated: true, query: z.object({ inviterId: objectIdSchema }), response: z.array(inviteTierRewardSchema),
+      handler: async ({ req, query }) => {
+        const inviterId = toObjectId(query.inviterId);
+        const inviter = await ResidentModel.findById(inviterId, { storeId: 1 }).lean();
+        if (!inviter) throw AppError.notFound('邀请人');
+        const scope = await storeIdsInScope(staffOf(req));
+        if (scope !== 'all' && !scope.some((id) => inviter.storeId?.equals(id))) throw AppError.forbidden('这位邀请人不在你的负责范围内');
+        const decisions = await invites.tiers.decisionsOf(inviterId);
+        return decisions.map((decision) => ({
+          inviteeId: String(decision.inviteeId),
+          tier: decision.tier,
+          tierVersion: decision.tierVersion,
+          reachedAt: decision.reachedAt.toISOString(),
+          inviterPoints: decision.inviterPoints,
+          inviteePoints: decision.inviteePoints,
+          inviterOutcome: decision.inviterOutcome,
+          inviterSkipReason: decision.inviterSkipReason ?? null,
+        }));
+      },
     })
     .route({
       method: 'get', path: '/flags', summary: 'Fraud flags in your scope (city ops, admin)', tags,

@@ -12,8 +12,10 @@ import { ResidentModel, type ResidentRecord } from '../residents/resident.model'
 import { storeIdsInScope } from '../staff/staff-scope';
 import { FraudDecisionModel, FraudFlagModel, InviteModel, type FraudFlagRecord, type InviteRecord } from './invite.model';
 import { isDuplicateKey } from '../../db/unique-insert';
+import { InviteTiers } from './invite-tiers.service';
 
 export interface InviteSettings {
+  /** The first-order inviter reward until operations set tiers (`PUT /invites/tiers`). */
   rewardPoints: number;
   /** The invitee must complete the qualifying action (first order) within this many days. */
   qualifyDays: number;
@@ -66,6 +68,7 @@ export interface InviteSuccessEvents {
 export class InviteService {
   private readonly successEvents: InviteSuccessEvents | null;
   private readonly activity: InviteeActivitySource;
+  readonly tiers: InviteTiers;
 
   /**
    * An invite succeeds when its invitee makes the qualifying first order in time and the reward is
@@ -80,6 +83,7 @@ export class InviteService {
   ) {
     this.successEvents = options.successEvents ?? null;
     this.activity = options.activity ?? taskEventActivity;
+    this.tiers = new InviteTiers(points, settings.rewardPoints);
   }
 
   private async recordSuccess(invite: InviteRecord, at: Date): Promise<void> {
@@ -98,20 +102,23 @@ export class InviteService {
     const inviterId = invitee.attribution.source === 'invite' ? invitee.attribution.inviterResidentId : null;
     if (!inviterId || inviterId.equals(invitee._id) || !invitee.signedUpAt) return null;
     const signedUpAt = invitee.signedUpAt;
+    // The first-order tier's inviter reward, held from sign-up at the amount then in force.
+    const firstOrderTier = (await this.tiers.current()).tiers.find((tier) => tier.key === 'first_order');
     try {
       await InviteModel.create({
         _id: invitee._id,
         inviterId,
         registeredAt: signedUpAt,
         qualifyBy: new Date(signedUpAt.getTime() + this.settings.qualifyDays * DAY_MS),
-        rewardPoints: this.settings.rewardPoints,
+        rewardPoints: firstOrderTier?.inviterPoints ?? this.settings.rewardPoints,
       });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
+    const stored = (await InviteModel.findById(invitee._id, { rewardPoints: 1 }).lean())!;
     const reward = await this.points.earn({
       residentId: inviterId,
-      amount: this.settings.rewardPoints,
+      amount: stored.rewardPoints,
       held: true,
       reasonCode: 'invite_reward',
       note: '邀请邻居注册（待邻居完成首单后发放）',
@@ -128,20 +135,48 @@ export class InviteService {
     return InviteModel.findById(invitee._id).lean<InviteRecord>();
   }
 
-  /** The invitee did the qualifying action (default: first completed order). Releases the reward unless held for review. */
+  /**
+   * The invitee did the qualifying action (default: first completed order): the first-order tier.
+   * The invitee's tier points are paid; the inviter's held reward is released, held for review (an
+   * open fraud flag) or cancelled when the inviter is excluded (rejected flag, low-quality label).
+   * A reward cancelled by a fraud review earlier stays cancelled; the invitee is still paid.
+   */
   async onQualifyingAction(inviteeId: Types.ObjectId, at: Date): Promise<InviteRecord | null> {
     const invite = await InviteModel.findById(inviteeId).lean<InviteRecord>();
-    if (!invite || invite.qualifiedAt || at > invite.qualifyBy || invite.state === 'lapsed' || invite.state === 'cancelled') return invite;
-    const flagged = await this.hasOpenFlag(invite.inviterId);
-    // Before `qualifiedAt`, which makes a repeat return early: a crash in between records it on the repeat.
-    if (!flagged) await this.recordSuccess(invite, at);
+    if (!invite || invite.qualifiedAt || at > invite.qualifyBy || invite.state === 'lapsed') return invite;
+    // Before `qualifiedAt`, which makes a repeat return early: a crash in between decides and pays on the repeat.
+    const decision = await this.tiers.reach(invite, 'first_order', at);
+    if (invite.state === 'cancelled') {
+      await InviteModel.updateOne({ _id: inviteeId, qualifiedAt: null }, { $set: { qualifiedAt: at } });
+      return InviteModel.findById(inviteeId).lean<InviteRecord>();
+    }
+    if (decision.inviterOutcome === 'paid') await this.recordSuccess(invite, at);
     await InviteModel.updateOne({ _id: inviteeId, qualifiedAt: null }, { $set: { qualifiedAt: at } });
-    if (flagged) {
+    if (decision.inviterOutcome === 'held') {
       await InviteModel.updateOne({ _id: inviteeId }, { $set: { state: 'held_for_review' } });
+    } else if (decision.inviterOutcome === 'skipped') {
+      await this.cancelReward(invite, `邀请奖励未发放：${decision.inviterSkipReason ?? '邀请人不符合条件'}`, 'cancelled');
     } else {
       await this.releaseReward(invite);
     }
     return InviteModel.findById(inviteeId).lean<InviteRecord>();
+  }
+
+  /** An order of the invitee settled: checks the next-month repurchase tier. Safe to repeat and to run concurrently. */
+  async onOrderSettled(inviteeId: Types.ObjectId, now = new Date()): Promise<void> {
+    const invite = await InviteModel.findById(inviteeId).lean<InviteRecord>();
+    if (invite) await this.tiers.checkRepurchase(invite, now);
+  }
+
+  /** Re-checks the repurchase tier of invitees qualified in the last 70 days (a settle a crash cut short). */
+  async sweepTiers(now = new Date()): Promise<{ checked: number }> {
+    let checked = 0;
+    const recent = InviteModel.find({ qualifiedAt: { $gte: new Date(now.getTime() - 70 * DAY_MS) } }).cursor();
+    for await (const invite of recent) {
+      await this.tiers.checkRepurchase(invite.toObject() as InviteRecord, now);
+      checked += 1;
+    }
+    return { checked };
   }
 
   /**
@@ -216,10 +251,12 @@ export class InviteService {
     for (const invite of held) {
       if (decision === 'cancel') {
         await this.cancelReward(invite, `风控审核未通过：${note}`, 'cancelled');
+        await this.tiers.settleHeld(invite._id, 'skipped', '邀请人的风控标记审核未通过');
       } else if (!stillFlagged) {
         if (invite.qualifiedAt) {
           await this.recordSuccess(invite, invite.qualifiedAt);
           await this.releaseReward(invite);
+          await this.tiers.settleHeld(invite._id, 'paid', null);
         }
         else await InviteModel.updateOne({ _id: invite._id }, { $set: { state: 'pending' } });
       }

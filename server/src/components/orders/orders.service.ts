@@ -175,6 +175,8 @@ export class OrderService {
       if (order.completedAt) await this.settlePoints(order);
       if (order.completedAt) await this.deps.credits?.creditOrder(order, now);
       await this.refreshFirstOrder(order.residentId);
+      // After the first order is settled: the invite's next-month repurchase tier reads it.
+      await this.deps.invites.onOrderSettled(order.residentId, now);
       this.residentChanges.notify(order.residentId, `order:${order.state}`);
     }
     return order;
