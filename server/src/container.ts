@@ -21,6 +21,9 @@ import { createGroupServices } from './components/groups/groups.component';
 import { groupsJobs } from './components/groups/groups.jobs';
 import { groupsRouter } from './components/groups/groups.router';
 import { ticketsRouter } from './components/tickets/tickets.router';
+import { createMediaStorage } from './components/media/media-storage';
+import { mediaRouter } from './components/media/media.router';
+import { MediaService } from './components/media/media.service';
 import { groupCodesRouter } from './components/group-codes/group-codes.router';
 import { groupStatsRouter } from './components/group-stats/group-stats.router';
 import { healthRouter } from './components/health/health.router';
@@ -134,6 +137,7 @@ export function createServices(deps: AppDependencies): Services {
     groups,
     sop: new SopService(groups.deliveries),
     churn: new ChurnService({ lapseDays: config.CHURN_LAPSE_DAYS, lookbackDays: 14 }),
+    media: new MediaService(createMediaStorage(config), { maxSide: config.MEDIA_MAX_IMAGE_SIDE }),
   };
 }
 
@@ -154,6 +158,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     productsRouter(services),
     ordersRouter(services),
     groupsRouter(services),
+    mediaRouter(services),
     ticketsRouter(services),
     sopRouter(services),
     churnRouter(services),
