@@ -75,6 +75,9 @@ export class S3Storage implements MediaStorage {
       credentials: options.credentials,
       forcePathStyle: options.forcePathStyle,
       maxAttempts: 3,
+      // The SDK's default CRC checksums (since 3.729) are refused by several S3-compatible services.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 
