@@ -16,6 +16,8 @@ import { fraudFlagSchema } from '@o2o/shared/schemas/invites';
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
 import { audienceSchema } from '@o2o/shared/schemas/audiences';
+import { IMAGE_UPLOAD_FIELD, mediaImageSchema } from '@o2o/shared/schemas/media';
+import { apiBaseUrl } from './platform';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -26,6 +28,12 @@ export type Broadcast = z.infer<typeof broadcastSchema>;
 export type BroadcastInput = z.input<typeof broadcastInputSchema>;
 export type BroadcastReport = z.infer<typeof broadcastReportSchema>;
 export type StaffAudience = z.infer<typeof audienceSchema>;
+export type MediaImage = z.infer<typeof mediaImageSchema>;
+
+/** An image address to show: an uploaded image's server path (`/media/images/…`) on the API's origin, anything else as it is. */
+export function imageSource(address: string): string {
+  return address.startsWith('/') ? `${apiBaseUrl().replace(/\/+$/, '')}${address}` : address;
+}
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Conversion = z.infer<typeof conversionSchema>;
 export type Repurchase = z.infer<typeof repurchaseSchema>;
@@ -80,6 +88,8 @@ export const staffApi = {
   cancelBroadcast: async (id: string) => broadcastSchema.parse(await client.request({ method: 'POST', path: `/groups/broadcasts/${id}/cancel`, body: {} })),
   broadcastReport: async (id: string) => broadcastReportSchema.parse(await client.request({ method: 'GET', path: `/groups/broadcasts/${id}` })),
   audiences: async () => z.array(audienceSchema).parse(await client.request({ method: 'GET', path: '/audiences' })),
+  /** A picture chosen on the phone (`Taro.chooseImage`'s temp path): the server checks, scales and stores it. */
+  uploadImage: (filePath: string) => client.upload({ path: '/media/images', filePath, field: IMAGE_UPLOAD_FIELD, response: mediaImageSchema }),
 
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),
   decideFlag: async (flagId: string, decision: 'release' | 'cancel', note: string) =>
