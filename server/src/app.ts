@@ -73,7 +73,12 @@ export function createApplication(deps: AppDependencies, extraRouters: ApiRouter
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      // The H5 build's image picker reads the chosen file through a blob: URL (to show it, and to upload it).
+      contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'", 'blob:'] } },
+    }),
+  );
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.CORS_ORIGINS.includes(origin) ? origin ?? false : false),

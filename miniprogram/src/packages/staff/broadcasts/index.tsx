@@ -95,7 +95,10 @@ function ImagePicker({ imageUrl, onChange }: { imageUrl: string; onChange: (addr
       if (!isCancel(caught)) setError('没能打开相册，请稍后重试');
       return;
     }
-    if (!filePath) return;
+    if (!filePath) {
+      setError('没能读取这张图片，请换一张再试');
+      return;
+    }
     setUploading(true);
     setError(null);
     try {
