@@ -35,7 +35,9 @@ export function receiveImage(maxBytes: number): RequestHandler {
 }
 
 const uploadBodySchema = z.object({
-  file: z.custom<Buffer>((value) => Buffer.isBuffer(value), { message: '请选择一张图片' }).describe('The image file (JPG, PNG, WebP or GIF), form field `file`'),
+  file: z
+    .custom<Buffer>((value) => Buffer.isBuffer(value), { message: '请选择一张图片' })
+    .meta({ type: 'string', format: 'binary', description: 'The image file (JPG, PNG, WebP or GIF)' }),
 });
 
 /**

@@ -83,12 +83,15 @@ export class MediaService {
     if (!format || !(ACCEPTED_IMAGE_FORMATS as readonly string[]).includes(format)) throw unsupportedImage();
     try {
       // failOn 'warning': a truncated JPEG or PNG decodes with a warning, and is refused.
-      const pipeline = sharp(upload, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
+      const decode = () => sharp(upload, { failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS });
+      // Many PNGs (screenshots, exported posters) carry an alpha channel that is opaque everywhere: JPEG for those too.
+      const transparent = hasAlpha && !(await decode().stats()).isOpaque;
+      const pipeline = decode()
         .rotate()
         .resize({ width: this.limits.maxSide, height: this.limits.maxSide, fit: 'inside', withoutEnlargement: true });
-      const encoded = hasAlpha ? pipeline.webp({ quality: 85 }) : pipeline.jpeg({ quality: 85, mozjpeg: true });
+      const encoded = transparent ? pipeline.webp({ quality: 85 }) : pipeline.removeAlpha().jpeg({ quality: 85, mozjpeg: true });
       const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
-      return hasAlpha
+      return transparent
         ? { data, width: info.width, height: info.height, mime: 'image/webp' as const, extension: 'webp' }
         : { data, width: info.width, height: info.height, mime: 'image/jpeg' as const, extension: 'jpg' };
     } catch (error) {

@@ -27,12 +27,12 @@ beforeAll(async () => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** A picture with detail (noise), so its encoding has a realistic size and truncating it loses data. */
-async function picture(width: number, height: number, format: 'jpeg' | 'png', options: { alpha?: boolean; seed?: number } = {}): Promise<Buffer> {
-  const channels = options.alpha ? 4 : 3;
+async function picture(width: number, height: number, format: 'jpeg' | 'png', options: { alpha?: number; seed?: number } = {}): Promise<Buffer> {
+  const channels = options.alpha === undefined ? 3 : 4;
   const pixels = Buffer.alloc(width * height * channels);
   const seed = options.seed ?? 1;
   for (let i = 0; i < pixels.length; i += 1) pixels[i] = (i * 7919 + seed * 104729 + (i >> 7)) % 251;
-  if (options.alpha) for (let i = 3; i < pixels.length; i += 4) pixels[i] = 128;
+  if (options.alpha !== undefined) for (let i = 3; i < pixels.length; i += 4) pixels[i] = options.alpha;
   const image = sharp(pixels, { raw: { width, height, channels } });
   return format === 'jpeg' ? image.jpeg({ quality: 90 }).toBuffer() : image.png().toBuffer();
 }
@@ -75,12 +75,15 @@ describe('uploading an image', () => {
     expect(revalidated.status).toBe(304);
   });
 
-  it('when a PNG is opaque it is stored as JPEG; with transparency as WebP, and a small one is not enlarged', async () => {
+  it('when a PNG is opaque (with or without an alpha channel) it is stored as JPEG; with transparency as WebP, and a small one is not enlarged', async () => {
     const opaque = await upload(await picture(3000, 1000, 'png'), 'banner.png', 'image/png');
     expect(opaque.status).toBe(201);
     expect(opaque.body).toMatchObject({ mime: 'image/jpeg', width: 1280, height: 427 });
 
-    const transparent = await upload(await picture(600, 400, 'png', { alpha: true }), 'logo.png', 'image/png');
+    const opaqueAlpha = await upload(await picture(1000, 1000, 'png', { alpha: 255 }), 'screenshot.png', 'image/png');
+    expect(opaqueAlpha.body).toMatchObject({ mime: 'image/jpeg', width: 1000, height: 1000 });
+
+    const transparent = await upload(await picture(600, 400, 'png', { alpha: 128 }), 'logo.png', 'image/png');
     expect(transparent.status).toBe(201);
     expect(transparent.body).toMatchObject({ mime: 'image/webp', width: 600, height: 400 });
     const served = await request(app).get(transparent.body.path).buffer(true);

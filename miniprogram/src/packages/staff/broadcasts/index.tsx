@@ -96,7 +96,7 @@ function ImagePicker({ imageUrl, onChange }: { imageUrl: string; onChange: (addr
       return;
     }
     if (!filePath) {
-      setError('没能读取这张图片，请换一张再试');
+      setError('这个文件打不开，不是图片或已损坏，请换一张');
       return;
     }
     setUploading(true);
