@@ -313,7 +313,14 @@ describe('a store manager', () => {
     await expectReadable(page);
     await shot(page, 'staff-manager-broadcast-image');
     await shown(page).getByTestId('broadcast-submit').click();
-    await shown(page).getByTestId('broadcast-item').filter({ hasText: '草莓到货' }).waitFor();
+    const sentImage = shown(page).getByTestId('broadcast-item').filter({ hasText: '草莓到货' });
+    await sentImage.waitFor();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('[data-testid="broadcast-item-image"] img')).some((image) => image.complete && image.naturalWidth === 1280));
+    // In the list each kind is a one-line chip (a wrapped 文字 would be two 18 px lines).
+    const kindTags = await shown(page).getByTestId('broadcast-item-kind').evaluateAll((tags) => tags.map((tag) => ({ text: (tag as HTMLElement).innerText, height: tag.getBoundingClientRect().height })));
+    expect(new Set(kindTags.map((tag) => tag.text))).toEqual(new Set(['文字', '图片', '小程序卡片']));
+    for (const tag of kindTags) expect(tag.height).toBeLessThan(24);
+    await shot(page, 'staff-manager-broadcast-image-sent');
     const imageRecord = await db.collection('media_images').findOne({ _id: imagePath.split('/').pop() as never });
     expect(imageRecord).toMatchObject({ mime: 'image/jpeg', width: 1280, height: 960 });
     expect(await db.collection('group_broadcasts').findOne({ text: '草莓到货，图上是今天的价格' })).toMatchObject({ kind: 'image', imageUrl: imagePath });

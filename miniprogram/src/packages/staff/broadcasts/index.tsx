@@ -292,9 +292,15 @@ function BroadcastItem({ broadcast, onChanged }: { broadcast: Broadcast; onChang
   };
   return (
     <View className='bar-row' data-testid='broadcast-item' data-broadcast={broadcast.id}>
-      <View className='row'>
-        <Text className='caption'>{`${formatDateTime(broadcast.sendAt)} · ${AUDIENCE_TEXT[broadcast.audience]} · ${KIND_TEXT[broadcast.kind]}`}</Text>
-        <Text className={tag.className} data-testid='broadcast-status'>
+      {/* The kind is a chip of its own and the status a line of its own: at 375 px neither shares a line with the time and audience, so no word breaks in two. */}
+      <View className='row-start broadcast-meta'>
+        <Text className='tag tag-grey kind-chip' data-testid='broadcast-item-kind'>
+          {KIND_TEXT[broadcast.kind]}
+        </Text>
+        <Text className='caption ellipsis'>{`${formatDateTime(broadcast.sendAt)} · ${AUDIENCE_TEXT[broadcast.audience]}`}</Text>
+      </View>
+      <View className='row-start mt-8'>
+        <Text className={`${tag.className} status-tag`} data-testid='broadcast-status'>
           {tag.text}
         </Text>
       </View>
