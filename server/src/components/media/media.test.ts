@@ -149,6 +149,14 @@ describe('bad uploads store nothing', () => {
   });
 });
 
+describe('methods', () => {
+  it('another method on the upload path with a multipart body is 405, not 415', async () => {
+    const response = await request(app).put('/media/images').set(bearer(manager)).attach('file', Buffer.from('x'), 'x.png');
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
+  });
+});
+
 describe('serving', () => {
   it('an unknown image is a 404 in Chinese; a malformed id a 400', async () => {
     const unknown = await request(app).get(`/media/images/${'0'.repeat(64)}`);
