@@ -121,7 +121,7 @@ function ImagePicker({ imageUrl, onChange }: { imageUrl: string; onChange: (addr
             {uploading ? '上传中…' : imageUrl ? '换一张' : '选择图片'}
           </Btn>
           <Text className='caption image-pick-hint' data-testid='broadcast-image-status'>
-            {uploading ? '正在上传，请稍候' : showing ? `已上传 ${showing.width}×${showing.height}` : 'JPG、PNG、WebP 或 GIF，5 MB 以内'}
+            {uploading ? '正在上传，请稍候' : showing ? `已上传 ${showing.width}×${showing.height}` : 'JPG、PNG、WebP 或 GIF 图片'}
           </Text>
         </View>
       </View>
