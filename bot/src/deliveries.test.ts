@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { useTestDatabase } from '@o2o/server/dist/testing/test-database';
 import mongoose from 'mongoose';
@@ -54,6 +55,26 @@ async function restart(env: Record<string, string> = {}, clock: Clock = new Virt
   running = await startBot(current.world, server, { dataDir: data.path, env, clock });
 }
 
+/** A small opaque PNG (the server stores it as a JPEG), made without an image library. */
+function samplePng(): Buffer {
+  const width = 64;
+  const height = 48;
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y += 1) for (let x = 0; x < width; x += 1) raw.set([x * 4, y * 5, 128], y * (width * 3 + 1) + 1 + x * 3);
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([length, Buffer.from(type), data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 const said = (fragment: string) => [...history, ...current.world.said].filter((entry) => entry.text.includes(fragment));
 
 describe('broadcasts', () => {
@@ -94,6 +115,27 @@ describe('broadcasts', () => {
     await running.bot.runtime.queue.idle();
     // A card without words sends no empty message before it.
     expect([...history, ...current.world.said].filter((entry) => entry.roomId === ids.room3 && entry.text === '')).toEqual([]);
+  });
+
+  it('an image broadcast of an uploaded picture goes out as the image the server stored, fetched from the bot\'s own server URL', async () => {
+    await restart();
+    const files = jest.spyOn(current.world.puppet, 'messageSendFile');
+    const form = new FormData();
+    form.append('file', new Blob([samplePng()], { type: 'image/png' }), 'poster.png');
+    const uploaded = await fetch(`${server.url}/media/images`, { method: 'POST', headers: { authorization: `Bearer ${managerToken}` }, body: form });
+    expect(uploaded.status).toBe(201);
+    const image = (await uploaded.json()) as { id: string; path: string; bytes: number };
+    const created = await server.request('POST', '/groups/broadcasts', { audience: 'group', groupId: groupIds[0], kind: 'image', imageUrl: image.path, text: '今天的海报' }, managerToken);
+    expect(created.status).toBe(201);
+    await waitFor(() => files.mock.calls.length === 1, 'the image');
+    const [roomId, fileBox] = files.mock.calls[0] as [string, { toJSON(): { url?: string }; toBuffer(): Promise<Buffer> }];
+    expect(roomId).toBe(ids.room1);
+    // The delivery carries the path; the bot made it absolute on BOT_SERVER_URL.
+    expect(fileBox.toJSON().url).toBe(`${server.url}${image.path}`);
+    const sent = await fileBox.toBuffer();
+    expect(sent.length).toBe(image.bytes);
+    expect([...sent.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect(said('今天的海报').filter((entry) => entry.roomId === ids.room1)).toHaveLength(1);
   });
 
   it('sends a store-wide broadcast once to each of its groups, paced: 1 s apart per group and at most N per minute for the account', async () => {

@@ -39,13 +39,20 @@ const requestIdMiddleware: RequestHandler = (req, res, next) => {
   runWithRequestId(requestId, next);
 };
 
-/** JSON only, unless a route declares otherwise through `app.locals.bodyTypes`. */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!METHODS_WITH_BODY.has(req.method) || !hasBody) return next();
-  if (req.is(['application/json', 'application/*+json', 'text/csv'])) return next();
-  next(new AppError('UNSUPPORTED_MEDIA_TYPE', '提交的内容格式不受支持，请刷新后重试', 415, { contentType: req.headers['content-type'] ?? null, accepted: ['application/json', 'text/csv'] }));
-};
+/**
+ * JSON (or CSV) only, except multipart on the paths of routes that declare `bodyContentType:
+ * 'multipart/form-data'` (`multipartPaths`, filled once the routers are built). By path, not method:
+ * another method there is answered 405 by the method check, not 415 here.
+ */
+function requireJsonBody(multipartPaths: ReadonlySet<string>): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!METHODS_WITH_BODY.has(req.method) || !hasBody) return next();
+    if (req.is(['application/json', 'application/*+json', 'text/csv'])) return next();
+    if (req.is('multipart/form-data') && multipartPaths.has(req.path)) return next();
+    next(new AppError('UNSUPPORTED_MEDIA_TYPE', '提交的内容格式不受支持，请刷新后重试', 415, { contentType: req.headers['content-type'] ?? null, accepted: ['application/json', 'text/csv'] }));
+  };
+}
 
 /**
  * Builds the whole application without listening: services (the composition root), routers, the
@@ -67,7 +74,12 @@ export function createApplication(deps: AppDependencies, extraRouters: ApiRouter
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      // The H5 build's image picker reads the chosen file through a blob: URL (to show it, and to upload it).
+      contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'", 'blob:'] } },
+    }),
+  );
   app.use(
     cors({
       origin: (origin, callback) => callback(null, !origin || config.CORS_ORIGINS.includes(origin) ? origin ?? false : false),
@@ -79,7 +91,8 @@ export function createApplication(deps: AppDependencies, extraRouters: ApiRouter
   // Probes, and the order system's signed webhook (one busy client), are not rate limited per IP.
   const unlimited = new Set(['/healthz', '/readyz', '/orders/webhook']);
   app.use((req, res, next) => (unlimited.has(req.path) ? next() : rateLimits.api(req, res, next)));
-  app.use(requireJsonBody);
+  const multipartPaths = new Set<string>();
+  app.use(requireJsonBody(multipartPaths));
   app.use(
     express.json({
       limit: config.BODY_LIMIT,
@@ -103,6 +116,9 @@ export function createApplication(deps: AppDependencies, extraRouters: ApiRouter
   // WeChat, fixed audiences) reaches that instance, not the app's own one on the same paths.
   const routers = [...extraRouters, ...componentRouters(services), jobsRouter(services.guards, scheduler)];
   for (const router of routers) app.use(router.prefix, router.router);
+  for (const { fullPath, definition } of routers.flatMap((router) => router.routes)) {
+    if (definition.bodyContentType === 'multipart/form-data') multipartPaths.add(fullPath);
+  }
 
   const openApiDocument = buildOpenApiDocument(
     routers.flatMap((router) => router.routes),

@@ -23,6 +23,9 @@ import { createGroupServices } from './components/groups/groups.component';
 import { groupsJobs } from './components/groups/groups.jobs';
 import { groupsRouter } from './components/groups/groups.router';
 import { ticketsRouter } from './components/tickets/tickets.router';
+import { createMediaStorage } from './components/media/media-storage';
+import { mediaRouter } from './components/media/media.router';
+import { MediaService } from './components/media/media.service';
 import { groupCodesRouter } from './components/group-codes/group-codes.router';
 import { groupStatsRouter } from './components/group-stats/group-stats.router';
 import { healthRouter } from './components/health/health.router';
@@ -138,6 +141,7 @@ export function createServices(deps: AppDependencies): Services {
     groups,
     sop: new SopService(groups.deliveries),
     churn: new ChurnService({ lapseDays: config.CHURN_LAPSE_DAYS, lookbackDays: 14 }),
+    media: new MediaService(createMediaStorage(config), { maxSide: config.MEDIA_MAX_IMAGE_SIDE }),
   };
 }
 
@@ -159,6 +163,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     ordersRouter(services),
     creditsRouter(services),
     groupsRouter(services),
+    mediaRouter(services),
     ticketsRouter(services),
     sopRouter(services),
     churnRouter(services),

@@ -9,6 +9,7 @@ import type { IdentityResolver } from './components/auth/identity';
 import type { SessionService } from './components/auth/session.service';
 import type { Campaigns } from './components/campaigns/campaigns.component';
 import type { GroupServices } from './components/groups/groups.component';
+import type { MediaService } from './components/media/media.service';
 import type { InterestService } from './components/interest/interest.service';
 import type { InviteService } from './components/invites/invite.service';
 import type { LabelService } from './components/labels/labels.service';
@@ -65,4 +66,5 @@ export interface Services extends AppDependencies {
   groups: GroupServices;
   sop: SopService;
   churn: ChurnService;
+  media: MediaService;
 }

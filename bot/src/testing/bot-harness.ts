@@ -42,7 +42,9 @@ export class TestServer {
   port = 0;
   readonly clock = new MovableClock();
   readonly services = testServices({}, { now: () => this.clock.now() });
-  readonly app = createTestApp({ routers: [groupsRouter(this.services), ticketsRouter(this.services)], env: { RATE_LIMIT_MAX: '1000000' } });
+  /** Where the server keeps uploaded images (broadcast pictures) for this test file. */
+  readonly dataDir = mkdtempSync(path.join(tmpdir(), 'o2o-bot-server-'));
+  readonly app = createTestApp({ routers: [groupsRouter(this.services), ticketsRouter(this.services)], env: { RATE_LIMIT_MAX: '1000000', DATA_DIR: this.dataDir } });
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -101,6 +103,7 @@ export function useTestServer(): TestServer {
   });
   afterAll(async () => {
     await server.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
   });
   return server;
 }

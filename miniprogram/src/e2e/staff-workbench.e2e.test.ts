@@ -1,6 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
 import { inHoldout } from '@o2o/shared/rules/holdout';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
@@ -59,6 +62,29 @@ async function chartsDrawn(page: Page): Promise<void> {
     const current = Array.from(document.querySelectorAll<HTMLElement>('.taro_page_show')).filter((element) => getComputedStyle(element).display !== 'none' && element.querySelector('[data-testid^="page-"]')).pop();
     return Array.from(current?.querySelectorAll('canvas[data-testid="chart-canvas"]') ?? []).every((canvas) => canvas.getAttribute('data-drawn') === 'true');
   });
+}
+
+/** Taps 选择图片 and picks `file` in the file input Taro H5 opens for `Taro.chooseImage`. */
+async function chooseFile(page: Page, file: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), shown(page).getByTestId('broadcast-image-choose').click()]);
+  expect(await chooser.element().getAttribute('id')).toBe('taroChooseImage');
+  await chooser.element().setInputFiles(file);
+}
+
+/** An opaque PNG with stripes (RGBA, as most exported posters are), large enough to be scaled down. */
+function posterPng(width: number, height: number): Buffer {
+  const png = new PNG({ width, height });
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const offset = (y * width + x) * 4;
+      const stripe = Math.floor((x + y) / 80) % 2 === 0;
+      png.data[offset] = stripe ? 230 : 250;
+      png.data[offset + 1] = stripe ? 60 : 220;
+      png.data[offset + 2] = stripe ? 80 : 200;
+      png.data[offset + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
 }
 
 /** A resident signed up through a code (optionally with a phone), as the real flow stores them. */
@@ -277,6 +303,63 @@ describe('a store manager', () => {
     expect(cardBroadcast).toMatchObject({ kind: 'card', card: { pagePath: 'pages/offers/index' } });
     const withCard = await botCall<{ attachment: unknown; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries?limit=200');
     expect(withCard).toContainEqual(expect.objectContaining({ roomId: ROOM, text: '邻居们看看这周的特价', attachment: { type: 'mini_program', title: '本周特价，点开领券', pagePath: expect.stringMatching(/^pages\/offers\/index\?tk=b&tr=[0-9a-f]{24}&tg=[0-9a-f]{24}$/) } }));
+
+    // An image broadcast: a picture chosen on the phone is uploaded, checked and scaled by the
+    // server; the delivery the bot claims carries its path, which (resolved against the server as
+    // the bot resolves it) serves the stored image.
+    await shown(page).getByTestId('broadcast-kind-image').click();
+    const kindChips = await shown(page).locator('[data-testid^="broadcast-kind-"]').evaluateAll((chips) => chips.map((chip) => ({ top: chip.getBoundingClientRect().top, height: chip.getBoundingClientRect().height })));
+    expect(kindChips).toHaveLength(3);
+    // One row, one line each (a segment is one 36 px line; a wrapped label would double it).
+    for (const chip of kindChips) expect(chip).toEqual({ top: kindChips[0].top, height: kindChips[0].height });
+    expect(kindChips[0].height).toBeLessThan(44);
+    const files = mkdtempSync(path.join(tmpdir(), 'o2o-e2e-upload-'));
+    const notAnImage = path.join(files, 'poster.png');
+    writeFileSync(notAnImage, '这不是图片\n'.repeat(50));
+    // A file the phone cannot open as a picture is refused before any upload; one it opens but the
+    // server does not accept (an SVG) is refused with the server's reason. Neither is stored.
+    await chooseFile(page, notAnImage);
+    await expect(shown(page).getByTestId('broadcast-image-error').innerText()).resolves.toContain('这个文件打不开');
+    const vector = path.join(files, 'logo.svg');
+    writeFileSync(vector, '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect width="200" height="100" fill="#1aad5c"/></svg>');
+    await chooseFile(page, vector);
+    await shown(page).getByTestId('broadcast-image-error').filter({ hasText: '只能上传 JPG、PNG、WebP 或 GIF 图片' }).waitFor();
+    expect(await db.collection('media_images').countDocuments()).toBe(0);
+    const poster = path.join(files, 'strawberries.png');
+    writeFileSync(poster, posterPng(1600, 1200));
+    await chooseFile(page, poster);
+    await shown(page).getByTestId('broadcast-image-status').filter({ hasText: '已上传 1280×960' }).waitFor();
+    expect(await shown(page).getByTestId('broadcast-image-error').count()).toBe(0);
+    const imagePath = await shown(page).getByTestId('broadcast-image-url').locator('input').inputValue();
+    expect(imagePath).toMatch(/^\/media\/images\/[a-f0-9]{64}$/);
+    await shown(page).getByTestId('broadcast-text').locator('textarea').fill('草莓到货，图上是今天的价格');
+    await shown(page).getByTestId('broadcast-preview-button').click();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('[data-testid="broadcast-preview-image"] img')).some((image) => image.complete && image.naturalWidth === 1280));
+    await expectReadable(page);
+    await shot(page, 'staff-manager-broadcast-image');
+    await shown(page).getByTestId('broadcast-submit').click();
+    const sentImage = shown(page).getByTestId('broadcast-item').filter({ hasText: '草莓到货' });
+    await sentImage.waitFor();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>('[data-testid="broadcast-item-image"] img')).some((image) => image.complete && image.naturalWidth === 1280));
+    // In the list each kind is a one-line chip (a wrapped 文字 would be two 18 px lines).
+    const kindTags = await shown(page).getByTestId('broadcast-item-kind').evaluateAll((tags) => tags.map((tag) => ({ text: (tag as HTMLElement).innerText, height: tag.getBoundingClientRect().height })));
+    expect(new Set(kindTags.map((tag) => tag.text))).toEqual(new Set(['文字', '图片', '小程序卡片']));
+    for (const tag of kindTags) expect(tag.height).toBeLessThan(24);
+    await shot(page, 'staff-manager-broadcast-image-sent');
+    const imageRecord = await db.collection('media_images').findOne({ _id: imagePath.split('/').pop() as never });
+    expect(imageRecord).toMatchObject({ mime: 'image/jpeg', width: 1280, height: 960 });
+    expect(await db.collection('group_broadcasts').findOne({ text: '草莓到货，图上是今天的价格' })).toMatchObject({ kind: 'image', imageUrl: imagePath });
+    const withImage = await botCall<{ attachment: { type: string; url: string } | null; text: string; roomId: string }[]>('GET', '/groups/bot/deliveries?limit=200');
+    const imageDelivery = withImage.find((delivery) => delivery.roomId === ROOM && delivery.text === '草莓到货，图上是今天的价格');
+    expect(imageDelivery?.attachment).toEqual({ type: 'image', url: imagePath });
+    const served = await fetch(new URL(imageDelivery!.attachment!.url, `${server.baseUrl}/`));
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(served.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const servedBytes = Buffer.from(await served.arrayBuffer());
+    expect(servedBytes.length).toBe(imageRecord!.bytes);
+    expect([...servedBytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    rmSync(files, { recursive: true, force: true });
 
     // A broadcast scheduled for tomorrow is cancelled on the page: stored cancelled, and the bot's claim after its time never carries it.
     const sendAt = new Date(Date.now() + 86_400_000).toISOString();

@@ -146,3 +146,38 @@ describe('the contract: answers are parsed with the server schema', () => {
     jest.restoreAllMocks();
   });
 });
+
+describe('uploads', () => {
+  const imageSchema = z.object({ id: z.string(), path: z.string() });
+  const upload = { path: '/media/images', filePath: 'blob:http://h5/1', field: 'file', response: imageSchema };
+
+  it('sends the file with the bearer token and parses the JSON text the upload answers with', async () => {
+    const uploadTransport = jest.fn(async () => ({ statusCode: 201, data: JSON.stringify({ id: 'abc', path: '/media/images/abc', extra: 1 }) }));
+    const client = createApiClient({ baseUrl: () => 'http://api/', tokens: memoryTokens('t1'), relogin: jest.fn(), transport: jest.fn(), uploadTransport });
+    await expect(client.upload(upload)).resolves.toEqual({ id: 'abc', path: '/media/images/abc' });
+    expect(uploadTransport).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://api/media/images', filePath: 'blob:http://h5/1', name: 'file', header: { authorization: 'Bearer t1' } }));
+  });
+
+  it('when the server refuses the file, then its Chinese message is what the page shows', async () => {
+    const refusal = { statusCode: 415, data: JSON.stringify({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: '只能上传 JPG、PNG、WebP 或 GIF 图片，这个文件不是', details: null } }) };
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens: memoryTokens('t1'), relogin: jest.fn(), transport: jest.fn(), uploadTransport: async () => refusal });
+    const error = await client.upload(upload).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ kind: 'http', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(errorText(error)).toBe('只能上传 JPG、PNG、WebP 或 GIF 图片，这个文件不是');
+  });
+
+  it('when the session expired, then it signs in again and uploads once more; when the network fails, a network error', async () => {
+    const tokens = memoryTokens('old');
+    const seen: string[] = [];
+    const uploadTransport = jest.fn(async (options: { header: Record<string, string> }) => {
+      seen.push(options.header.authorization ?? '');
+      return options.header.authorization === 'Bearer new' ? { statusCode: 201, data: '{"id":"x","path":"/media/images/x"}' } : expired;
+    });
+    const client = createApiClient({ baseUrl: () => 'http://api', tokens, relogin: async () => tokens.set('new'), transport: jest.fn(), uploadTransport });
+    await expect(client.upload(upload)).resolves.toEqual({ id: 'x', path: '/media/images/x' });
+    expect(seen).toEqual(['Bearer old', 'Bearer new']);
+
+    const offline = createApiClient({ baseUrl: () => 'http://api', tokens, relogin: jest.fn(), transport: jest.fn(), uploadTransport: async () => Promise.reject({ errMsg: 'uploadFile:fail timeout' }) });
+    await expect(offline.upload(upload)).rejects.toMatchObject({ kind: 'network', code: 'NETWORK_ERROR' });
+  });
+});

@@ -27,6 +27,27 @@ export interface HttpResponse {
 /** Taro.request in the app, a fake in tests. Rejects only when no response arrived. */
 export type Transport = (options: Taro.request.Option) => Promise<HttpResponse>;
 
+/** One file sent as multipart (Taro.uploadFile): the form field `name` carries the file at `filePath`. */
+export interface UploadRequest {
+  url: string;
+  filePath: string;
+  name: string;
+  header: Record<string, string>;
+  timeout: number;
+}
+
+/** Taro.uploadFile in the app, a fake in tests. Its answer's body is text (JSON for this API). Rejects only when no response arrived. */
+export type UploadTransport = (options: UploadRequest) => Promise<HttpResponse>;
+
+/** A file upload whose JSON answer is parsed with the server's response schema. */
+export interface UploadCall<S extends z.ZodType> {
+  path: string;
+  filePath: string;
+  /** The form field the server reads the file from. */
+  field: string;
+  response: S;
+}
+
 export interface TokenStore {
   get(): string | null;
   set(token: string | null): void;
@@ -94,6 +115,8 @@ export interface ApiClientOptions {
   tokens: TokenStore;
   /** Signs in again and stores the new token; called at most once at a time. */
   relogin: () => Promise<void>;
+  /** Needed for `upload` only. */
+  uploadTransport?: UploadTransport;
 }
 
 export interface ApiClient {
@@ -101,6 +124,20 @@ export interface ApiClient {
   request<S extends z.ZodType>(call: ParsedApiCall<S>): Promise<z.output<S>>;
   /** Sends the call; the caller parses the answer itself (it is `unknown` until then). */
   request<T = unknown>(call: ApiCall): Promise<T>;
+  /** Uploads a file (same token and re-login rules as `request`) and parses the answer with `call.response`. */
+  upload<S extends z.ZodType>(call: UploadCall<S>): Promise<z.output<S>>;
+}
+
+const UPLOAD_TIMEOUT_MS = 60_000;
+
+/** An upload's answer arrives as text: JSON when the server answered, anything else stays as it came. */
+function parsedUploadBody(response: HttpResponse): HttpResponse {
+  if (typeof response.data !== 'string') return response;
+  try {
+    return { statusCode: response.statusCode, data: JSON.parse(response.data) as unknown };
+  } catch {
+    return response;
+  }
 }
 
 export const CONTRACT_MISMATCH_TEXT = '小程序版本与服务器不一致，请关闭后重新打开小程序';
@@ -140,8 +177,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   };
 
   async function send(call: ApiCall, token: string | null): Promise<HttpResponse> {
+    return reachServer(() => options.transport(toRequestOptions(options.baseUrl(), call, token)));
+  }
+
+  async function reachServer(attempt: () => Promise<HttpResponse>): Promise<HttpResponse> {
     try {
-      return await options.transport(toRequestOptions(options.baseUrl(), call, token));
+      return await attempt();
     } catch (cause) {
       // The transport's own text (request:fail timeout, Failed to fetch) is English: keep it out of the message.
       const reason = cause instanceof Error ? cause.message : String((cause as { errMsg?: string })?.errMsg ?? cause);
@@ -152,21 +193,35 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const answer = (call: ApiCall | ParsedApiCall<z.ZodType>, response: HttpResponse): unknown =>
     'response' in call && call.response ? parseResponse(call, call.response, response.data, response.statusCode) : response.data;
 
-  async function request(call: ApiCall | ParsedApiCall<z.ZodType>): Promise<unknown> {
-    const useAuth = call.auth !== false;
+  /** Sends once; on an expired session, signs in again (once, shared) and sends once more. */
+  async function withSession(useAuth: boolean, sendWith: (token: string | null) => Promise<HttpResponse>): Promise<HttpResponse> {
     const token = useAuth ? options.tokens.get() : null;
-    const response = await send(call, token);
-    if (response.statusCode < 400) return answer(call, response);
+    const response = await sendWith(token);
+    if (response.statusCode < 400) return response;
 
     const error = errorFrom(response);
     if (!useAuth || !isExpiredSession(error, token !== null)) throw error;
 
     options.tokens.set(null);
     await reloginOnce();
-    const retried = await send(call, options.tokens.get());
-    if (retried.statusCode < 400) return answer(call, retried);
+    const retried = await sendWith(options.tokens.get());
+    if (retried.statusCode < 400) return retried;
     throw errorFrom(retried);
   }
 
-  return { request: request as ApiClient['request'] };
+  async function request(call: ApiCall | ParsedApiCall<z.ZodType>): Promise<unknown> {
+    return answer(call, await withSession(call.auth !== false, (token) => send(call, token)));
+  }
+
+  async function upload<S extends z.ZodType>(call: UploadCall<S>): Promise<z.output<S>> {
+    const uploadTransport = options.uploadTransport;
+    if (!uploadTransport) throw new Error('createApiClient: no uploadTransport configured');
+    const url = `${options.baseUrl().replace(/\/+$/, '')}${call.path}`;
+    const response = await withSession(true, async (token) =>
+      parsedUploadBody(await reachServer(() => uploadTransport({ url, filePath: call.filePath, name: call.field, header: token ? { authorization: `Bearer ${token}` } : {}, timeout: UPLOAD_TIMEOUT_MS }))),
+    );
+    return parseResponse({ method: 'POST', path: call.path }, call.response, response.data, response.statusCode);
+  }
+
+  return { request: request as ApiClient['request'], upload };
 }

@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro';
-import type { HttpResponse, Transport } from './api-client';
+import type { HttpResponse, Transport, UploadTransport } from './api-client';
 
 export const isH5 = process.env.TARO_ENV === 'h5';
 
@@ -25,6 +25,17 @@ export const taroTransport: Transport = (options) =>
   new Promise<HttpResponse>((resolve, reject) => {
     Taro.request({
       ...options,
+      success: (response) => resolve({ statusCode: response.statusCode, data: response.data }),
+      fail: (error) => reject(error),
+    });
+  });
+
+export const taroUploadTransport: UploadTransport = (options) =>
+  new Promise<HttpResponse>((resolve, reject) => {
+    Taro.uploadFile({
+      ...options,
+      // H5: the bearer header authorises; cookies are never needed (and would make CORS stricter).
+      withCredentials: false,
       success: (response) => resolve({ statusCode: response.statusCode, data: response.data }),
       fail: (error) => reject(error),
     });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { sessionSchema } from '@o2o/shared/schemas/auth';
 import { createApiClient, type TokenStore } from './api-client';
-import { apiBaseUrl, deviceId, loginCode, readStorage, STORAGE_KEYS, taroTransport, writeStorage } from './platform';
+import { apiBaseUrl, deviceId, loginCode, readStorage, STORAGE_KEYS, taroTransport, taroUploadTransport, writeStorage } from './platform';
 
 export type Session = z.infer<typeof sessionSchema>;
 
@@ -63,6 +63,7 @@ export function hasToken(): boolean {
 export const client = createApiClient({
   baseUrl: apiBaseUrl,
   transport: taroTransport,
+  uploadTransport: taroUploadTransport,
   tokens,
   relogin: async () => {
     await login();

@@ -18,6 +18,8 @@ import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation
 import { audienceCountSchema, audienceSchema, createAudienceSchema, previewAudienceSchema } from '@o2o/shared/schemas/audiences';
 import { pushInputSchema, pushListItemSchema, pushSchema, sendReportSchema, subscribeTemplateSchema } from '@o2o/shared/schemas/campaigns';
 import { labelDefinitionSchema, scenarioSchema } from '@o2o/shared/schemas/labels';
+import { IMAGE_UPLOAD_FIELD, mediaImageSchema } from '@o2o/shared/schemas/media';
+import { apiBaseUrl } from './platform';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -35,6 +37,12 @@ export type TemplateView = z.infer<typeof subscribeTemplateSchema>;
 export type PushView = z.infer<typeof pushSchema>;
 export type PushListItemView = z.infer<typeof pushListItemSchema>;
 export type SendReportView = z.infer<typeof sendReportSchema>;
+export type MediaImage = z.infer<typeof mediaImageSchema>;
+
+/** An image address to show: an uploaded image's server path (`/media/images/…`) on the API's origin, anything else as it is. */
+export function imageSource(address: string): string {
+  return address.startsWith('/') ? `${apiBaseUrl().replace(/\/+$/, '')}${address}` : address;
+}
 export type AdvisorProgress = z.infer<typeof advisorProgressSchema>;
 export type Conversion = z.infer<typeof conversionSchema>;
 export type Repurchase = z.infer<typeof repurchaseSchema>;
@@ -104,6 +112,8 @@ export const staffApi = {
   push: async (pushId: string) => pushSchema.parse(await client.request({ method: 'GET', path: `/campaigns/pushes/${pushId}` })),
   createPush: async (input: z.input<typeof pushInputSchema>) => pushSchema.parse(await client.request({ method: 'POST', path: '/campaigns/pushes', body: pushInputSchema.parse(input) })),
   sendPush: async (pushId: string) => sendReportSchema.parse(await client.request({ method: 'POST', path: `/campaigns/pushes/${pushId}/send`, body: {} })),
+  /** A picture chosen on the phone (`Taro.chooseImage`'s temp path): the server checks, scales and stores it. */
+  uploadImage: (filePath: string) => client.upload({ path: '/media/images', filePath, field: IMAGE_UPLOAD_FIELD, response: mediaImageSchema }),
 
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),
   decideFlag: async (flagId: string, decision: 'release' | 'cancel', note: string) =>

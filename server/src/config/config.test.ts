@@ -69,4 +69,13 @@ describe('loadConfig: WeChat and dev login', () => {
   it('wants the AppID and the secret together', () => {
     expect(() => loadConfig({ WECHAT_APPID: 'wx1234567890abcdef' })).toThrow(/WECHAT_SECRET/);
   });
+
+  it('stores images locally with a 5 MB limit unless told otherwise; S3 keys come in pairs and a bucket name is checked', () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ MEDIA_MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MEDIA_MAX_IMAGE_SIDE: 1280 });
+    expect(defaults.MEDIA_S3_BUCKET).toBeUndefined();
+    expect(loadConfig({ MEDIA_S3_BUCKET: 'shop-images', MEDIA_S3_FORCE_PATH_STYLE: 'true' })).toMatchObject({ MEDIA_S3_BUCKET: 'shop-images', MEDIA_S3_FORCE_PATH_STYLE: true, MEDIA_S3_KEY_PREFIX: 'media/' });
+    expect(() => loadConfig({ MEDIA_S3_BUCKET: 'Shop_Images' })).toThrow(/MEDIA_S3_BUCKET: a bucket name/);
+    expect(() => loadConfig({ MEDIA_S3_ACCESS_KEY_ID: 'AKIA123' })).toThrow(/MEDIA_S3_SECRET_ACCESS_KEY: .*set together/);
+  });
 });

@@ -157,6 +157,22 @@ const environmentSchema = z.object({
   ORDER_WEBHOOK_MAX_SKEW_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   /** Points a completed order earns per yuan paid (rounded down); 0 turns order points off. */
   ORDER_POINTS_PER_YUAN: z.coerce.number().min(0).max(1000).default(1),
+  /** Largest image upload accepted by `POST /media/images`, in bytes (5 MB by default). */
+  MEDIA_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Longest side of a stored image in pixels: larger uploads are scaled down, smaller ones kept. */
+  MEDIA_MAX_IMAGE_SIDE: z.coerce.number().int().min(64).max(8192).default(1280),
+  /** An S3-compatible bucket for uploaded images; unset: files under DATA_DIR/media. */
+  MEDIA_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'a bucket name: 3-63 lowercase letters, digits, . and -').optional(),
+  MEDIA_S3_REGION: z.string().regex(/^[a-z0-9-]{2,40}$/, 'a region such as us-east-1 or ap-shanghai').default('us-east-1'),
+  /** Another S3-compatible service's address (MinIO, Tencent COS, Aliyun OSS); unset: AWS S3. */
+  MEDIA_S3_ENDPOINT: z.url().optional(),
+  /** Unset: the AWS SDK's default credential chain (instance role, shared config). */
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** `bucket` in the path instead of the host name, as MinIO and most self-hosted services want. */
+  MEDIA_S3_FORCE_PATH_STYLE: booleanFlag.default(false),
+  /** Prefix of every object key the server writes in the bucket. */
+  MEDIA_S3_KEY_PREFIX: z.string().regex(/^([A-Za-z0-9_-]+\/)*$/, 'empty or folder names each ending in /, e.g. media/').default('media/'),
   /** Bearer token the community-group bot presents on `/groups/bot/*`; the bot's BOT_API_TOKEN must equal it. */
   BOT_API_TOKEN: z.string().regex(/^[A-Za-z0-9_.~-]{24,200}$/, '24-200 characters of letters, digits and _.~-').optional(),
 });
@@ -247,6 +263,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = productionProblems(result.data);
   if (Boolean(result.data.WECHAT_APPID) !== Boolean(result.data.WECHAT_SECRET)) {
     problems.push({ variable: result.data.WECHAT_APPID ? 'WECHAT_SECRET' : 'WECHAT_APPID', message: 'WECHAT_APPID and WECHAT_SECRET are set together' });
+  }
+  if (Boolean(result.data.MEDIA_S3_ACCESS_KEY_ID) !== Boolean(result.data.MEDIA_S3_SECRET_ACCESS_KEY)) {
+    problems.push({ variable: result.data.MEDIA_S3_ACCESS_KEY_ID ? 'MEDIA_S3_SECRET_ACCESS_KEY' : 'MEDIA_S3_ACCESS_KEY_ID', message: 'MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY are set together' });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = resolveDerived(result.data);

@@ -314,8 +314,8 @@ export const miniProgramCardSchema = z.object({
   title: z.string().trim().min(1, '请填写卡片标题').max(40, '卡片标题最多 40 字'),
   pagePath: miniProgramPagePathSchema,
 });
-/** An http(s) address, or a path on this server (an image staff uploaded). */
-const imageUrlSchema = z.string().trim().max(1000).regex(/^(https?:\/\/[^\s]+|\/groups\/broadcast-images\/[a-f0-9]{64})$/, '图片地址需以 http:// 或 https:// 开头');
+/** An http(s) address, or the path of an image staff uploaded (`POST /media/images`). */
+const imageUrlSchema = z.string().trim().max(1000).regex(/^(https?:\/\/[^\s]+|\/media\/images\/[a-f0-9]{64})$/, '图片地址需以 http:// 或 https:// 开头');
 export const deliveryAttachmentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('image'), url: imageUrlSchema }),
   z.object({ type: z.literal('mini_program'), title: z.string(), pagePath: z.string() }),

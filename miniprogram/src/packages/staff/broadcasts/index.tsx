@@ -1,4 +1,5 @@
 import { Image, Input, Picker, Text, Textarea, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
 import { useState } from 'react';
 import { broadcastInputSchema } from '@o2o/shared/schemas/groups';
 import { Btn } from '../../../components/button';
@@ -7,8 +8,9 @@ import { StateView, errorText } from '../../../components/state-view';
 import { useRequest } from '../../../hooks/use-request';
 import { formatDateTime } from '../../../services/format';
 import { toast } from '../../../services/navigation';
+import { isH5 } from '../../../services/platform';
 import { currentSession } from '../../../services/session';
-import { chinaDay, staffApi, type Broadcast, type BroadcastInput, type BroadcastReport, type Group, type StaffAudience } from '../../../services/staff-api';
+import { chinaDay, imageSource, staffApi, type Broadcast, type BroadcastInput, type BroadcastReport, type Group, type MediaImage, type StaffAudience } from '../../../services/staff-api';
 import '../staff.css';
 
 const AUDIENCE_TEXT: Record<Broadcast['audience'], string> = { group: '一个群', store: '门店的全部群', city: '城市的全部群', brand: '全部群', audience: '人群所在的群' };
@@ -53,7 +55,7 @@ function Preview({ kind, text, imageUrl, cardTitle, cardPage, when }: { kind: Br
             <Text className='text-body'>{text.trim()}</Text>
           </View>
         ) : null}
-        {kind === 'image' && imageUrl ? <Image className='bubble-image' src={imageUrl} mode='aspectFit' data-testid='broadcast-preview-image' /> : null}
+        {kind === 'image' && imageUrl ? <Image className='bubble-image' src={imageSource(imageUrl)} mode='aspectFit' data-testid='broadcast-preview-image' /> : null}
         {kind === 'card' ? (
           <View className='bubble mini-card' data-testid='broadcast-preview-card'>
             <Text className='caption'>小程序</Text>
@@ -64,6 +66,71 @@ function Preview({ kind, text, imageUrl, cardTitle, cardPage, when }: { kind: Br
           </View>
         ) : null}
       </View>
+    </View>
+  );
+}
+
+/** The user closed the picker without choosing: nothing to say. */
+function isCancel(error: unknown): boolean {
+  return /cancel/i.test(String((error as { errMsg?: string })?.errMsg ?? ''));
+}
+
+/**
+ * 选择图片: a picture from the phone, uploaded at once; the server's path for it becomes the
+ * image address. A typed http(s) address still works for pictures already online.
+ */
+function ImagePicker({ imageUrl, onChange }: { imageUrl: string; onChange: (address: string) => void }) {
+  const [uploaded, setUploaded] = useState<MediaImage | null>(null);
+  const [uploading, setUploading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const showing = uploaded && uploaded.path === imageUrl ? uploaded : null;
+
+  const choose = async () => {
+    let filePath: string | undefined;
+    try {
+      // H5: no 拍摄/相册 sheet first (the phone's own file picker offers the camera).
+      const chosen = await Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: isH5 ? ['album'] : ['album', 'camera'] });
+      filePath = chosen.tempFilePaths[0];
+    } catch (caught) {
+      if (!isCancel(caught)) setError('没能打开相册，请稍后重试');
+      return;
+    }
+    if (!filePath) {
+      setError('这个文件打不开，不是图片或已损坏，请换一张');
+      return;
+    }
+    setUploading(true);
+    setError(null);
+    try {
+      const image = await staffApi.uploadImage(filePath);
+      setUploaded(image);
+      onChange(image.path);
+    } catch (caught) {
+      setError(errorText(caught));
+    } finally {
+      setUploading(false);
+    }
+  };
+
+  return (
+    <View className='mb-16' data-testid='broadcast-image-picker'>
+      <View className='image-pick'>
+        {imageUrl ? <Image className='image-thumb' src={imageSource(imageUrl)} mode='aspectFill' data-testid='broadcast-image-thumb' /> : null}
+        <View className='image-pick-side'>
+          <Btn small variant='plain' disabled={uploading} testId='broadcast-image-choose' onClick={() => void choose()}>
+            {uploading ? '上传中…' : imageUrl ? '换一张' : '选择图片'}
+          </Btn>
+          <Text className='caption image-pick-hint' data-testid='broadcast-image-status'>
+            {uploading ? '正在上传，请稍候' : showing ? `已上传 ${showing.width}×${showing.height}` : 'JPG、PNG、WebP 或 GIF 图片'}
+          </Text>
+        </View>
+      </View>
+      {error ? (
+        <Text className='field-error' data-testid='broadcast-image-error'>
+          {error}
+        </Text>
+      ) : null}
+      <Input className='input mt-16' placeholder='或填写图片地址，以 https:// 开头' maxlength={1000} value={imageUrl} onInput={(event) => onChange(event.detail.value)} data-testid='broadcast-image-url' />
     </View>
   );
 }
@@ -136,9 +203,7 @@ function Composer({ targets, onScheduled }: { targets: Target[]; onScheduled: ()
           </View>
         ))}
       </View>
-      {kind === 'image' ? (
-        <Input className='input mb-16' placeholder='图片地址，以 https:// 开头' maxlength={1000} value={imageUrl} onInput={(event) => setImageUrl(event.detail.value)} data-testid='broadcast-image-url' />
-      ) : null}
+      {kind === 'image' ? <ImagePicker imageUrl={imageUrl} onChange={setImageUrl} /> : null}
       {kind === 'card' ? (
         <View>
           <Input className='input mb-16' placeholder='卡片标题，如：本周特价，点开领券' maxlength={40} value={cardTitle} onInput={(event) => setCardTitle(event.detail.value)} data-testid='broadcast-card-title' />
@@ -227,9 +292,15 @@ function BroadcastItem({ broadcast, onChanged }: { broadcast: Broadcast; onChang
   };
   return (
     <View className='bar-row' data-testid='broadcast-item' data-broadcast={broadcast.id}>
-      <View className='row'>
-        <Text className='caption'>{`${formatDateTime(broadcast.sendAt)} · ${AUDIENCE_TEXT[broadcast.audience]} · ${KIND_TEXT[broadcast.kind]}`}</Text>
-        <Text className={tag.className} data-testid='broadcast-status'>
+      {/* The kind is a chip of its own and the status a line of its own: at 375 px neither shares a line with the time and audience, so no word breaks in two. */}
+      <View className='row-start broadcast-meta'>
+        <Text className='tag tag-grey kind-chip' data-testid='broadcast-item-kind'>
+          {KIND_TEXT[broadcast.kind]}
+        </Text>
+        <Text className='caption ellipsis'>{`${formatDateTime(broadcast.sendAt)} · ${AUDIENCE_TEXT[broadcast.audience]}`}</Text>
+      </View>
+      <View className='row-start mt-8'>
+        <Text className={`${tag.className} status-tag`} data-testid='broadcast-status'>
           {tag.text}
         </Text>
       </View>
@@ -238,11 +309,7 @@ function BroadcastItem({ broadcast, onChanged }: { broadcast: Broadcast; onChang
           <Text className='text-body'>{broadcast.text}</Text>
         </View>
       ) : null}
-      {broadcast.kind === 'image' && broadcast.imageUrl ? (
-        <View>
-          <Text className='caption ellipsis'>{`图片：${broadcast.imageUrl}`}</Text>
-        </View>
-      ) : null}
+      {broadcast.kind === 'image' && broadcast.imageUrl ? <Image className='image-thumb image-thumb-small' src={imageSource(broadcast.imageUrl)} mode='aspectFill' data-testid='broadcast-item-image' /> : null}
       {broadcast.card ? (
         <View>
           <Text className='caption'>{`小程序卡片：${broadcast.card.title}（${CARD_PAGES.find((page) => page.path === broadcast.card!.pagePath)?.name ?? broadcast.card.pagePath}）`}</Text>
