@@ -43,6 +43,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },
   { key: 'dashboard', url: `${root}/dashboard/index`, title: '经营看板', hint: '转化、复购、渗透、顾问排名', roles: REVIEWERS },
   { key: 'products', url: `${root}/products/index`, title: '商品与促销', hint: '卖得慢的商品，促销带来的变化', roles: REVIEWERS },
+  { key: 'invite-rewards', url: `${root}/invite-rewards/index`, title: '邀请奖励', hint: '邀请奖励的档位和邀请榜', roles: REVIEWERS },
   { key: 'flags', url: `${root}/flags/index`, title: '风控审核', hint: '疑似刷邀请的居民', roles: REVIEWERS },
 ];
 

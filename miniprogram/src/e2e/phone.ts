@@ -26,6 +26,11 @@ export function shown(page: Page): Locator {
   return page.locator('.taro_page_show:visible').filter({ has: page.locator('[data-testid^="page-"]') }).last();
 }
 
+/** Resolves once no toast is on screen (Taro H5 hides it with display: none after its duration). */
+export async function toastGone(page: Page): Promise<void> {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLElement>('.taro__toast')).every((element) => getComputedStyle(element).display === 'none'));
+}
+
 /** Waits until the shown page has rendered and nothing on it is still loading. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => {

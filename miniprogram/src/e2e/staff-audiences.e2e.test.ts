@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startFakeWechatServer, type FakeWechatServer } from '../../../server/src/testing/fake-wechat-server';
 import { STAFF_PAGES } from '../constants/staff-pages';
 import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
+import { apiCall, apiLogin, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
 import { ensureTaroBuild } from './taro-build';
 
 jest.setTimeout(1_800_000);
@@ -20,10 +20,6 @@ let db: Db;
 
 const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
 
-/** Resolves once no toast is on screen (Taro H5 hides it with display: none after its duration). */
-async function toastGone(page: Page): Promise<void> {
-  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLElement>('.taro__toast')).every((element) => getComputedStyle(element).display === 'none'));
-}
 
 /** A resident signed up through an advisor's code, as the real flow stores them. */
 async function residentThrough(name: string, scene: string): Promise<{ token: string; residentId: string }> {

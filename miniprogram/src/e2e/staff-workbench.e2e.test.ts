@@ -9,7 +9,7 @@ import { inHoldout } from '@o2o/shared/rules/holdout';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
 import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
+import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
 import { ensureTaroBuild } from './taro-build';
 
 jest.setTimeout(1_800_000);
@@ -613,6 +613,46 @@ describe('city operations and a promotion with a hold-out group', () => {
     await expectReadable(page);
     await holdout.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SCREENSHOTS}/staff-products-promotion-holdout.png` });
+    await context.close();
+  });
+});
+
+describe('city ops set the invite reward tiers (H5, 375×812)', () => {
+  it('saves a first-order and a repurchase tier through the page, stored as a new version, and sees the leaderboard the endpoint gives', async () => {
+    const { context, page, forbidden } = await staffPhone('ops');
+    await open(page, 'invite-rewards');
+    const card = shown(page).getByTestId('invite-tiers');
+    await card.getByTestId('tier-first-inviter').locator('input').fill('60');
+    await card.getByTestId('tier-first-invitee').locator('input').fill('10');
+    await card.getByTestId('tier-repurchase-on').click();
+    await card.getByTestId('tier-repurchase-inviter').locator('input').fill('30');
+    await card.getByTestId('tier-repurchase-invitee').locator('input').fill('5');
+    await card.getByTestId('invite-tiers-save').click();
+    await eventually(async () => (await db.collection('invite_tier_configs').find().sort({ _id: -1 }).limit(1).toArray())[0]?.tiers?.length ?? 0, 2);
+    const stored = (await db.collection('invite_tier_configs').find().sort({ _id: -1 }).limit(1).toArray())[0];
+    expect(stored.tiers.map((tier: { key: string; inviterPoints: number; inviteePoints: number }) => [tier.key, tier.inviterPoints, tier.inviteePoints])).toEqual([
+      ['first_order', 60, 10],
+      ['next_month_repurchase', 30, 5],
+    ]);
+    await expect(card.getByTestId('invite-tiers-summary').textContent()).resolves.toBe('邻居首单你得 60 积分，次月复购再得 30 积分；邻居也得 15 积分');
+
+    // A value the schema refuses is named in Chinese and cannot be saved.
+    await card.getByTestId('tier-first-inviter').locator('input').fill('0');
+    await expect(card.getByTestId('invite-tiers-problem').textContent()).resolves.toBe('首单档位的邀请人积分至少为 1');
+    expect(await card.getByTestId('invite-tiers-save').getAttribute('class')).toContain('disabled');
+    await card.getByTestId('tier-first-inviter').locator('input').fill('60');
+    await toastGone(page);
+
+    const token = await apiLogin(server.baseUrl, 'ops');
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const board = await apiCall<{ rows: { qualifiedInvitees: number }[] }>(server.baseUrl, token, 'GET', `/invites/leaderboard?month=${month}`);
+    const leaderboard = shown(page).getByTestId('invite-leaderboard');
+    await settled(page);
+    if (board.rows.length === 0) await leaderboard.getByTestId('state-empty').waitFor();
+    expect(await leaderboard.getByTestId('leaderboard-count').allInnerTexts()).toEqual(board.rows.map((row) => `${row.qualifiedInvitees} 位邻居完成首单`));
+    await expectReadable(page);
+    await shot(page, 'staff-city_ops-invite-rewards');
+    expect(forbidden).toEqual([]);
     await context.close();
   });
 });

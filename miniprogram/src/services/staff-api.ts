@@ -12,7 +12,7 @@ import {
 import { advisorProgressSchema, conversionSchema, penetrationSchema, repurchaseSchema } from '@o2o/shared/schemas/metrics';
 import { couponSchema } from '@o2o/shared/schemas/rewards';
 import { groupStatsRangeSchema } from '@o2o/shared/schemas/group-stats';
-import { fraudFlagSchema } from '@o2o/shared/schemas/invites';
+import { fraudFlagSchema, inviteLeaderboardSchema, inviteTierConfigSchema, inviteTiersInputSchema } from '@o2o/shared/schemas/invites';
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
 import { audienceCountSchema, audienceSchema, createAudienceSchema, previewAudienceSchema } from '@o2o/shared/schemas/audiences';
@@ -115,6 +115,10 @@ export const staffApi = {
   /** A picture chosen on the phone (`Taro.chooseImage`'s temp path): the server checks, scales and stores it. */
   uploadImage: (filePath: string) => client.upload({ path: '/media/images', filePath, field: IMAGE_UPLOAD_FIELD, response: mediaImageSchema }),
 
+  inviteTiers: async () => inviteTierConfigSchema.parse(await client.request({ method: 'GET', path: '/invites/tiers' })),
+  setInviteTiers: async (input: z.input<typeof inviteTiersInputSchema>) =>
+    inviteTierConfigSchema.parse(await client.request({ method: 'PUT', path: '/invites/tiers', body: inviteTiersInputSchema.parse(input) })),
+  inviteLeaderboard: async (month: string) => inviteLeaderboardSchema.parse(await client.request({ method: 'GET', path: '/invites/leaderboard', query: { month } })),
   flags: async () => flagListSchema.parse(await client.request({ method: 'GET', path: '/invites/flags' })),
   decideFlag: async (flagId: string, decision: 'release' | 'cancel', note: string) =>
     fraudFlagSchema.parse(await client.request({ method: 'POST', path: `/invites/flags/${flagId}/decision`, body: { decision, note } })),
