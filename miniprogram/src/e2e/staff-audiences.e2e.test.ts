@@ -210,6 +210,32 @@ describe('city operations and audiences', () => {
     await again.getByTestId('push-open').click();
     await again.getByTestId('push-count-sent').filter({ hasText: '2' }).waitFor();
     expect(fake.subscribeMessages.filter((message) => message.template_id === ACTIVITY_TEMPLATE)).toHaveLength(2);
+
+    // A second push holds out 20% as a control group: the held-out residents are stored as such,
+    // and its effect (orders after sending, reached vs held out) is the endpoint's.
+    const second = shown(page).getByTestId('push-form');
+    await second.getByTestId('push-template-activity_reminder').click();
+    for (const [name, value] of Object.entries(fields)) await second.getByTestId(`push-field-${name}`).locator('input').fill(value);
+    await second.locator(`[data-testid="push-audience"][data-audience="${audience!._id}"]`).click();
+    await second.getByTestId('push-holdout-20').click();
+    await second.getByTestId('push-name').locator('input').fill('对照组测试提醒');
+    await second.getByTestId('push-create').click();
+    await eventually(() => db.collection('campaign_pushes').countDocuments({ name: '对照组测试提醒' }), 1);
+    const controlled = (await db.collection('campaign_pushes').findOne({ name: '对照组测试提醒' }))!;
+    expect(controlled.holdoutShare).toBe(0.2);
+    const controlledItem = shown(page).locator(`[data-testid="push-item"][data-push="${controlled._id}"]`);
+    await controlledItem.getByTestId('push-send').click();
+    await page.locator('.taro-modal__foot').getByText('发送', { exact: true }).click();
+    await controlledItem.getByTestId('push-status').filter({ hasText: '已发送' }).waitFor();
+    const heldOut = await db.collection('campaign_deliveries').countDocuments({ pushId: controlled._id, state: 'held_out' });
+    await controlledItem.getByTestId('push-holdout').waitFor();
+    const effect = await apiCall<{ comparison: { treated: { size: number; buyers: number }; heldOut: { size: number; buyers: number } } }>(server.baseUrl, opsToken, 'GET', `/campaigns/pushes/${controlled._id}/effect?days=7`);
+    expect(effect.comparison.heldOut.size).toBe(heldOut);
+    expect(effect.comparison.treated.size + effect.comparison.heldOut.size).toBe(expected.length);
+    await expect(controlledItem.getByTestId('holdout-treated').innerText()).resolves.toContain(`触达组（${effect.comparison.treated.size} 人）`);
+    await expect(controlledItem.getByTestId('holdout-held-out').innerText()).resolves.toContain(`对照组（${heldOut} 人）`);
+    await toastGone(page);
+    await shot(page, 'staff-city_ops-campaign-holdout');
     expect(forbidden).toEqual([]);
     await context.close();
   });

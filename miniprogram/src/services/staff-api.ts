@@ -16,7 +16,7 @@ import { fraudFlagSchema, inviteLeaderboardSchema, inviteTierConfigSchema, invit
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
 import { audienceCountSchema, audienceSchema, createAudienceSchema, previewAudienceSchema } from '@o2o/shared/schemas/audiences';
-import { pushInputSchema, pushListItemSchema, pushSchema, sendReportSchema, subscribeTemplateSchema } from '@o2o/shared/schemas/campaigns';
+import { pushEffectSchema, pushInputSchema, pushListItemSchema, pushSchema, sendReportSchema, subscribeTemplateSchema } from '@o2o/shared/schemas/campaigns';
 import { labelDefinitionSchema, scenarioSchema } from '@o2o/shared/schemas/labels';
 import { IMAGE_UPLOAD_FIELD, mediaImageSchema } from '@o2o/shared/schemas/media';
 import { apiBaseUrl } from './platform';
@@ -111,6 +111,7 @@ export const staffApi = {
   pushes: async () => z.array(pushListItemSchema).parse(await client.request({ method: 'GET', path: '/campaigns/pushes' })),
   push: async (pushId: string) => pushSchema.parse(await client.request({ method: 'GET', path: `/campaigns/pushes/${pushId}` })),
   createPush: async (input: z.input<typeof pushInputSchema>) => pushSchema.parse(await client.request({ method: 'POST', path: '/campaigns/pushes', body: pushInputSchema.parse(input) })),
+  pushEffect: async (pushId: string, days = 7) => pushEffectSchema.parse(await client.request({ method: 'GET', path: `/campaigns/pushes/${pushId}/effect`, query: { days } })),
   sendPush: async (pushId: string) => sendReportSchema.parse(await client.request({ method: 'POST', path: `/campaigns/pushes/${pushId}/send`, body: {} })),
   /** A picture chosen on the phone (`Taro.chooseImage`'s temp path): the server checks, scales and stores it. */
   uploadImage: (filePath: string) => client.upload({ path: '/media/images', filePath, field: IMAGE_UPLOAD_FIELD, response: mediaImageSchema }),

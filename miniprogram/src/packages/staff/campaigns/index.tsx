@@ -10,6 +10,7 @@ import { useRequest } from '../../../hooks/use-request';
 import { formatDateTime } from '../../../services/format';
 import { toast } from '../../../services/navigation';
 import { staffApi, type PushListItemView, type PushView, type SendReportView, type StaffAudience, type TemplateView } from '../../../services/staff-api';
+import { HoldoutView } from '../components/holdout-view';
 import '../staff.css';
 
 /** What a value of each WeChat keyword kind must look like, as the person filling it in reads it. */
@@ -115,6 +116,7 @@ function Composer({ templates, audiences, onCreated }: { templates: TemplateView
       toast('推送已创建，确认后发送', 'success');
       setName('');
       setData({});
+      setHoldoutShare(0);
       setPreviewing(false);
       onCreated(push);
     } catch (error) {
@@ -218,6 +220,21 @@ function Counts({ counts }: { counts: DeliveryCounts }) {
   );
 }
 
+/** A sent push with a control group: orders in the 7 days after it went out, reached vs held out. */
+function PushEffect({ pushId }: { pushId: string }) {
+  const effect = useRequest(() => staffApi.pushEffect(pushId, 7), [pushId]);
+  return (
+    <StateView loading={effect.loading} error={effect.error} data={effect.data} onRetry={() => void effect.reload()}>
+      {(data) => (
+        <View>
+          <HoldoutView holdout={data.comparison} period={`发送后 ${data.days} 天`} testId='push-holdout' />
+          {!data.complete ? <Text className='caption block'>发送还不到 7 天，数字还会变化</Text> : null}
+        </View>
+      )}
+    </StateView>
+  );
+}
+
 function PushCard({ item, opened, onOpen }: { item: PushListItemView; opened: boolean; onOpen: () => void }) {
   const detail = useRequest(() => staffApi.push(item.id), [item.id, opened], opened);
   const [sending, setSending] = useState(false);
@@ -253,6 +270,7 @@ function PushCard({ item, opened, onOpen }: { item: PushListItemView; opened: bo
       </View>
       <Text className='caption block'>{`${item.templateTitle} · 发给「${item.target.audienceName ?? '商品兴趣人群'}」${item.targeted} 人`}</Text>
       <Text className='caption block'>{`创建于 ${formatDateTime(item.createdAt)}${push?.lastSentAt ? ` · 最近发送 ${formatDateTime(push.lastSentAt)}` : ''}`}</Text>
+      {item.holdoutShare > 0 ? <Text className='caption block'>{`留出 ${Math.round(item.holdoutShare * 100)}% 对照组`}</Text> : null}
       {opened ? (
         report ? (
           <Counts counts={report.push.counts} />
@@ -262,6 +280,7 @@ function PushCard({ item, opened, onOpen }: { item: PushListItemView; opened: bo
           </StateView>
         )
       ) : null}
+      {opened && item.holdoutShare > 0 && (push?.lastSentAt ?? item.lastSentAt) ? <PushEffect pushId={item.id} /> : null}
       {!opened || status !== 'completed' ? (
         <View className='row mt-16'>
           {opened ? (
