@@ -87,7 +87,7 @@ describe('jobs registered by their components', () => {
   it('the app runs every component job, in catch-up order, each with a Chinese title', () => {
     const { scheduler } = createTestApplication();
     expect(scheduler.jobs.map((job) => job.name)).toEqual([
-      'points-expiry', 'points-reconcile', 'points-repair', 'scan-dedupe-sweep', 'bind-codes-sweep', 'invites-maintenance', 'invites-fraud-scan',
+      'points-expiry', 'points-reconcile', 'points-repair', 'scan-dedupe-sweep', 'bind-codes-sweep', 'invites-maintenance', 'invites-fraud-scan', 'invites-tier-sweep',
       'rewards-repair', 'orders-repair', 'metrics-rollup', 'metrics-today', 'metrics-review', 'interest-rebuild', 'labels-recompute', 'campaign-pushes-resume',
       'sop-materialise', 'churn-detect',
     ]);

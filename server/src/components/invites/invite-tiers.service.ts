@@ -148,6 +148,15 @@ export class InviteTiers {
     }
   }
 
+  /** An inviter's tier decisions, for staff whose stores include the inviter's. */
+  async decisionsFor(staff: StaffPrincipal, inviterId: Types.ObjectId): Promise<InviteTierRewardRecord[]> {
+    const inviter = await ResidentModel.findById(inviterId, { storeId: 1 }).lean();
+    if (!inviter) throw AppError.notFound('邀请人');
+    const scope = await storeIdsInScope(staff);
+    if (scope !== 'all' && !scope.some((id) => inviter.storeId?.equals(id))) throw AppError.forbidden('这位邀请人不在你的负责范围内');
+    return this.decisionsOf(inviterId);
+  }
+
   async decisionsOf(inviterId: Types.ObjectId): Promise<InviteTierRewardRecord[]> {
     return InviteTierRewardModel.find({ inviterId }).sort({ reachedAt: -1 }).limit(500).lean<InviteTierRewardRecord[]>();
   }

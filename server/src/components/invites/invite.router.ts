@@ -4,13 +4,10 @@ import {
   fraudDecisionSchema, fraudFlagSchema, fraudReviewSchema, inviteLandingSchema, inviteLeaderboardQuerySchema, inviteLeaderboardSchema, inviteTierConfigSchema, inviteTierRewardSchema,
   inviteTiersInputSchema, myInvitesSchema,
 } from '@o2o/shared/schemas/invites';
-import { AppError } from '../../lib/app-error';
 import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { idString, isoString, toObjectId } from '../../lib/ids';
 import { principalOf, residentIdOf, staffOf } from '../auth/auth.guard';
-import { ResidentModel } from '../residents/resident.model';
-import { storeIdsInScope } from '../staff/staff-scope';
 import { InvitePages } from './invite-pages.service';
 import type { FraudFlagRecord } from './invite.model';
 
@@ -69,12 +66,7 @@ export function inviteRouter(services: Services): ApiRouter {
       method: 'get', path: '/tier-rewards', summary: "An inviter's tier decisions (staff in scope): what each invitee's tier paid, and why the inviter was skipped", tags, errors: [403, 404],
       guards: guards.staff(), authenticated: true, query: z.object({ inviterId: objectIdSchema }), response: z.array(inviteTierRewardSchema),
       handler: async ({ req, query }) => {
-        const inviterId = toObjectId(query.inviterId);
-        const inviter = await ResidentModel.findById(inviterId, { storeId: 1 }).lean();
-        if (!inviter) throw AppError.notFound('邀请人');
-        const scope = await storeIdsInScope(staffOf(req));
-        if (scope !== 'all' && !scope.some((id) => inviter.storeId?.equals(id))) throw AppError.forbidden('这位邀请人不在你的负责范围内');
-        const decisions = await invites.tiers.decisionsOf(inviterId);
+        const decisions = await invites.tiers.decisionsFor(staffOf(req), toObjectId(query.inviterId));
         return decisions.map((decision) => ({
           inviteeId: String(decision.inviteeId),
           tier: decision.tier,
