@@ -37,6 +37,9 @@ import { labelsRouter } from './components/labels/labels.router';
 import { LabelService } from './components/labels/labels.service';
 import { metricsJobs } from './components/metrics/metrics.jobs';
 import { metricsRouter } from './components/metrics/metrics.router';
+import { scorecardsJobs } from './components/scorecards/scorecards.jobs';
+import { scorecardsRouter } from './components/scorecards/scorecards.router';
+import { ScorecardsService } from './components/scorecards/scorecards.service';
 import { MetricsService } from './components/metrics/metrics.service';
 import { ordersJobs } from './components/orders/orders.jobs';
 import { ordersRouter } from './components/orders/orders.router';
@@ -131,6 +134,7 @@ export function createServices(deps: AppDependencies): Services {
     orders,
     credits,
     metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
+    scorecards: new ScorecardsService(),
     interest,
     labels,
     audiences,
@@ -165,6 +169,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     groupCodesRouter(services),
     groupStatsRouter(services),
     metricsRouter(services),
+    scorecardsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),
     checkinsRouter(services),
@@ -188,6 +193,7 @@ export function componentJobs(services: Services): JobDefinition[] {
     ...rewardsJobs(services.rewards),
     ...ordersJobs(services.orders),
     ...metricsJobs(services.metrics),
+    ...scorecardsJobs(services.scorecards),
     ...interestJobs(services.interest),
     ...labelsJobs(services.labels),
     ...campaignJobs(services.campaigns.pushes),
