@@ -19,16 +19,23 @@ export const rollupKey = (month: string, dimension: ScorecardDimension): string 
  * (range filters only, no `$lookup`) and everything else is counted in the process.
  */
 export class ScorecardsRepository {
-  /** Every resident, and the still-completed orders and credits from the start of `firstMonth` on. */
-  async loadSnapshot(firstMonth: string): Promise<ScorecardSnapshot> {
-    const since = chinaDayStart(`${firstMonth}-01`);
+  /** Every resident and the still-completed orders and credits from the start of `firstMonth` on. */
+  async loadSnapshot(firstMonth: string, residents?: Map<string, ScorecardResident>): Promise<ScorecardSnapshot> {
+    return this.loadActivity(firstMonth, residents ?? (await this.loadResidents()));
+  }
+
+  async loadResidents(): Promise<Map<string, ScorecardResident>> {
     const residents = new Map<string, ScorecardResident>();
     const residentCursor = ResidentModel.collection.find(
       {},
       { projection: { registeredAt: 1, storeId: 1, 'attribution.codeId': 1, 'attribution.advisorId': 1, 'attribution.channelId': 1, 'attribution.campaignId': 1, 'attribution.placementId': 1, 'attribution.inviterResidentId': 1 }, batchSize: BATCH_SIZE },
     );
     for await (const resident of residentCursor) residents.set(String(resident._id), resident as unknown as ScorecardResident);
+    return residents;
+  }
 
+  private async loadActivity(firstMonth: string, residents: Map<string, ScorecardResident>): Promise<ScorecardSnapshot> {
+    const since = chinaDayStart(`${firstMonth}-01`);
     const firstCompleted = new Map<string, Date>();
     const orderedIn = new Map<string, Set<string>>();
     const orderCursor = mongoose.connection.collection('orders').find({ state: 'completed', completedAt: { $gte: since } }, { projection: { residentId: 1, completedAt: 1 }, batchSize: BATCH_SIZE });
@@ -53,20 +60,16 @@ export class ScorecardsRepository {
     return { residents, firstCompleted, orderedIn, credits };
   }
 
-  /** Months whose scorecards a change since `since` touched: orders completed in them, and their residents' registration months. */
-  async monthsChangedSince(since: Date): Promise<string[]> {
+  /** The orders changed since `since` (a late delivery, a refund): the months they were completed in, and their residents. */
+  async ordersChangedSince(since: Date): Promise<{ months: string[]; residentIds: string[] }> {
     const months = new Set<string>();
-    const residentIds: Types.ObjectId[] = [];
+    const residentIds = new Set<string>();
     const cursor = mongoose.connection.collection('orders').find({ updatedAt: { $gte: since } }, { projection: { residentId: 1, completedAt: 1 }, batchSize: BATCH_SIZE });
     for await (const order of cursor) {
       if (order.completedAt) months.add(chinaMonthKey(order.completedAt as Date));
-      if (order.residentId) residentIds.push(order.residentId as Types.ObjectId);
+      if (order.residentId) residentIds.add(String(order.residentId));
     }
-    for (let index = 0; index < residentIds.length; index += BATCH_SIZE) {
-      const residents = await ResidentModel.find({ _id: { $in: residentIds.slice(index, index + BATCH_SIZE) } }, { registeredAt: 1 }).lean();
-      for (const resident of residents) months.add(chinaMonthKey(resident.registeredAt));
-    }
-    return [...months].sort();
+    return { months: [...months].sort(), residentIds: [...residentIds] };
   }
 
   async readRollups(dimension: ScorecardDimension, months: readonly string[]): Promise<Map<string, ScorecardRollupRecord>> {

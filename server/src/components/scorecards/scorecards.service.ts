@@ -14,7 +14,7 @@ import {
 import { AppError } from '../../lib/app-error';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { StoreModel } from '../organisation/organisation.model';
-import { scorecardMonth, sumByValue, type ScorecardCounts, type ScorecardRows } from './scorecard-tables';
+import { scorecardMonth, sumByValue, type ScorecardCounts, type ScorecardResident, type ScorecardRows } from './scorecard-tables';
 import { ScorecardsRepository } from './scorecards.repository';
 
 /** Where a scorecard's month rows come from: the rollups (computing any month not rolled up yet from raw data), or raw data only. */
@@ -132,10 +132,10 @@ export class ScorecardsService {
   }
 
   /** Rewrites the rollups of the months from one snapshot; a rerun on the same data writes the same documents. */
-  async rollupMonths(months: readonly string[]): Promise<{ months: string[]; documents: number }> {
+  async rollupMonths(months: readonly string[], residents?: Map<string, ScorecardResident>): Promise<{ months: string[]; documents: number }> {
     const sorted = [...new Set(months)].sort();
     if (sorted.length === 0) return { months: [], documents: 0 };
-    const snapshot = await this.repository.loadSnapshot(sorted[0]);
+    const snapshot = await this.repository.loadSnapshot(sorted[0], residents);
     const computedAt = this.now();
     let documents = 0;
     for (const month of sorted) documents += await this.repository.writeRollups(month, scorecardMonth(month, snapshot), computedAt);
@@ -144,15 +144,24 @@ export class ScorecardsService {
 
   /**
    * The nightly job: the month of yesterday and the two before it (30-day conversion and
-   * next-month repurchase keep changing for that long), and any month a change of the last
-   * 4 days touched (a late delivery or refund), with the month before it (its repurchase).
+   * next-month repurchase keep changing for that long), and for every order changed in the last
+   * 4 days (a late delivery, a refund) the month it was completed in and the one before (its
+   * repurchase base) and its resident's registration month (their conversion).
    */
   async nightly(now: Date): Promise<Record<string, unknown>> {
     const yesterdayMonth = chinaMonthKey(new Date(now.getTime() - 24 * 3600_000));
-    const changed = await this.repository.monthsChangedSince(new Date(now.getTime() - 4 * 24 * 3600_000));
-    const months = [addMonths(yesterdayMonth, -2), addMonths(yesterdayMonth, -1), yesterdayMonth, ...changed.flatMap((month) => [addMonths(month, -1), month])].filter((month) => month <= yesterdayMonth);
-    const summary = await this.rollupMonths(months);
-    return { ...summary, day: chinaDateKey(now) };
+    const changed = await this.repository.ordersChangedSince(new Date(now.getTime() - 4 * 24 * 3600_000));
+    const residents = await this.repository.loadResidents();
+    const registrationMonths = changed.residentIds.flatMap((id) => {
+      const resident = residents.get(id);
+      return resident ? [chinaMonthKey(resident.registeredAt)] : [];
+    });
+    const months = [
+      addMonths(yesterdayMonth, -2), addMonths(yesterdayMonth, -1), yesterdayMonth,
+      ...changed.months.flatMap((month) => [addMonths(month, -1), month]), ...registrationMonths,
+    ].filter((month) => month <= yesterdayMonth);
+    const summary = await this.rollupMonths(months, residents);
+    return { ...summary, changedOrdersResidents: changed.residentIds.length, day: chinaDateKey(now) };
   }
 
   private async scopeOf(staff: StaffPrincipal, dimension: ScorecardDimension): Promise<ScorecardScope> {
