@@ -39,6 +39,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'broadcasts', url: `${root}/broadcasts/index`, title: '群发', hint: '定时发到群里的消息', roles: MANAGERS },
   { key: 'moderation', url: `${root}/moderation/index`, title: '管理记录', hint: '小助手警告、禁言和移出的记录，可撤销误判', roles: MANAGERS },
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },
+  { key: 'scorecards', url: `${root}/scorecards/index`, title: '成绩单', hint: '每个码、点位、渠道、社群带来的转化和订单，排名对比上期', roles: EVERYONE },
   { key: 'dashboard', url: `${root}/dashboard/index`, title: '经营看板', hint: '转化、复购、渗透、顾问排名', roles: REVIEWERS },
   { key: 'products', url: `${root}/products/index`, title: '商品与促销', hint: '卖得慢的商品，促销带来的变化', roles: REVIEWERS },
   { key: 'flags', url: `${root}/flags/index`, title: '风控审核', hint: '疑似刷邀请的居民', roles: REVIEWERS },

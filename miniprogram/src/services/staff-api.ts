@@ -16,6 +16,7 @@ import { fraudFlagSchema } from '@o2o/shared/schemas/invites';
 import { residentSchema } from '@o2o/shared/schemas/residents';
 import { communitySchema, sectionSchema } from '@o2o/shared/schemas/organisation';
 import { audienceSchema } from '@o2o/shared/schemas/audiences';
+import { scorecardSchema, type ScorecardDimension } from '@o2o/shared/schemas/scorecards';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -54,6 +55,8 @@ export const staffApi = {
   conversionBy: async (from: string, to: string, dimension: string, value: string) =>
     conversionSchema.parse(await client.request({ method: 'GET', path: '/metrics/conversion', query: { from, to, windowDays: '7', dimension, value } })),
   repurchase: async (month: string) => repurchaseSchema.parse(await client.request({ method: 'GET', path: '/metrics/repurchase', query: { month, dimension: 'all' } })),
+  scorecard: async (dimension: ScorecardDimension, from: string, to: string) =>
+    scorecardSchema.parse(await client.request({ method: 'GET', path: '/metrics/scorecards', query: { dimension, from, to } })),
   penetration: async (scope: { storeId?: string; cityId?: string }, limit = 100) =>
     penetrationSchema.parse(await client.request({ method: 'GET', path: '/metrics/penetration', query: { ...scope, order: 'hardest', limit } })),
 
