@@ -125,7 +125,7 @@ function ScorecardsBody() {
   const scorecard = useRequest(() => staffApi.scorecard(dimension, chinaMonth(-(months - 1)), chinaMonth(0)), [dimension, months]);
   return (
     <>
-      <View className='card'>
+      <View className='card scorecard-controls'>
         <View className='chips'>
           {dimensions.map((candidate) => (
             <View key={candidate} className={`chip ${candidate === dimension ? 'chip-on' : ''}`} onClick={() => setDimension(candidate)} data-testid={`scorecard-dimension-${candidate}`}>
