@@ -7,6 +7,7 @@ import { GroupBroadcastModel, GroupModel } from '../groups/groups.model';
 import { ResidentModel } from '../residents/resident.model';
 import { StaffModel } from '../staff/staff.model';
 import type { ScorecardCredit, ScorecardResident, ScorecardRows, ScorecardSnapshot } from './scorecard-tables';
+import { isDuplicateKey } from '../../db/unique-insert';
 import { ScorecardRollupModel, type ScorecardRollupRecord } from './scorecards.model';
 
 const BATCH_SIZE = 1000;
@@ -77,12 +78,20 @@ export class ScorecardsRepository {
     return new Map(documents.map((document) => [document.month, document]));
   }
 
-  /** Replaces each month's document of each dimension whole (a rerun writes the same). */
-  async writeRollups(month: string, byDimension: Record<ScorecardDimension, ScorecardRows>, computedAt: Date): Promise<number> {
+  /**
+   * Replaces each month's document of each dimension whole (a rerun writes the same). With
+   * `raceIsFine`, a duplicate key from a concurrent upsert of the same document is ignored: the
+   * other writer stored the same counts.
+   */
+  async writeRollups(month: string, byDimension: Record<ScorecardDimension, ScorecardRows>, computedAt: Date, options: { raceIsFine?: boolean } = {}): Promise<number> {
     const operations = Object.entries(byDimension).map(([dimension, rows]) => ({
       replaceOne: { filter: { _id: rollupKey(month, dimension as ScorecardDimension) }, replacement: { month, dimension, rows, computedAt }, upsert: true },
     }));
-    await ScorecardRollupModel.bulkWrite(operations, { ordered: false });
+    try {
+      await ScorecardRollupModel.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      if (!options.raceIsFine || !onlyDuplicateKeys(error)) throw error;
+    }
     return operations.length;
   }
 
@@ -111,6 +120,12 @@ export class ScorecardsRepository {
       }
     }
   }
+}
+
+function onlyDuplicateKeys(error: unknown): boolean {
+  const bulk = error as { writeErrors?: unknown[] | unknown };
+  const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [error];
+  return writeErrors.every(isDuplicateKey);
 }
 
 /** The first 20 characters of a text, on one line. */

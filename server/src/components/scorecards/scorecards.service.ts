@@ -113,7 +113,12 @@ export class ScorecardsService {
     return { dimension, from, to, previousFrom, previousTo, rankedBy: lastTouch ? 'orders_credited' : 'conversion7_low', asOf: asOf.toISOString(), rows: result };
   }
 
-  /** Each month's rows of the dimension, from the rollups where they exist (or from raw data), with the oldest time they were computed at. */
+  /**
+   * Each month's rows of the dimension, from the rollups where they exist, with the oldest time
+   * they were computed at. A month without one is computed from raw data and, when reading
+   * rollups, stored as the job would store it (every dimension), so only the first request after
+   * a deploy or a new month pays for the raw read.
+   */
   async monthRows(dimension: ScorecardDimension, months: readonly string[], source: ScorecardSource): Promise<{ rows: Map<string, ScorecardRows>; asOf: Date }> {
     const rows = new Map<string, ScorecardRows>();
     let asOf = this.now();
@@ -126,7 +131,12 @@ export class ScorecardsService {
     const missing = months.filter((month) => !rows.has(month));
     if (missing.length > 0) {
       const snapshot = await this.repository.loadSnapshot(missing[0]);
-      for (const month of missing) rows.set(month, scorecardMonth(month, snapshot)[dimension]);
+      const computedAt = this.now();
+      for (const month of missing) {
+        const computed = scorecardMonth(month, snapshot);
+        rows.set(month, computed[dimension]);
+        if (source === 'rollups') await this.repository.writeRollups(month, computed, computedAt, { raceIsFine: true });
+      }
     }
     return { rows, asOf };
   }
