@@ -112,7 +112,11 @@ export class ScorecardsRepository {
       case 'campaign': return named(CampaignModel.find(filter, { name: 1 }).lean(), 'name');
       case 'channel': return named(ChannelModel.find(filter, { name: 1 }).lean(), 'name');
       case 'advisor': return named(StaffModel.find(filter, { name: 1 }).lean(), 'name');
-      case 'inviter': return named(ResidentModel.find(filter, { nickname: 1 }).lean(), 'nickname');
+      case 'inviter': {
+        // A resident who never gave a nickname is still someone: named by the end of their id.
+        const inviters = await ResidentModel.find(filter, { nickname: 1 }).lean();
+        return new Map(inviters.map((inviter) => [String(inviter._id), inviter.nickname || `居民·${String(inviter._id).slice(-4)}`]));
+      }
       case 'group': return named(GroupModel.find(filter, { topic: 1 }).lean(), 'topic');
       case 'broadcast': {
         const broadcasts = await GroupBroadcastModel.find(filter, { text: 1 }).lean();
