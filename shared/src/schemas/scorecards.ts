@@ -26,6 +26,8 @@ export const scorecardQuerySchema = z
     from: monthKey,
     to: monthKey,
     format: z.enum(['json', 'csv']).default('json'),
+    /** The best `limit` values (the inviter dimension has one per inviting resident). */
+    limit: z.coerce.number({ error: '条数需要是 1 到 5000 之间的整数' }).int('条数需要是 1 到 5000 之间的整数').min(1, '条数需要是 1 到 5000 之间的整数').max(5000, '条数需要是 1 到 5000 之间的整数').default(200),
   })
   .refine((query) => query.from <= query.to && query.to <= addMonths(query.from, MAX_SCORECARD_MONTHS - 1), {
     message: `结束月份不能早于开始月份，且最多跨 ${MAX_SCORECARD_MONTHS} 个月`,
@@ -74,6 +76,8 @@ export const scorecardSchema = z.object({
   rankedBy: z.enum(['conversion7_low', 'orders_credited']),
   /** When the oldest figure used was computed (a rollup's time, or now when read from raw data). */
   asOf: z.string(),
+  /** How many values have figures in either period; `rows` holds the best `limit` of them. */
+  total: z.number().int(),
   rows: z.array(scorecardRowSchema),
 });
 export type Scorecard = z.infer<typeof scorecardSchema>;

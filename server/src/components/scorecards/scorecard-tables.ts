@@ -64,15 +64,16 @@ export function firstTouchValue(attribution: ScorecardResident['attribution'], d
 
 /**
  * Who an order is credited to under a dimension: the first touch (copied onto the credit) for
- * the acquisition dimensions; the last touch for a group (the group the link was opened in), a
+ * the acquisition dimensions (the resident's attribution, which the credit copied and which never
+ * changes, so the snapshot need not read the copy); the last touch for a group (the group the link was opened in), a
  * broadcast (a card from it was the last touch) and an inviter (their share was the last touch).
  */
-export function creditValue(credit: ScorecardCredit, dimension: ScorecardDimension): string | null {
+export function creditValue(credit: ScorecardCredit, dimension: ScorecardDimension, firstTouch = credit.first): string | null {
   switch (dimension) {
     case 'group': return text(credit.groupId);
     case 'broadcast': return credit.touchKind === 'broadcast' ? text(credit.refId) : null;
     case 'inviter': return credit.touchKind === 'share' ? text(credit.sharerId) : null;
-    default: return firstTouchValue(credit.first, dimension);
+    default: return firstTouchValue(firstTouch, dimension);
   }
 }
 
@@ -121,10 +122,11 @@ export function scorecardMonth(month: string, snapshot: ScorecardSnapshot): Reco
   for (const credit of snapshot.credits) {
     if (credit.day.slice(0, 7) !== month) continue;
     // First-touch credit is the resident's (their store, like their registration); last-touch credit the order's store.
-    const residentStore = snapshot.residents.get(String(credit.residentId))?.storeId ?? credit.storeId;
+    const resident = snapshot.residents.get(String(credit.residentId));
+    const residentStore = resident?.storeId ?? credit.storeId;
     for (const dimension of SCORECARD_DIMENSIONS) {
       const lastTouch = LAST_TOUCH_DIMENSIONS.includes(dimension) || dimension === 'inviter';
-      const value = creditValue(credit, dimension);
+      const value = creditValue(credit, dimension, resident?.attribution);
       builders[dimension].add(lastTouch ? credit.storeId : residentStore, value, 'ordersCredited');
       builders[dimension].add(lastTouch ? credit.storeId : residentStore, value, 'revenueCreditedCents', credit.totalCents);
     }

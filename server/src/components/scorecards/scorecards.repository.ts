@@ -55,7 +55,7 @@ export class ScorecardsRepository {
     const credits: ScorecardCredit[] = [];
     const creditCursor = OrderCreditModel.collection.find(
       { state: 'completed', day: { $gte: `${firstMonth}-01` } },
-      { projection: { residentId: 1, storeId: 1, day: 1, totalCents: 1, first: 1, touchKind: 1, refId: 1, groupId: 1, sharerId: 1 }, batchSize: BATCH_SIZE },
+      { projection: { residentId: 1, storeId: 1, day: 1, totalCents: 1, touchKind: 1, refId: 1, groupId: 1, sharerId: 1 }, batchSize: BATCH_SIZE },
     );
     for await (const credit of creditCursor) credits.push(credit as unknown as ScorecardCredit);
     return { residents, firstCompleted, orderedIn, credits };

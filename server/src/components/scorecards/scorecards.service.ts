@@ -84,7 +84,7 @@ export class ScorecardsService {
     this.now = options.now ?? (() => new Date());
   }
 
-  async scorecard(staff: StaffPrincipal, query: Pick<ScorecardQuery, 'dimension' | 'from' | 'to'>, source: ScorecardSource = 'rollups'): Promise<Scorecard> {
+  async scorecard(staff: StaffPrincipal, query: Pick<ScorecardQuery, 'dimension' | 'from' | 'to'> & { limit?: number }, source: ScorecardSource = 'rollups'): Promise<Scorecard> {
     const { dimension, from, to } = query;
     const scope = await this.scopeOf(staff, dimension);
     const length = monthRange(from, to).length;
@@ -97,6 +97,8 @@ export class ScorecardsService {
     const previous = keep(sumByValue(monthRange(previousFrom, previousTo).map((month) => rows.get(month)!), scope.storeAllowed));
     const previousRank = new Map(rankValues(previous, dimension).map((value, index) => [value, index + 1]));
     const ranked = rankValues(new Map([...previous].map(([value]) => [value, ZERO] as const).concat([...current])), dimension);
+    const total = ranked.length;
+    ranked.splice(query.limit ?? total);
     const labels = await this.repository.labels(dimension, ranked);
     const lastTouch = LAST_TOUCH_DIMENSIONS.includes(dimension);
     const result: ScorecardRow[] = ranked.map((value, index) => {
@@ -110,7 +112,7 @@ export class ScorecardsService {
         previous: { ...figuresOf(previous.get(value), dimension), rank: previousRank.get(value) ?? null },
       };
     });
-    return { dimension, from, to, previousFrom, previousTo, rankedBy: lastTouch ? 'orders_credited' : 'conversion7_low', asOf: asOf.toISOString(), rows: result };
+    return { dimension, from, to, previousFrom, previousTo, rankedBy: lastTouch ? 'orders_credited' : 'conversion7_low', asOf: asOf.toISOString(), total, rows: result };
   }
 
   /**

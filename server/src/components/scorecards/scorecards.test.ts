@@ -307,6 +307,9 @@ describe('scorecards', () => {
     const rows = (await scorecardOf(admin, 'code')).body.rows as { rank: number; conversion7: { low: number | null; count: number; base: number } }[];
     for (let index = 1; index < rows.length; index += 1) expect(rows[index - 1].conversion7.low ?? -1).toBeGreaterThanOrEqual(rows[index].conversion7.low ?? -1);
     expect(rows.map((row) => row.rank)).toEqual(rows.map((_, index) => index + 1));
+    const top = await scorecardOf(admin, 'code', { limit: '3' });
+    expect(top.body.total).toBe(rows.length);
+    expect(top.body.rows).toEqual(rows.slice(0, 3));
   });
 
   it('reads the rollups once written: a credit added later shows only after the nightly job rolls its month up again, and a rerun writes the same documents', async () => {
@@ -379,7 +382,7 @@ describe('scorecards', () => {
   });
 
   it('answers a bad query with a Chinese 400', async () => {
-    for (const query of [{ dimension: 'store', ...period }, { dimension: 'code', from: '2026-03', to: '2026-02' }, { dimension: 'code', from: '2026-13', to: '2026-14' }, { dimension: 'code', from: '2025-01', to: '2026-03' }, { dimension: 'code' }]) {
+    for (const query of [{ dimension: 'store', ...period }, { dimension: 'code', from: '2026-03', to: '2026-02' }, { dimension: 'code', from: '2026-13', to: '2026-14' }, { dimension: 'code', from: '2025-01', to: '2026-03' }, { dimension: 'code' }, { dimension: 'code', ...period, limit: '0' }]) {
       const answer = await request(app).get('/metrics/scorecards').query(query).set(bearer(admin));
       expect(answer.status).toBe(400);
       expect(answer.body.error.message).toMatch(/[\u4e00-\u9fff]/);

@@ -111,6 +111,7 @@ function ScorecardList({ scorecard, advisor }: { scorecard: Scorecard; advisor: 
             : `${scorecard.from} 至 ${scorecard.to} 注册的居民，按 7 日首单转化 95% 区间的下限排；横条是区间，圆点是转化率。上期 ${scorecard.previousFrom} 至 ${scorecard.previousTo}`}
         </Text>
         {lastTouch ? <LastTouchList rows={scorecard.rows} /> : scorecard.rows.map((row) => <FirstTouchRow key={row.value} row={row} />)}
+        {scorecard.total > scorecard.rows.length ? <Text className='caption scorecard-line'>{`共 ${scorecard.total} 个，显示前 ${scorecard.rows.length} 个`}</Text> : null}
         <Text className='caption scorecard-line'>{'不足 30 人（或 30 单）标“样本少”：看区间，别只看比率'}</Text>
       </View>
     </View>
