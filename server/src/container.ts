@@ -40,6 +40,9 @@ import { labelsRouter } from './components/labels/labels.router';
 import { LabelService } from './components/labels/labels.service';
 import { metricsJobs } from './components/metrics/metrics.jobs';
 import { metricsRouter } from './components/metrics/metrics.router';
+import { scorecardsJobs } from './components/scorecards/scorecards.jobs';
+import { scorecardsRouter } from './components/scorecards/scorecards.router';
+import { ScorecardsService } from './components/scorecards/scorecards.service';
 import { MetricsService } from './components/metrics/metrics.service';
 import { ordersJobs } from './components/orders/orders.jobs';
 import { ordersRouter } from './components/orders/orders.router';
@@ -134,6 +137,7 @@ export function createServices(deps: AppDependencies): Services {
     orders,
     credits,
     metrics: new MetricsService({ active: config.METRICS_ACTIVE_DEFINITION }),
+    scorecards: new ScorecardsService(),
     interest,
     labels,
     audiences,
@@ -170,6 +174,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     groupCodesRouter(services),
     groupStatsRouter(services),
     metricsRouter(services),
+    scorecardsRouter(services),
     interestRouter(services),
     myInterestsRouter(services),
     checkinsRouter(services),
@@ -193,6 +198,7 @@ export function componentJobs(services: Services): JobDefinition[] {
     ...rewardsJobs(services.rewards),
     ...ordersJobs(services.orders),
     ...metricsJobs(services.metrics),
+    ...scorecardsJobs(services.scorecards),
     ...interestJobs(services.interest),
     ...labelsJobs(services.labels),
     ...campaignJobs(services.campaigns.pushes),

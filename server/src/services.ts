@@ -14,6 +14,7 @@ import type { InterestService } from './components/interest/interest.service';
 import type { InviteService } from './components/invites/invite.service';
 import type { LabelService } from './components/labels/labels.service';
 import type { MetricsService } from './components/metrics/metrics.service';
+import type { ScorecardsService } from './components/scorecards/scorecards.service';
 import type { CreditService } from './components/credits/credits.service';
 import type { OrderService } from './components/orders/orders.service';
 import type { PointsService } from './components/points/points.service';
@@ -59,6 +60,7 @@ export interface Services extends AppDependencies {
   orders: OrderService;
   credits: CreditService;
   metrics: MetricsService;
+  scorecards: ScorecardsService;
   interest: InterestService;
   labels: LabelService;
   audiences: AudienceService;

@@ -41,6 +41,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'audiences', url: `${root}/audiences/index`, title: '人群', hint: '按场景和标签圈选居民，实时看人数', roles: MANAGERS },
   { key: 'campaigns', url: `${root}/campaigns/index`, title: '订阅消息', hint: '给保存的人群推送订阅消息，看发送结果', roles: MANAGERS },
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },
+  { key: 'scorecards', url: `${root}/scorecards/index`, title: '成绩单', hint: '每个码、点位、渠道、社群带来的转化和订单，排名对比上期', roles: EVERYONE },
   { key: 'dashboard', url: `${root}/dashboard/index`, title: '经营看板', hint: '转化、复购、渗透、顾问排名', roles: REVIEWERS },
   { key: 'products', url: `${root}/products/index`, title: '商品与促销', hint: '卖得慢的商品，促销带来的变化', roles: REVIEWERS },
   { key: 'invite-rewards', url: `${root}/invite-rewards/index`, title: '邀请奖励', hint: '邀请奖励的档位和邀请榜', roles: REVIEWERS },

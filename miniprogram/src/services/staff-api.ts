@@ -20,6 +20,7 @@ import { pushEffectSchema, pushInputSchema, pushListItemSchema, pushSchema, send
 import { labelDefinitionSchema, scenarioSchema } from '@o2o/shared/schemas/labels';
 import { IMAGE_UPLOAD_FIELD, mediaImageSchema } from '@o2o/shared/schemas/media';
 import { apiBaseUrl } from './platform';
+import { scorecardSchema, type ScorecardDimension } from '@o2o/shared/schemas/scorecards';
 import { client } from './session';
 
 export type Group = z.infer<typeof groupSchema>;
@@ -73,6 +74,8 @@ export const staffApi = {
   repurchase: async (month: string) => repurchaseSchema.parse(await client.request({ method: 'GET', path: '/metrics/repurchase', query: { month, dimension: 'all' } })),
   repurchaseBy: async (month: string, dimension: string, value: string) =>
     repurchaseSchema.parse(await client.request({ method: 'GET', path: '/metrics/repurchase', query: { month, dimension, value } })),
+  scorecard: async (dimension: ScorecardDimension, from: string, to: string) =>
+    scorecardSchema.parse(await client.request({ method: 'GET', path: '/metrics/scorecards', query: { dimension, from, to } })),
   penetration: async (scope: { storeId?: string; cityId?: string }, limit = 100) =>
     penetrationSchema.parse(await client.request({ method: 'GET', path: '/metrics/penetration', query: { ...scope, order: 'hardest', limit } })),
 

@@ -88,7 +88,7 @@ describe('jobs registered by their components', () => {
     const { scheduler } = createTestApplication();
     expect(scheduler.jobs.map((job) => job.name)).toEqual([
       'points-expiry', 'points-reconcile', 'points-repair', 'scan-dedupe-sweep', 'bind-codes-sweep', 'invites-maintenance', 'invites-fraud-scan', 'invites-tier-sweep',
-      'rewards-repair', 'orders-repair', 'metrics-rollup', 'metrics-today', 'metrics-review', 'interest-rebuild', 'labels-recompute', 'campaign-pushes-resume',
+      'rewards-repair', 'orders-repair', 'metrics-rollup', 'metrics-today', 'metrics-review', 'scorecards-rollup', 'interest-rebuild', 'labels-recompute', 'campaign-pushes-resume',
       'sop-materialise', 'churn-detect',
     ]);
     for (const job of scheduler.jobs) expect(job.title).toMatch(/[\u4e00-\u9fff]/);

@@ -7,6 +7,7 @@ import { seedLabelCatalogue } from '../components/labels/labels.catalogue';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
 import { seedDemoTasks } from '../components/tasks/tasks.seed';
+import { monthRange } from '../components/scorecards/scorecards.service';
 import type { Services } from '../services';
 import { seedDemoData } from './demo-data';
 
@@ -29,6 +30,7 @@ export async function seedDemo(options: { services?: Services; orderMonths?: num
     // Backfill the metric rollups over the seeded months, so the demo's ranges are not empty before the first nightly run.
     const today = chinaDateKey(now);
     await options.services.metrics.rollupRange(addDays(today, -(months * 30 + 1)), addDays(today, -1));
+    await options.services.scorecards.rollupMonths(monthRange(addDays(today, -(months * 30 + 1)).slice(0, 7), today.slice(0, 7)));
     // The interest label and the rule labels over the seeded history, so audiences and "猜你喜欢" have data at once.
     await seedDemoInterest(options.services, now);
     await options.services.labels.recomputeAll(now);
