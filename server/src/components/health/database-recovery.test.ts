@@ -45,8 +45,11 @@ describe('when the embedded database dies mid-burst', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      // The burst goes on until 20 sign-ups were accepted after the kill, or a minute has passed.
-      const giveUpAt = Date.now() + 60_000;
+      // The burst goes on until 20 sign-ups were accepted after the kill, or three minutes have
+      // passed: only a bound on the test. What is promised (back within 30 s of the kill, serving
+      // within 30 s) is asserted below; on a CI machine busy with H5 builds the 20 sign-ups
+      // before and after the kill alone took over a minute (2 of 20 accepted after it at 60 s).
+      const giveUpAt = Date.now() + 180_000;
       const accepted: string[] = [];
       const rejected: number[] = [];
       const healthStatuses = new Set<number>();
