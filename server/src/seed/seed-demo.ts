@@ -1,5 +1,5 @@
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
-import { addDays } from '@o2o/shared/rules/metrics';
+import { addDays, monthRange } from '@o2o/shared/rules/metrics';
 import { seedDemoOrders } from '../components/orders/orders.seed';
 import { seedDemoInterest } from '../components/interest/interest.seed';
 import { seedDemoPromotions } from '../components/campaigns/promotions.seed';
@@ -7,7 +7,6 @@ import { seedLabelCatalogue } from '../components/labels/labels.catalogue';
 import { seedDemoCatalogue } from '../components/products/products.seed';
 import { seedDemoRewards } from '../components/rewards/rewards.seed';
 import { seedDemoTasks } from '../components/tasks/tasks.seed';
-import { monthRange } from '../components/scorecards/scorecards.service';
 import type { Services } from '../services';
 import { seedDemoData } from './demo-data';
 

@@ -57,6 +57,13 @@ export function dayRange(from: string, to: string): string[] {
   return days;
 }
 
+/** Every month key from `from` to `to`, both included: `monthRange('2026-11', '2027-01')` has 3 months. */
+export function monthRange(from: string, to: string): string[] {
+  const months: string[] = [];
+  for (let month = from; month <= to; month = addMonths(month, 1)) months.push(month);
+  return months;
+}
+
 /** The half-open instant range `[start, end)` of China-time days `from`..`to` (both included). */
 export function dayRangeInstants(from: string, to: string): { start: Date; end: Date } {
   return { start: chinaDayStart(from), end: chinaDayStart(addDays(to, 1)) };

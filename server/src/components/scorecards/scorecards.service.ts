@@ -1,5 +1,5 @@
 import { chinaDateKey, chinaMonthKey } from '@o2o/shared/rules/china-time';
-import { addMonths, share } from '@o2o/shared/rules/metrics';
+import { addMonths, monthRange, share } from '@o2o/shared/rules/metrics';
 import { wilsonInterval } from '@o2o/shared/rules/wilson';
 import {
   LAST_TOUCH_DIMENSIONS,
@@ -24,13 +24,6 @@ export type ScorecardSource = 'rollups' | 'raw';
 interface ScorecardScope {
   storeAllowed: (store: string) => boolean;
   valueAllowed: (value: string) => boolean;
-}
-
-/** Every month from `from` to `to`, both included. */
-export function monthRange(from: string, to: string): string[] {
-  const months: string[] = [];
-  for (let month = from; month <= to; month = addMonths(month, 1)) months.push(month);
-  return months;
 }
 
 function shareOf(count: number, base: number): ScorecardShare {
@@ -87,11 +80,10 @@ export class ScorecardsService {
   async scorecard(staff: StaffPrincipal, query: Pick<ScorecardQuery, 'dimension' | 'from' | 'to'> & { limit?: number }, source: ScorecardSource = 'rollups'): Promise<Scorecard> {
     const { dimension, from, to } = query;
     const scope = await this.scopeOf(staff, dimension);
-    const length = monthRange(from, to).length;
-    const previousFrom = addMonths(from, -length);
+    const currentMonths = monthRange(from, to);
+    const previousFrom = addMonths(from, -currentMonths.length);
     const previousTo = addMonths(from, -1);
     const { rows, asOf } = await this.monthRows(dimension, monthRange(previousFrom, to), source);
-    const currentMonths = monthRange(from, to);
     const keep = (totals: Map<string, ScorecardCounts>): Map<string, ScorecardCounts> => new Map([...totals].filter(([value]) => scope.valueAllowed(value)));
     const current = keep(sumByValue(currentMonths.map((month) => rows.get(month)!), scope.storeAllowed));
     const previous = keep(sumByValue(monthRange(previousFrom, previousTo).map((month) => rows.get(month)!), scope.storeAllowed));
