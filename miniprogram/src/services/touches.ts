@@ -30,21 +30,12 @@ function newTouchId(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
 }
 
-/** The query of the H5 page in the address (a hash router: `#/pages/x/index?a=1`). */
-function h5Query(): Record<string, string> {
-  if (!isH5 || typeof window === 'undefined') return {};
-  const hash = window.location.hash;
-  const at = hash.indexOf('?');
-  if (at < 0) return {};
-  return Object.fromEntries(new URLSearchParams(hash.slice(at + 1)));
-}
-
 /** WeChat's scenes of a mini-program card opened in a group chat. */
 const GROUP_SCENES = new Set([1008, 1044]);
 
 /** Keeps the touch the app or page was opened with, if its query names one. */
 export function captureTouch(query: Record<string, string | undefined> | undefined, launch: { shareTicket?: string; scene?: number } = {}): void {
-  const link = touchFromQuery({ ...h5Query(), ...(query ?? {}) });
+  const link = touchFromQuery(query ?? {});
   if (!link) return;
   // The same link seen again (a page re-shown, reloaded) keeps its first id, reported or not.
   const fresh = (seen: PendingTouch | null) => seen && sameLink(seen, link) && Date.now() - seen.openedAt < PENDING_TTL_MS;
