@@ -19,7 +19,14 @@ export const TASK_EVENT_TYPES = [
   'activity_viewed',
   /** An offline store visit reported by staff (the brief counts offline touchpoints as activity). */
   'store_visited',
+  /** Content (邻里圈, see schemas/content): the server records each once per item and resident. */
   'comment_posted',
+  'post_published',
+  /** A post tagged with one of the author's completed orders (晒单); recorded beside `post_published`. */
+  'order_shown',
+  'post_liked',
+  'post_saved',
+  'post_shared',
 ] as const;
 export const taskEventTypeSchema = z.enum(TASK_EVENT_TYPES);
 export type TaskEventType = z.infer<typeof taskEventTypeSchema>;
