@@ -20,6 +20,8 @@ describe('touch links', () => {
     expect(touchFromQuery({ tk: 'p', tr: 'a b' })).toBeNull();
     expect(touchFromQuery({ tk: 'p', tr: '%E0%A4%A' })).toBeNull();
     expect(touchFromQuery({ tk: 'p', tr: 'p1' })).toEqual({ kind: 'push', refId: 'p1', groupId: null, sharerId: null });
+    expect(touchFromQuery({ tk: 'o' })).toBeNull(); // an SOP card names its plan
+    expect(touchFromQuery({ tk: 'o', tr: 'plan1', tg: 'g1' })).toEqual({ kind: 'sop', refId: 'plan1', groupId: 'g1', sharerId: null });
   });
 });
 

@@ -3,22 +3,22 @@
  * (their acquisition attribution, which never changes).
  *
  * A touch is a resident opening the mini-program from something we sent or someone shared: a
- * group broadcast's mini-program card, a subscribe-message push, or a resident's share (into a
- * group or to one person). The link carries what it came from in its query string, so the page it
+ * group broadcast's or an SOP message's mini-program card, a subscribe-message push, or a
+ * resident's share (into a group or to one person). The link carries what it came from in its query string, so the page it
  * opens can report it; `withTouch` writes those parameters and `touchFromQuery` reads them back.
  */
 
-export const TOUCH_KINDS = ['broadcast', 'push', 'share'] as const;
+export const TOUCH_KINDS = ['broadcast', 'sop', 'push', 'share'] as const;
 export type TouchKind = (typeof TOUCH_KINDS)[number];
 
 /** The query parameters a touch link carries (short: they ride on every shared card's path). */
 export const TOUCH_PARAMS = { kind: 'tk', ref: 'tr', group: 'tg', sharer: 'tu' } as const;
 
-const KIND_CODES: Record<TouchKind, string> = { broadcast: 'b', push: 'p', share: 's' };
+const KIND_CODES: Record<TouchKind, string> = { broadcast: 'b', sop: 'o', push: 'p', share: 's' };
 
 export interface TouchLink {
   kind: TouchKind;
-  /** The broadcast's or the push's id; absent for a share. */
+  /** The broadcast's, the SOP plan's or the push's id; absent for a share. */
   refId?: string | null;
   /** The group the link was posted in, when we know it (a broadcast's delivery names it). */
   groupId?: string | null;

@@ -51,6 +51,6 @@ export const groupShareSchema = z.object({
   viaTouches: z.number().int(),
   /** viaGroups / orders, null when there were no orders. */
   groupShare: z.number().nullable(),
-  byKind: z.object({ broadcast: z.number().int(), push: z.number().int(), share: z.number().int() }),
+  byKind: z.object({ broadcast: z.number().int(), sop: z.number().int(), push: z.number().int(), share: z.number().int() }),
 });
 export type GroupShare = z.infer<typeof groupShareSchema>;

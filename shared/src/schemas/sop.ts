@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTimeOfDay } from '../rules/sop';
 import { objectIdSchema } from './common';
+import { miniProgramCardSchema } from './groups';
 
 /**
  * SOP content plans: messages the bot says on a schedule, relative to a resident's journey (N days
@@ -25,6 +26,11 @@ const scope = {
   /** The store whose groups and residents it covers; a city (city ops) or everything (admins) when absent. */
   storeId: optionalId('门店'),
   cityId: optionalId('城市'),
+  /**
+   * A mini-program card the bot sends after the text. Its page carries the plan (touch kind `sop`)
+   * and the group, so an order after a resident opens it is credited to the plan.
+   */
+  card: miniProgramCardSchema.nullable().optional(),
 };
 
 const journeyInputSchema = z.object({
@@ -51,9 +57,9 @@ const calendarInputSchema = z.object({
 export const sopPlanInputSchema = z.discriminatedUnion('kind', [journeyInputSchema, calendarInputSchema], { error: '请选择方案类型：按用户旅程（journey）或按日历（calendar）' });
 export type SopPlanInput = z.input<typeof sopPlanInputSchema>;
 
-/** What can change after creation: the text, the name, and whether it runs. */
+/** What can change after creation: the text, the card, the name, and whether it runs (dispatches already created keep what they had). */
 export const sopPlanPatchSchema = z
-  .object({ name: name.optional(), text: text.optional(), active: z.boolean({ error: '启用状态须是 true 或 false' }).optional() })
+  .object({ name: name.optional(), text: text.optional(), card: miniProgramCardSchema.nullable().optional(), active: z.boolean({ error: '启用状态须是 true 或 false' }).optional() })
   .refine((patch) => Object.keys(patch).length > 0, '没有要修改的内容');
 
 export const sopPlanParamsSchema = z.object({ planId: objectIdSchema });
@@ -63,6 +69,7 @@ export const sopPlanSchema = z.object({
   kind: z.enum(SOP_PLAN_KINDS),
   name: z.string(),
   text: z.string(),
+  card: miniProgramCardSchema.nullable(),
   storeId: objectIdSchema.nullable(),
   cityId: objectIdSchema.nullable(),
   groupId: objectIdSchema.nullable(),

@@ -13,6 +13,7 @@ import { GroupBroadcastModel, GroupDeliveryModel } from '../groups/groups.model'
 import type { OrderRecord } from '../orders/orders.model';
 import { OrderModel } from '../orders/orders.model';
 import { ResidentModel } from '../residents/resident.model';
+import { SopDispatchModel, SopPlanModel } from '../sop/sop.model';
 import { assertStoreAccess, storeFilter } from '../staff/staff-scope';
 import { insertOnce } from '../../db/unique-insert';
 import { GroupOpengidModel, LinkTouchModel, OrderCreditModel, type LinkTouchRecord, type OrderCreditRecord } from './credits.model';
@@ -72,6 +73,10 @@ export class CreditService {
       if (!(await GroupBroadcastModel.exists({ _id: refId }))) throw AppError.notFound('群发');
       // The group the card names counts only if the broadcast really went to it.
       if (input.groupId && (await GroupDeliveryModel.exists({ broadcastId: refId, groupId: toObjectId(input.groupId) }))) groupId = toObjectId(input.groupId);
+    } else if (input.kind === 'sop') {
+      if (!(await SopPlanModel.exists({ _id: refId }))) throw AppError.notFound('SOP 方案');
+      // As for a broadcast: the group counts only if the plan really sent something there.
+      if (input.groupId && (await SopDispatchModel.exists({ planId: refId, groupId: toObjectId(input.groupId) }))) groupId = toObjectId(input.groupId);
     } else if (input.kind === 'push') {
       if (!(await CampaignPushModel.exists({ _id: refId }))) throw AppError.notFound('订阅消息推送');
     } else {
@@ -82,7 +87,7 @@ export class CreditService {
     }
 
     const opengid = input.groupInfo ? await this.opengidOf(resident.openid, input.groupInfo) : null;
-    if (opengid && input.kind === 'broadcast' && groupId) {
+    if (opengid && (input.kind === 'broadcast' || input.kind === 'sop') && groupId) {
       // A card the bot posted in a known group, opened there: now we know that group's opengid.
       await insertOnce(GroupOpengidModel, { _id: opengid, groupId, learntFrom: input.touchId, createdAt: now });
     } else if (opengid && input.kind === 'share') {
@@ -163,7 +168,7 @@ export class CreditService {
     const scope = query.storeId ? { storeId: (await assertStoreAccess(staff, toObjectId(query.storeId)))._id } : await storeFilter(staff);
     const credits = await OrderCreditModel.find({ ...scope, state: 'completed' }, { day: 1, touchKind: 1, groupId: 1 }).lean<Pick<OrderCreditRecord, 'day' | 'touchKind' | 'groupId'>[]>();
     const inRange = credits.filter((credit) => credit.day >= query.from && credit.day <= query.to);
-    const byKind = { broadcast: 0, push: 0, share: 0 };
+    const byKind = { broadcast: 0, sop: 0, push: 0, share: 0 };
     for (const credit of inRange) if (credit.touchKind) byKind[credit.touchKind] += 1;
     const viaGroups = inRange.filter((credit) => credit.groupId).length;
     return {
@@ -172,7 +177,7 @@ export class CreditService {
       to: query.to,
       orders: inRange.length,
       viaGroups,
-      viaTouches: byKind.broadcast + byKind.push + byKind.share,
+      viaTouches: byKind.broadcast + byKind.sop + byKind.push + byKind.share,
       groupShare: inRange.length > 0 ? viaGroups / inRange.length : null,
       byKind,
     };

@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { createCipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { chinaDateKey } from '@o2o/shared/rules/china-time';
@@ -6,7 +7,10 @@ import { DEMO_LOGINS } from '../../seed/demo-data';
 import { seedDemo } from '../../seed/seed-demo';
 import { bearer, login } from '../../testing/api-helpers';
 import { startFakeWechatServer, type FakeWechatServer } from '../../testing/fake-wechat-server';
-import { createTestApp, testServices } from '../../testing/test-app';
+import { latestCalendarSlot } from '@o2o/shared/rules/sop';
+import { DAY_MS } from '@o2o/shared/rules/china-time';
+import type { Application } from '../../app';
+import { createTestApplication, testServices } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import { CommunityModel } from '../organisation/organisation.model';
 import { GroupOpengidModel, LinkTouchModel, OrderCreditModel } from './credits.model';
@@ -18,7 +22,8 @@ const TOKEN = 'test-bot-token-0123456789abcdef';
 const baseEnv = { BOT_API_TOKEN: TOKEN, RATE_LIMIT_MAX: '100000', ORDER_CREDIT_WINDOW_HOURS: '72', DEV_LOGIN: 'true' };
 const secret = testServices(baseEnv).config.ORDER_WEBHOOK_SECRET;
 let fake: FakeWechatServer;
-let app: ReturnType<typeof createTestApp>;
+let application: Application;
+let app: Application['app'];
 const asBot = { authorization: `Bearer ${TOKEN}` };
 const HOUR = 3600_000;
 type Session = Awaited<ReturnType<typeof login>>;
@@ -38,7 +43,8 @@ async function bindRoom(roomId: string): Promise<string> {
 beforeAll(async () => {
   // WeChat is the fake on 127.0.0.1, so a resident's login stores the session key its group info is encrypted with.
   fake = await startFakeWechatServer();
-  app = createTestApp({ env: { ...baseEnv, WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url } });
+  application = createTestApplication({ env: { ...baseEnv, WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url } });
+  app = application.app;
   await seedDemo();
   manager = await login(app, DEMO_LOGINS.managers[0]);
   storeId = manager.staff!.storeId!;
@@ -46,7 +52,10 @@ beforeAll(async () => {
   groups.a = await bindRoom('credit-a@chatroom');
   groups.b = await bindRoom('credit-b@chatroom');
 });
-afterAll(async () => fake?.close());
+afterAll(async () => {
+  await application?.stop();
+  await fake?.close();
+});
 
 /** A resident signed up; with a session key, logged in through WeChat's code2Session (the fake), which answers that key. */
 async function resident(name: string, sessionKey?: Buffer): Promise<Session> {
@@ -102,6 +111,44 @@ const groupShare = async () =>
   (await request(app).get('/credits/group-share').query({ storeId, from: chinaDateKey(new Date(Date.now() - 24 * HOUR)), to: chinaDateKey(new Date(Date.now() + 24 * HOUR)) }).set(bearer(manager)).expect(200)).body;
 
 describe('orders credited to the touch that led to them', () => {
+  it('credits an order to the SOP plan whose card was opened in its group; the scorecard lists the plan under 群发/SOP', async () => {
+    const before = await groupShare();
+    const buyer = await resident('credit-sop-buyer');
+    const created = await request(app).post('/sop/plans').set(bearer(manager)).send({ kind: 'calendar', name: '周五团购', text: '周五 18 点开团', groupId: groups.b, weekdays: [5], time: '18:00', card: { title: '周五团购', pagePath: 'pages/offers/index?from=sop' } });
+    expect(created.status).toBe(201);
+    expect(created.body.card).toEqual({ title: '周五团购', pagePath: 'pages/offers/index?from=sop' });
+    const planId = created.body.id as string;
+    // The Friday slot after now, five minutes past it: one dispatch for the group, its card in the bot's delivery.
+    const afterSlot = new Date(latestCalendarSlot({ weekdays: [5], time: '18:00' }, new Date(), new Date(Date.now() + 8 * DAY_MS))!.getTime() + 5 * 60_000);
+    expect(await application.services.sop.materialise(afterSlot)).toMatchObject({ queued: 1 });
+    const delivery = (await application.services.groups.deliveries.pending(200, afterSlot)).find((entry) => entry.kind === 'sop' && entry.groupId === groups.b);
+    expect(delivery?.attachment).toMatchObject({ type: 'mini_program', title: '周五团购' });
+    const pagePath = (delivery!.attachment as { pagePath: string }).pagePath;
+    expect(pagePath.startsWith('pages/offers/index?from=sop&')).toBe(true);
+    const link = touchFromQuery(queryOf(pagePath))!;
+    expect(link).toEqual({ kind: 'sop', refId: planId, groupId: groups.b, sharerId: null });
+
+    // The plan never went to group a: a card claiming it keeps no group. Its own group counts.
+    expect((await touch(buyer, { ...link, groupId: groups.a })).body).toMatchObject({ kind: 'sop', groupId: null, created: true });
+    expect((await touch(buyer, { ...link })).body).toMatchObject({ kind: 'sop', groupId: groups.b, created: true });
+    expect((await touch(buyer, { ...link, refId: String(new ObjectId()) })).status).toBe(404);
+
+    await completedOrder(buyer, 'credit-sop-order', new Date());
+    const credit = (await OrderCreditModel.findById('credit-sop-order').lean())!;
+    expect(credit).toMatchObject({ touchKind: 'sop', state: 'completed' });
+    expect(String(credit.refId)).toBe(planId);
+    expect(String(credit.groupId)).toBe(groups.b);
+    const after = await groupShare();
+    expect(after.byKind.sop - before.byKind.sop).toBe(1);
+    expect(after.viaGroups - before.viaGroups).toBe(1);
+
+    const month = credit.day.slice(0, 7);
+    const scorecard = (await request(app).get('/metrics/scorecards').query({ dimension: 'broadcast', from: month, to: month }).set(bearer(manager)).expect(200)).body as { rows: { value: string; label: string; ordersCredited: number }[] };
+    const row = scorecard.rows.find((entry) => entry.value === planId);
+    expect(row).toMatchObject({ label: 'SOP·周五团购' });
+    expect(row!.ordersCredited).toBe(await OrderCreditModel.countDocuments({ refId: credit.refId, touchKind: 'sop', state: 'completed', day: { $gte: `${month}-01`, $lte: `${month}-31` } }));
+  });
+
   it('credits an order to the broadcast card and group it was opened from, once, beside the first touch; a refund takes it out of the share', async () => {
     const before = await groupShare();
     const buyer = await resident('credit-buyer');

@@ -70,10 +70,10 @@ export class DeliveryService {
   ) {}
 
   /** Deliveries another component computed, each keyed by the caller (the same key twice is one delivery); how many were new. */
-  async queueMany(deliveries: { id: string; groupId: Types.ObjectId; roomId: string; kind: 'sop'; text: string; toWxid: string | null; mentionWxids: string[]; dueAt: Date }[], now: Date): Promise<number> {
+  async queueMany(deliveries: { id: string; groupId: Types.ObjectId; roomId: string; kind: 'sop'; text: string; attachment: DeliveryAttachment | null; toWxid: string | null; mentionWxids: string[]; dueAt: Date }[], now: Date): Promise<number> {
     return insertManyOnce(
       GroupDeliveryModel,
-      deliveries.map((delivery) => ({ _id: delivery.id, groupId: delivery.groupId, roomId: delivery.roomId, kind: delivery.kind, text: delivery.text, mentionWxids: delivery.mentionWxids, toWxid: delivery.toWxid, dueAt: delivery.dueAt, createdAt: now })),
+      deliveries.map((delivery) => ({ _id: delivery.id, groupId: delivery.groupId, roomId: delivery.roomId, kind: delivery.kind, text: delivery.text, attachment: delivery.attachment, mentionWxids: delivery.mentionWxids, toWxid: delivery.toWxid, dueAt: delivery.dueAt, createdAt: now })),
     );
   }
 

@@ -66,12 +66,12 @@ export function firstTouchValue(attribution: ScorecardResident['attribution'], d
  * Who an order is credited to under a dimension: the first touch (copied onto the credit) for
  * the acquisition dimensions (the resident's attribution, which the credit copied and which never
  * changes, so the snapshot need not read the copy); the last touch for a group (the group the link was opened in), a
- * broadcast (a card from it was the last touch) and an inviter (their share was the last touch).
+ * broadcast or SOP plan (a card from it was the last touch; their ids never collide) and an inviter (their share was the last touch).
  */
 export function creditValue(credit: ScorecardCredit, dimension: ScorecardDimension, firstTouch = credit.first): string | null {
   switch (dimension) {
     case 'group': return text(credit.groupId);
-    case 'broadcast': return credit.touchKind === 'broadcast' ? text(credit.refId) : null;
+    case 'broadcast': return credit.touchKind === 'broadcast' || credit.touchKind === 'sop' ? text(credit.refId) : null;
     case 'inviter': return credit.touchKind === 'share' ? text(credit.sharerId) : null;
     default: return firstTouchValue(firstTouch, dimension);
   }

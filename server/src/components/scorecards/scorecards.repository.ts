@@ -4,6 +4,7 @@ import type { ScorecardDimension } from '@o2o/shared/schemas/scorecards';
 import { CampaignModel, ChannelModel, PlacementModel, QrCodeModel } from '../acquisition/acquisition.model';
 import { OrderCreditModel } from '../credits/credits.model';
 import { GroupBroadcastModel, GroupModel } from '../groups/groups.model';
+import { SopPlanModel } from '../sop/sop.model';
 import { ResidentModel } from '../residents/resident.model';
 import { StaffModel } from '../staff/staff.model';
 import type { ScorecardCredit, ScorecardResident, ScorecardRows, ScorecardSnapshot } from './scorecard-tables';
@@ -100,7 +101,7 @@ export class ScorecardsRepository {
     return (await QrCodeModel.find({ advisorId }, { _id: 1 }).lean()).map((code) => String(code._id));
   }
 
-  /** What a person reads for each value: a code's, placement's, campaign's, channel's or advisor's name, an inviter's nickname, a group's topic, a broadcast's opening words. */
+  /** What a person reads for each value: a code's, placement's, campaign's, channel's or advisor's name, an inviter's nickname, a group's topic, a broadcast's opening words or an SOP plan's name. */
   async labels(dimension: ScorecardDimension, values: readonly string[]): Promise<Map<string, string>> {
     const ids = values.filter((value) => /^[0-9a-f]{24}$/i.test(value)).map((value) => new mongoose.Types.ObjectId(value));
     const named = async (found: Promise<{ _id: unknown; [field: string]: unknown }[]>, field: string): Promise<Map<string, string>> =>
@@ -119,8 +120,12 @@ export class ScorecardsRepository {
       }
       case 'group': return named(GroupModel.find(filter, { topic: 1 }).lean(), 'topic');
       case 'broadcast': {
-        const broadcasts = await GroupBroadcastModel.find(filter, { text: 1 }).lean();
-        return new Map(broadcasts.map((broadcast) => [String(broadcast._id), opening(String(broadcast.text ?? ''))]));
+        // The dimension holds broadcasts and SOP plans (a plan is named 「SOP」 and its name).
+        const [broadcasts, plans] = await Promise.all([GroupBroadcastModel.find(filter, { text: 1 }).lean(), SopPlanModel.find(filter, { name: 1 }).lean()]);
+        return new Map([
+          ...broadcasts.map((broadcast) => [String(broadcast._id), opening(String(broadcast.text ?? ''))] as const),
+          ...plans.map((plan) => [String(plan._id), `SOP·${plan.name}`] as const),
+        ]);
       }
     }
   }

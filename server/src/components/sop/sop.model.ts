@@ -1,12 +1,16 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { SOP_CHANNELS, SOP_JOURNEY_EVENTS, SOP_PLAN_KINDS } from '@o2o/shared/schemas/sop';
 
+/** A mini-program card sent after an SOP message's text. */
+const cardSchema = new Schema({ title: { type: String, required: true }, pagePath: { type: String, required: true } }, { _id: false });
+
 /** A content plan (SOP): what to say, to whom, when. Edited by `$set` (last writer wins). */
 const planSchema = new Schema(
   {
     kind: { type: String, enum: SOP_PLAN_KINDS, required: true },
     name: { type: String, required: true },
     text: { type: String, required: true },
+    card: { type: cardSchema, default: null },
     storeId: { type: Schema.Types.ObjectId, default: null, index: true },
     cityId: { type: Schema.Types.ObjectId, default: null },
     groupId: { type: Schema.Types.ObjectId, default: null },
@@ -44,6 +48,8 @@ const dispatchSchema = new Schema({
   toWxid: { type: String, default: null },
   mentionWxids: { type: [String], default: [] },
   text: { type: String, required: true },
+  /** The plan's card when the dispatch was made (like `text`, later edits do not change it). */
+  card: { type: cardSchema, default: null },
   dueAt: { type: Date, required: true },
   createdAt: { type: Date, required: true },
   queuedAt: { type: Date, default: null, index: true },

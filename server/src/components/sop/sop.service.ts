@@ -1,5 +1,7 @@
 import { Types } from 'mongoose';
+import { withTouch } from '@o2o/shared/rules/order-credit';
 import { SOP_CATCH_UP_MS, journeyDueAt, latestCalendarSlot, occurrenceKey } from '@o2o/shared/rules/sop';
+import type { DeliveryAttachment } from '@o2o/shared/schemas/groups';
 import type { SopMaterialiseResult, SopPlan, SopPlanInput, SopReport, sopPlanPatchSchema } from '@o2o/shared/schemas/sop';
 import type { z } from 'zod';
 import { insertManyOnce } from '../../db/unique-insert';
@@ -26,12 +28,19 @@ export const SKIP_REASONS = {
 
 const QUEUE_BATCH = 500;
 
+/** A dispatch's card, its page naming the plan and the group (`withTouch`), so orders after it are credited to the plan. */
+function sopAttachment(dispatch: Pick<SopDispatchRecord, 'planId' | 'groupId' | 'card'>): DeliveryAttachment | null {
+  if (!dispatch.card) return null;
+  return { type: 'mini_program', title: dispatch.card.title, pagePath: withTouch(dispatch.card.pagePath, { kind: 'sop', refId: String(dispatch.planId), groupId: String(dispatch.groupId) }) };
+}
+
 function planView(plan: SopPlanRecord): SopPlan {
   return {
     id: String(plan._id),
     kind: plan.kind,
     name: plan.name,
     text: plan.text,
+    card: plan.card ? { title: plan.card.title, pagePath: plan.card.pagePath } : null,
     storeId: idString(plan.storeId),
     cityId: idString(plan.cityId),
     groupId: idString(plan.groupId),
@@ -92,6 +101,7 @@ export class SopService {
       kind: input.kind,
       name: input.name,
       text: input.text,
+      card: input.card ?? null,
       ...scope,
       event: input.kind === 'journey' ? input.event : null,
       days: input.kind === 'journey' ? input.days : null,
@@ -161,7 +171,7 @@ export class SopService {
       const batch = await SopDispatchModel.find({ queuedAt: null }).sort({ _id: 1 }).limit(QUEUE_BATCH).lean<SopDispatchRecord[]>();
       if (batch.length === 0) break;
       queued += await this.deliveries.queueMany(
-        batch.map((dispatch) => ({ id: dispatch._id, groupId: dispatch.groupId, roomId: dispatch.roomId, kind: 'sop' as const, text: dispatch.text, toWxid: dispatch.toWxid ?? null, mentionWxids: dispatch.mentionWxids ?? [], dueAt: dispatch.dueAt })),
+        batch.map((dispatch) => ({ id: dispatch._id, groupId: dispatch.groupId, roomId: dispatch.roomId, kind: 'sop' as const, text: dispatch.text, attachment: sopAttachment(dispatch), toWxid: dispatch.toWxid ?? null, mentionWxids: dispatch.mentionWxids ?? [], dueAt: dispatch.dueAt })),
         now,
       );
       await SopDispatchModel.updateMany({ _id: { $in: batch.map((dispatch) => dispatch._id) } }, { $set: { queuedAt: now } });
@@ -188,6 +198,7 @@ export class SopService {
       toWxid: plan.channel === 'group' ? null : member.wxid,
       mentionWxids: plan.channel === 'group' ? [member.wxid] : [],
       text: plan.text,
+      card: plan.card ?? null,
       dueAt: journeyDueAt(anchorAt, days),
       createdAt: now,
     });
@@ -244,6 +255,7 @@ export class SopService {
       toWxid: null,
       mentionWxids: [],
       text: plan.text,
+      card: plan.card ?? null,
       dueAt: slot,
       createdAt: now,
     }));
