@@ -3,6 +3,9 @@
 // rewriting 100,000 documents two ways: inserted into a fresh collection (what the label and
 // interest jobs do before swapping it in) and upserted one by one by _id in place.
 //
+// It also reads 200 documents named by id both ways: one `$in` (not pushed down: a scan) and the
+// point queries of the server's `findByIds` (server/src/db/find-by-ids.ts).
+//
 // Usage: npm run bench -- point-query   (SMALL=3000 LARGE=300000 OPS=200 REWRITE=100000 MAX_SECONDS=30)
 const path = require('node:path');
 const mongoose = require('mongoose');
@@ -13,6 +16,8 @@ const LARGE = Number(process.env.LARGE ?? 300000);
 const OPS = Number(process.env.OPS ?? 200);
 const REWRITE = Number(process.env.REWRITE ?? 100000);
 const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 30);
+const BY_IDS = 200;
+const { findByIds } = require(path.join(__dirname, '..', 'server', 'dist', 'db', 'find-by-ids.js'));
 const PAD = 'x'.repeat(900);
 const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
 
@@ -35,10 +40,10 @@ async function load(collection, size) {
  * Median milliseconds of `op(collection, i)` on the small and the large collection, alternating
  * between them so that both see the same load on a shared machine; up to OPS each or MAX_SECONDS.
  */
-async function medians(small, large, op) {
+async function medians(small, large, op, ops = OPS) {
   const latencies = { small: [], large: [] };
   const deadline = Date.now() + MAX_SECONDS * 1000;
-  for (let i = 0; i < OPS && (Date.now() < deadline || latencies.large.length < 3); i += 1) {
+  for (let i = 0; i < ops && (Date.now() < deadline || latencies.large.length < 3); i += 1) {
     for (const [name, target] of [['small', small], ['large', large]]) {
       const started = process.hrtime.bigint();
       await op(target, i);
@@ -66,11 +71,21 @@ async function planOf(db, target) {
   return names.join(' <- ') || '(no plan: SQLite backend)';
 }
 
-async function measure(db) {
+async function measure(connection) {
+  const db = connection.db;
   const small = await prepare(db, SMALL);
   const large = await prepare(db, LARGE);
+  // The same collections as Mongoose models, for the server's helper.
+  for (const target of [small, large]) target.model = connection.model(`Docs${target.size}`, new mongoose.Schema({}, { strict: false }), target.collection.collectionName);
+  const named = (target, i) => Array.from({ length: BY_IDS }, (_, k) => target.pick(i * BY_IDS + k));
+  const checked = async (promise) => {
+    const found = await promise;
+    if (found.length !== BY_IDS) throw new Error(`expected ${BY_IDS} documents by id, got ${found.length}`);
+  };
   progress('measuring');
   return {
+    byIdsIn: await medians(small, large, (target, i) => checked(target.collection.find({ _id: { $in: named(target, i) } }, { projection: { n: 1 } }).toArray()), 10),
+    byIdsPoint: await medians(small, large, (target, i) => checked(findByIds(target.model, named(target, i), { n: 1 })), 10),
     findById: await medians(small, large, (target, i) => target.collection.findOne({ _id: target.pick(i) })),
     findByResident: await medians(small, large, (target, i) => target.collection.find({ residentId: target.ids[Math.floor(((i * 7919) % target.size) / 10) * 10] }).toArray()),
     updateById: await medians(small, large, (target, i) => target.collection.updateOne({ _id: target.pick(i) }, { $set: { n: -i } })),
@@ -107,10 +122,10 @@ async function rewrite(db) {
 
 runBench('point', async ({ database }) => {
   const connection = await mongoose.createConnection(database.uri, { dbName: 'bench_point' }).asPromise();
-  const measured = await measure(connection.db);
+  const measured = await measure(connection);
   const rewritten = await rewrite(connection.db);
   console.log(`point queries: ${SMALL} vs ${LARGE} one-kilobyte documents, ${engineLabel}`);
-  for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id']]) {
+  for (const [name, label] of [['findById', 'findOne by _id'], ['findByResident', 'find by indexed residentId (10 documents)'], ['updateById', 'updateOne by _id'], ['byIdsIn', `${BY_IDS} documents by id, one $in`], ['byIdsPoint', `${BY_IDS} documents by id, point queries (findByIds)`]]) {
     const { small, large, runs } = measured[name];
     console.log(`  ${label}: ${small.toFixed(2)} ms at ${SMALL}, ${large.toFixed(2)} ms at ${LARGE} (medians of ${runs} each, alternating); ratio ${(large / small).toFixed(2)}`);
   }

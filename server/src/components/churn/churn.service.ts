@@ -10,6 +10,7 @@ import { OrderModel } from '../orders/orders.model';
 import { ResidentModel } from '../residents/resident.model';
 import { storeIdsInScope } from '../staff/staff-scope';
 import { ChurnAlertModel, ChurnClosureModel, type ChurnAlertRecord, type ChurnClosureRecord } from './churn.model';
+import { findByIds } from '../../db/find-by-ids';
 
 export interface ChurnParameters {
   /** Days without an order, after the last one, that make a resident lapsed. */
@@ -161,7 +162,8 @@ export class ChurnService {
   }
 
   private async views(alerts: ChurnAlertRecord[]): Promise<ChurnAlert[]> {
-    const residents = new Map((await ResidentModel.find({ _id: { $in: alerts.map((alert) => alert.residentId) } }, { nickname: 1, phone: 1, building: 1 }).lean()).map((resident) => [String(resident._id), resident]));
+    const found = await findByIds<{ _id: Types.ObjectId; nickname?: string | null; phone?: string | null; building?: string | null }>(ResidentModel, alerts.map((alert) => alert.residentId), { nickname: 1, phone: 1, building: 1 });
+    const residents = new Map(found.map((resident) => [String(resident._id), resident]));
     return alerts.map((alert) => {
       const resident = residents.get(String(alert.residentId));
       return {

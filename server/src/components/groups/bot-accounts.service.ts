@@ -5,6 +5,7 @@ import { storeFilter } from '../staff/staff-scope';
 import type { TicketService } from '../tickets/tickets.service';
 import { BotAccountModel, GroupDeliveryAckModel, GroupDeliveryClaimModel, GroupDeliveryModel, GroupModel, type BotAccountRecord, type GroupRecord } from './groups.model';
 import { insertOnce } from '../../db/unique-insert';
+import { findByIds } from '../../db/find-by-ids';
 
 type Heartbeat = z.output<typeof botAccountHeartbeatSchema>;
 
@@ -103,7 +104,7 @@ export class BotAccountService {
   /** Deliveries another account claimed (and has not confirmed): not offered again. */
   async claimedByOthers(deliveryIds: string[], accountId: string | undefined): Promise<Set<string>> {
     if (deliveryIds.length === 0) return new Set();
-    const claims = await GroupDeliveryClaimModel.find({ _id: { $in: deliveryIds } }).lean();
+    const claims = await findByIds<{ _id: string; accountId: string }>(GroupDeliveryClaimModel, deliveryIds);
     return new Set(claims.filter((claim) => claim.accountId !== accountId).map((claim) => String(claim._id)));
   }
 
@@ -134,7 +135,7 @@ export class BotAccountService {
     const claims = await GroupDeliveryClaimModel.find({ accountId }, { _id: 1 }).lean();
     if (claims.length === 0) return;
     const ids = claims.map((claim) => String(claim._id));
-    const acked = new Set((await GroupDeliveryAckModel.find({ _id: { $in: ids } }, { _id: 1 }).lean()).map((ack) => String(ack._id)));
+    const acked = new Set((await findByIds<{ _id: string }>(GroupDeliveryAckModel, ids, { _id: 1 })).map((ack) => String(ack._id)));
     for (const id of ids.filter((candidate) => !acked.has(candidate))) {
       await insertOnce(GroupDeliveryAckModel, { _id: id, status: 'uncertain', at });
       const ack = await GroupDeliveryAckModel.findById(id).lean();

@@ -8,6 +8,7 @@ import type { StaffPrincipal } from '../auth/auth.guard';
 import { assertStoreAccess, canAccessCity, storeFilter } from '../staff/staff-scope';
 import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupModel, type GroupBroadcastRecord, type GroupDeliveryRecord } from './groups.model';
 import { insertManyOnce, insertOnce } from '../../db/unique-insert';
+import { findByIds } from '../../db/find-by-ids';
 
 type BroadcastInput = z.input<typeof broadcastInputSchema>;
 
@@ -80,7 +81,7 @@ export class DeliveryService {
   /** The first ack of each delivery (sent, failed, uncertain, skipped), by id. */
   async ackStatuses(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const acks = await GroupDeliveryAckModel.find({ _id: { $in: ids } }, { _id: 1, status: 1 }).lean();
+    const acks = await findByIds<{ _id: string; status: string }>(GroupDeliveryAckModel, ids, { _id: 1, status: 1 });
     return new Map(acks.map((ack) => [String(ack._id), String(ack.status)]));
   }
 
@@ -126,8 +127,8 @@ export class DeliveryService {
   /** Whether the bot confirmed these deliveries sent. */
   async sentIds(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const acks = await GroupDeliveryAckModel.find({ _id: { $in: ids }, status: 'sent' }, { _id: 1 }).lean();
-    return new Set(acks.map((ack) => String(ack._id)));
+    const acks = await findByIds<{ _id: string; status: string }>(GroupDeliveryAckModel, ids, { _id: 1, status: 1 });
+    return new Set(acks.filter((ack) => ack.status === 'sent').map((ack) => String(ack._id)));
   }
 
   /** Due, unacknowledged deliveries, oldest first, after turning due broadcasts into deliveries. */

@@ -51,6 +51,7 @@ import {
 } from './groups.model';
 import { GroupSettingsService } from './settings.service';
 import { insertManyOnce, insertOnce } from '../../db/unique-insert';
+import { findByIds } from '../../db/find-by-ids';
 
 type MemberSyncInput = z.output<typeof memberSyncSchema>;
 type CheckinInput = z.output<typeof checkinRequestSchema>;
@@ -260,8 +261,8 @@ export class GroupsService {
   /** The residents bound to these WeChat ids (an identity bound to staff is not a resident). */
   private async residentsByWxid(wxids: string[]): Promise<Map<string, Types.ObjectId>> {
     if (wxids.length === 0) return new Map();
-    const identities = await GroupIdentityModel.find({ _id: { $in: [...new Set(wxids)] }, residentId: { $ne: null } }, { residentId: 1 }).lean();
-    return new Map(identities.map((identity) => [String(identity._id), identity.residentId!]));
+    const identities = await findByIds<{ _id: string; residentId: Types.ObjectId | null }>(GroupIdentityModel, wxids, { residentId: 1 });
+    return new Map(identities.flatMap((identity) => (identity.residentId ? [[String(identity._id), identity.residentId] as const] : [])));
   }
 
   /**

@@ -11,6 +11,7 @@ import type { PointsService } from '../points/points.service';
 import { ResidentModel } from '../residents/resident.model';
 import { storeIdsInScope } from '../staff/staff-scope';
 import { FraudFlagModel, InviteModel, InviteTierConfigModel, InviteTierRewardModel, type InviteRecord, type InviteTierConfigRecord, type InviteTierRewardRecord } from './invite.model';
+import { findByIds } from '../../db/find-by-ids';
 
 /** Invite-quality label values that exclude an inviter from tier rewards and the leaderboard. */
 const EXCLUDING_QUALITY_LABELS = ['low', 'flagged'];
@@ -20,7 +21,7 @@ const STAFF_LEADERBOARD_SIZE = 500;
 
 /** Inviters among `ids` with an excluding invite-quality label (read whole: the embedded database has no `$elemMatch`). */
 async function lowQualityInviters(ids: Types.ObjectId[]): Promise<Set<string>> {
-  const docs = await ResidentLabelsModel.find({ _id: { $in: ids } }, { labels: 1 }).lean<{ _id: Types.ObjectId; labels: { key: string; values: string[] }[] }[]>();
+  const docs = await findByIds<{ _id: Types.ObjectId; labels: { key: string; values: string[] }[] }>(ResidentLabelsModel, ids, { labels: 1 });
   return new Set(
     docs.filter((doc) => doc.labels.some((label) => label.key === 'invite_quality' && label.values.some((value) => EXCLUDING_QUALITY_LABELS.includes(value)))).map((doc) => String(doc._id)),
   );
@@ -177,7 +178,7 @@ export class InviteTiers {
     const [flagged, labelled, inviters] = await Promise.all([
       FraudFlagModel.distinct('inviterId', { inviterId: { $in: inviterIds }, status: { $in: ['open', 'cancelled'] } }),
       lowQualityInviters(inviterIds),
-      ResidentModel.find({ _id: { $in: inviterIds } }, { nickname: 1, storeId: 1 }).lean(),
+      findByIds<{ _id: Types.ObjectId; nickname?: string | null; storeId?: Types.ObjectId | null }>(ResidentModel, inviterIds, { nickname: 1, storeId: 1 }),
     ]);
     const excluded = new Set([...flagged, ...labelled].map(String));
     const byId = new Map(inviters.map((inviter) => [String(inviter._id), inviter]));

@@ -3,6 +3,7 @@ import { AppError } from '../../lib/app-error';
 import type { StaffPrincipal } from '../auth/auth.guard';
 import { storeIdsInScope } from '../staff/staff-scope';
 import { ResidentModel, type ResidentRecord } from './resident.model';
+import { findByIds } from '../../db/find-by-ids';
 
 /** Who asks: the signed-in staff member's role, store, city and id. Every scoped read takes it. */
 export type StaffScope = StaffPrincipal;
@@ -66,7 +67,7 @@ export const residentRepository = {
 
   /** Nickname and building of the given residents (for lists whose scope was already applied), by id. */
   async namesOf(residentIds: Types.ObjectId[]): Promise<Map<string, { nickname: string | null; building: string | null }>> {
-    const residents = await ResidentModel.find({ _id: { $in: residentIds } }, { nickname: 1, building: 1 }).lean<{ _id: Types.ObjectId; nickname: string | null; building: string | null }[]>();
+    const residents = await findByIds<{ _id: Types.ObjectId; nickname: string | null; building: string | null }>(ResidentModel, residentIds, { nickname: 1, building: 1 });
     return new Map(residents.map((resident) => [String(resident._id), { nickname: resident.nickname ?? null, building: resident.building ?? null }]));
   },
 

@@ -10,6 +10,7 @@ import { canAccessStore } from '../staff/staff-scope';
 import { appliesAtStore, scopeView, staffCoversTarget, whereTexts, type StoreRef } from './reward-scope';
 import { couponExpiry } from './reward-validity';
 import { CouponModel, CouponUseModel, rewardTerms, type CouponRecord, type CouponUseRecord, type RedemptionRecord } from './rewards.model';
+import { findByIds } from '../../db/find-by-ids';
 
 const MAX_CODE_ATTEMPTS = 5;
 const MY_COUPONS_LIMIT = 200;
@@ -93,7 +94,7 @@ export class CouponService {
   /** Coupon state comes from the use markers (the facts); the mirror on the coupon may lag. */
   async couponViews(coupons: CouponRecord[], now: Date): Promise<Coupon[]> {
     const [uses, where] = await Promise.all([
-      coupons.length > 0 ? CouponUseModel.find({ _id: { $in: coupons.map((coupon) => String(coupon._id)) } }).lean<CouponUseRecord[]>() : [],
+      findByIds<CouponUseRecord>(CouponUseModel, coupons.map((coupon) => String(coupon._id))),
       whereTexts(coupons),
     ]);
     const useOf = new Map(uses.map((use) => [use._id, use]));

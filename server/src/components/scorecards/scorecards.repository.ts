@@ -10,6 +10,7 @@ import { StaffModel } from '../staff/staff.model';
 import type { ScorecardCredit, ScorecardResident, ScorecardRows, ScorecardSnapshot } from './scorecard-tables';
 import { isDuplicateKey } from '../../db/unique-insert';
 import { ScorecardRollupModel, type ScorecardRollupRecord } from './scorecards.model';
+import { findByIds } from '../../db/find-by-ids';
 
 const BATCH_SIZE = 1000;
 
@@ -115,7 +116,7 @@ export class ScorecardsRepository {
       case 'advisor': return named(StaffModel.find(filter, { name: 1 }).lean(), 'name');
       case 'inviter': {
         // A resident who never gave a nickname is still someone: named by the end of their id.
-        const inviters = await ResidentModel.find(filter, { nickname: 1 }).lean();
+        const inviters = await findByIds<{ _id: unknown; nickname?: string | null }>(ResidentModel, ids, { nickname: 1 });
         return new Map(inviters.map((inviter) => [String(inviter._id), inviter.nickname || `居民·${String(inviter._id).slice(-4)}`]));
       }
       case 'group': return named(GroupModel.find(filter, { topic: 1 }).lean(), 'topic');

@@ -14,6 +14,7 @@ import { OrderModel } from '../orders/orders.model';
 import { ResidentModel } from '../residents/resident.model';
 import { assertStoreAccess, canAccessCity } from '../staff/staff-scope';
 import { SopDispatchModel, SopPlanModel, type SopDispatchRecord, type SopPlanRecord } from './sop.model';
+import { findByIds } from '../../db/find-by-ids';
 
 type PlanPatch = z.output<typeof sopPlanPatchSchema>;
 type Dispatch = Omit<SopDispatchRecord, 'queuedAt' | 'skippedReason'>;
@@ -63,12 +64,13 @@ export class SopSendCheck implements DeliverySendCheck {
   readonly kinds = ['sop'] as const;
 
   async withdraw(deliveries: GroupDeliveryRecord[], _now: Date): Promise<Map<string, string>> {
-    const dispatches = await SopDispatchModel.find({ _id: { $in: deliveries.map((delivery) => delivery._id) } }).lean<SopDispatchRecord[]>();
+    const dispatches = await findByIds<SopDispatchRecord>(SopDispatchModel, deliveries.map((delivery) => delivery._id));
     if (dispatches.length === 0) return new Map();
     const plans = new Map((await SopPlanModel.find({ _id: { $in: dispatches.map((dispatch) => dispatch.planId) } }, { active: 1, event: 1 }).lean()).map((plan) => [String(plan._id), plan]));
     const groups = new Set((await GroupModel.find({ _id: { $in: dispatches.map((dispatch) => dispatch.groupId) } }, { _id: 1 }).lean()).map((group) => String(group._id)));
     const memberIds = dispatches.filter((dispatch) => dispatch.wxid).map((dispatch) => `${dispatch.groupId}:${dispatch.wxid}`);
-    const present = new Set((await GroupMemberModel.find({ _id: { $in: memberIds }, leftAt: null }, { _id: 1 }).lean()).map((member) => String(member._id)));
+    const members = await findByIds<{ _id: string; leftAt: Date | null }>(GroupMemberModel, memberIds, { _id: 1, leftAt: 1 });
+    const present = new Set(members.filter((member) => !member.leftAt).map((member) => String(member._id)));
     const lapsed = dispatches.filter((dispatch) => plans.get(String(dispatch.planId))?.event === 'no_order' && dispatch.residentId);
     const laterOrders = lapsed.length === 0 ? [] : await OrderModel.find({ residentId: { $in: lapsed.map((dispatch) => dispatch.residentId!) }, cancelledAt: null }, { residentId: 1, placedAt: 1 }).lean();
 
