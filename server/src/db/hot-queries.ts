@@ -2,7 +2,7 @@ import { Types, type Model } from 'mongoose';
 import { SessionModel } from '../components/auth/session.model';
 import { QrCodeModel, TouchModel } from '../components/acquisition/acquisition.model';
 import { LinkTouchModel, OrderCreditModel } from '../components/credits/credits.model';
-import { GroupCheckinModel, GroupIdentityModel } from '../components/groups/groups.model';
+import { GroupCheckinModel, GroupDeliveryModel, GroupIdentityModel } from '../components/groups/groups.model';
 import { ResidentInterestModel } from '../components/interest/interest.model';
 import { FraudFlagModel, InviteModel } from '../components/invites/invite.model';
 import { ManualLabelModel, ResidentLabelsModel } from '../components/labels/labels.model';
@@ -75,6 +75,8 @@ export function hotQueries(): HotQuery[] {
     { name: 'credit of an order', where: 'CreditService.creditOrder', model: models(OrderCreditModel), filter: { _id: 'order-1' } },
     { name: "a resident's link touches", where: 'CreditService.creditOrder', model: models(LinkTouchModel), filter: { residentId } },
     { name: 'link touch by id', where: 'CreditService.recordTouch', model: models(LinkTouchModel), filter: { _id: 'touch-1' } },
+    // the bot's poll for what to say (every few seconds, over every delivery ever made)
+    { name: 'due deliveries', where: 'DeliveryService.pending', model: models(GroupDeliveryModel), filter: { open: true, dueAt: { $lte: now } } },
     { name: "a group's credited orders", where: 'CreditService.groupShare, group stats', model: models(OrderCreditModel), filter: { groupId: id(), state: 'completed' } },
     // one resident's label refresh
     { name: "a resident's completed orders", where: 'LabelService.feedOne (refreshResident)', model: models(OrderModel), filter: { residentId, state: 'completed' } },

@@ -139,7 +139,7 @@ export class BotAccountService {
     for (const id of ids.filter((candidate) => !acked.has(candidate))) {
       await insertOnce(GroupDeliveryAckModel, { _id: id, status: 'uncertain', at });
       const ack = await GroupDeliveryAckModel.findById(id).lean();
-      await GroupDeliveryModel.updateOne({ _id: id }, { $set: { ackStatus: ack?.status ?? 'uncertain' } });
+      await GroupDeliveryModel.updateOne({ _id: id }, { $set: { ackStatus: ack?.status ?? 'uncertain', open: false } });
     }
   }
 }

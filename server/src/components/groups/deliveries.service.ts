@@ -8,7 +8,7 @@ import type { StaffPrincipal } from '../auth/auth.guard';
 import { assertStoreAccess, canAccessCity, storeFilter } from '../staff/staff-scope';
 import { GroupBroadcastModel, GroupDeliveryAckModel, GroupDeliveryModel, GroupModel, type GroupBroadcastRecord, type GroupDeliveryRecord } from './groups.model';
 import { insertManyOnce, insertOnce } from '../../db/unique-insert';
-import { findByIds } from '../../db/find-by-ids';
+import { findByIds, findEach } from '../../db/find-by-ids';
 
 type BroadcastInput = z.input<typeof broadcastInputSchema>;
 
@@ -65,6 +65,8 @@ export interface DeliverySendCheck {
 }
 
 export class DeliveryService {
+  private openBackfill: Promise<void> | null = null;
+
   constructor(
     private readonly audiences: BroadcastAudiences | null = null,
     private readonly sendChecks: DeliverySendCheck[] = [],
@@ -133,12 +135,13 @@ export class DeliveryService {
 
   /** Due, unacknowledged deliveries, oldest first, after turning due broadcasts into deliveries. */
   async pending(limit: number, now = new Date(), filter: Record<string, unknown> = {}): Promise<GroupDelivery[]> {
+    await this.backfillOpen();
     await this.expandDueBroadcasts(now);
-    const deliveries = await GroupDeliveryModel.find({ ...filter, ackStatus: null, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
+    const deliveries = await GroupDeliveryModel.find({ ...filter, open: true, dueAt: { $lte: now } }).sort({ dueAt: 1, _id: 1 }).limit(limit).lean<GroupDeliveryRecord[]>();
     // A broadcast cancelled after it was expanded (a crash between the two writes) still never reaches the bot.
     const broadcastIds = deliveries.flatMap((delivery) => (delivery.broadcastId ? [delivery.broadcastId] : []));
     const cancelled = broadcastIds.length
-      ? new Set((await GroupBroadcastModel.find({ _id: { $in: broadcastIds }, cancelledAt: { $ne: null } }, { _id: 1 }).lean()).map((broadcast) => String(broadcast._id)))
+      ? new Set((await findByIds<{ _id: Types.ObjectId; cancelledAt: Date | null }>(GroupBroadcastModel, broadcastIds, { cancelledAt: 1 })).filter((broadcast) => broadcast.cancelledAt).map((broadcast) => String(broadcast._id)))
       : new Set<string>();
     const live: GroupDeliveryRecord[] = [];
     for (const delivery of deliveries) {
@@ -163,7 +166,23 @@ export class DeliveryService {
   async acknowledge(deliveryId: string, status: 'sent' | 'failed' | 'uncertain' | 'skipped', at: Date): Promise<void> {
     await insertOnce(GroupDeliveryAckModel, { _id: deliveryId, status, at });
     const ack = await GroupDeliveryAckModel.findById(deliveryId).lean();
-    await GroupDeliveryModel.updateOne({ _id: deliveryId }, { $set: { ackStatus: ack?.status ?? status } });
+    await GroupDeliveryModel.updateOne({ _id: deliveryId }, { $set: { ackStatus: ack?.status ?? status, open: false } });
+  }
+
+  /**
+   * Deliveries stored before `open` existed get it once per process (two updates that scan the
+   * collection, then match nothing); safe to rerun and to crash between them, as each sets `open`
+   * from `ackStatus`, which stays as it was.
+   */
+  private backfillOpen(): Promise<void> {
+    this.openBackfill ??= (async () => {
+      await GroupDeliveryModel.updateMany({ open: { $exists: false }, ackStatus: null }, { $set: { open: true } });
+      await GroupDeliveryModel.updateMany({ open: { $exists: false } }, { $set: { open: false } });
+    })().catch((error: unknown) => {
+      this.openBackfill = null;
+      throw error;
+    });
+    return this.openBackfill;
   }
 
   async createBroadcast(staff: StaffPrincipal | null, input: BroadcastInput, now = new Date()): Promise<Broadcast> {
@@ -240,7 +259,7 @@ export class DeliveryService {
   }
 
   private async views(broadcasts: GroupBroadcastRecord[]): Promise<Broadcast[]> {
-    const deliveries = await GroupDeliveryModel.find({ broadcastId: { $in: broadcasts.map((broadcast) => broadcast._id) } }, { broadcastId: 1, ackStatus: 1 }).lean();
+    const deliveries = await findEach<{ broadcastId: Types.ObjectId | null; ackStatus: string | null }>(GroupDeliveryModel, 'broadcastId', broadcasts.map((broadcast) => broadcast._id), { broadcastId: 1, ackStatus: 1 });
     return broadcasts.map((broadcast) => {
       const mine = deliveries.filter((delivery) => delivery.broadcastId?.equals(broadcast._id));
       const sent = mine.filter((delivery) => delivery.ackStatus === 'sent').length;

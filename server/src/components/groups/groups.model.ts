@@ -75,7 +75,9 @@ const SERVER_ACK_STATUSES = [...DELIVERY_ACK_STATUSES, 'skipped'] as const;
 /**
  * Something the bot must say in a group exactly once: a greeting keyed `greet:<groupId>:<wxid>`, a
  * broadcast keyed `broadcast:<broadcastId>:<groupId>`. It is done when an ack with its id exists;
- * `ackStatus` mirrors that ack.
+ * `ackStatus` mirrors that ack, and `open` is true until it does: the bot's poll filters on `open`
+ * because a top-level boolean equality is pushed down to an index on the embedded database, while
+ * `ackStatus: null` is not (it read every delivery ever made).
  */
 const deliverySchema = new Schema({
   _id: { type: String },
@@ -93,8 +95,9 @@ const deliverySchema = new Schema({
   dueAt: { type: Date, required: true },
   createdAt: { type: Date, required: true },
   ackStatus: { type: String, enum: [...SERVER_ACK_STATUSES, null], default: null },
+  open: { type: Boolean, default: true },
 });
-deliverySchema.index({ ackStatus: 1, dueAt: 1 });
+deliverySchema.index({ open: 1, dueAt: 1 });
 export const GroupDeliveryModel = model('GroupDelivery', deliverySchema, 'group_deliveries');
 export type GroupDeliveryRecord = InferSchemaType<typeof deliverySchema> & { _id: string };
 
