@@ -394,3 +394,114 @@ describe('bad uploads by a resident store nothing', () => {
     expect(unknown.body.error.message).toMatch(/有图片没有上传成功/);
   });
 });
+
+describe('the biweekly review', () => {
+  it("shows content figures equal to an independent count of the raw content, with the previous period beside it", async () => {
+    // A period long past (nothing else in this file happens then): 2026-03-02..15, the previous one 2026-02-16..03-01.
+    const at = (day: string, hour = 10) => new Date(`${day}T${String(hour).padStart(2, '0')}:00:00+08:00`);
+    const store = new Types.ObjectId(storeA);
+    const residents = Array.from({ length: 6 }, () => new Types.ObjectId());
+    const author = (n: number) => ({ residentId: residents[n], staffId: null, name: '测**', asStore: false });
+    const postSpecs = [
+      { day: '2026-03-02', visible: true },
+      { day: '2026-03-02', visible: true },
+      { day: '2026-03-05', visible: false },
+      { day: '2026-03-15', visible: true },
+      { day: '2026-02-20', visible: true },
+      { day: '2026-03-16', visible: true },
+    ];
+    const posts = await ContentPostModel.insertMany(
+      postSpecs.map((spec, n) => ({
+        storeId: store, kind: 'post', author: author(n % 6), text: `复盘测试帖 ${n}`, images: [], status: spec.visible ? 'visible' : 'hidden',
+        hiddenBy: spec.visible ? null : 'staff', hiddenReason: spec.visible ? null : '测试', idempotencyKey: `review-fixture-${n}-${randomBytes(3).toString('hex')}`, createdAt: at(spec.day),
+      })),
+    );
+    const commentSpecs = [
+      { post: 0, day: '2026-03-03', visible: true },
+      { post: 0, day: '2026-03-03', visible: true },
+      { post: 1, day: '2026-03-04', visible: false },
+      { post: 2, day: '2026-03-06', visible: true },
+      { post: 4, day: '2026-03-02', visible: true },
+      { post: 4, day: '2026-02-21', visible: true },
+    ];
+    await ContentCommentModel.insertMany(
+      commentSpecs.map((spec, n) => ({
+        postId: posts[spec.post]._id, storeId: store, author: author((n + 1) % 6), text: `评论 ${n}`, status: spec.visible ? 'visible' : 'hidden',
+        idempotencyKey: `review-comment-${n}-${randomBytes(3).toString('hex')}`, createdAt: at(spec.day),
+      })),
+    );
+    const reactionSpecs = [
+      { kind: 'like', post: 0, resident: 1, day: '2026-03-02' },
+      { kind: 'like', post: 0, resident: 2, day: '2026-03-08' },
+      { kind: 'like', post: 1, resident: 3, day: '2026-03-08' },
+      { kind: 'like', post: 2, resident: 4, day: '2026-03-06' },
+      { kind: 'like', post: 4, resident: 5, day: '2026-02-22' },
+      { kind: 'like', post: 4, resident: 1, day: '2026-03-10' },
+      { kind: 'save', post: 0, resident: 3, day: '2026-03-09' },
+      { kind: 'save', post: 3, resident: 2, day: '2026-03-15' },
+    ] as const;
+    await ContentReactionModel.insertMany(
+      reactionSpecs.map((spec) => ({ _id: `${spec.kind}:${posts[spec.post]._id}:${residents[spec.resident]}`, kind: spec.kind, postId: posts[spec.post]._id, storeId: store, residentId: residents[spec.resident], createdAt: at(spec.day) })),
+    );
+    const shareSpecs = [
+      { post: 0, resident: 4, day: '2026-03-11' },
+      { post: 0, resident: 4, day: '2026-03-12' },
+      { post: 2, resident: 1, day: '2026-03-07' },
+      { post: 4, resident: 2, day: '2026-02-25' },
+    ];
+    await ContentShareModel.insertMany(shareSpecs.map((spec, n) => ({ _id: `review-share-${n}-${randomBytes(3).toString('hex')}`, postId: posts[spec.post]._id, storeId: store, residentId: residents[spec.resident], createdAt: at(spec.day) })));
+    const visitSpecs = [
+      { resident: 0, page: 'list', day: '2026-03-02' },
+      { resident: 0, page: 'list', day: '2026-03-03' },
+      { resident: 1, page: 'list', day: '2026-03-02' },
+      { resident: 2, page: 'list', day: '2026-03-14' },
+      { resident: 0, page: 'detail', day: '2026-03-03' },
+      { resident: 3, page: 'detail', day: '2026-03-04' },
+      { resident: 4, page: 'list', day: '2026-02-18' },
+      { resident: 4, page: 'detail', day: '2026-02-18' },
+    ];
+    await ContentVisitModel.insertMany(visitSpecs.map((spec) => ({ _id: `${residents[spec.resident]}:${spec.page}:${spec.day}`, residentId: residents[spec.resident], storeId: store, page: spec.page, day: spec.day, at: at(spec.day) })));
+
+    // The independent count: straight from the specs above.
+    const expected = (from: string, to: string) => {
+      const inside = (day: string) => day >= from && day <= to;
+      const visiblePost = (post: number) => postSpecs[post].visible;
+      const periodPosts = postSpecs.map((spec, n) => ({ ...spec, n })).filter((spec) => spec.visible && inside(spec.day));
+      const comments = commentSpecs.filter((spec) => spec.visible && visiblePost(spec.post) && inside(spec.day));
+      const likes = reactionSpecs.filter((spec) => spec.kind === 'like' && visiblePost(spec.post) && inside(spec.day));
+      const saves = reactionSpecs.filter((spec) => spec.kind === 'save' && visiblePost(spec.post) && inside(spec.day));
+      const shares = shareSpecs.filter((spec) => visiblePost(spec.post) && inside(spec.day));
+      const engagementOf = (n: number) => [comments, likes, saves, shares].reduce((sum, rows) => sum + rows.filter((row) => row.post === n).length, 0);
+      const engagements = periodPosts.map((spec) => engagementOf(spec.n)).sort((a, b) => a - b);
+      const middle = Math.floor(engagements.length / 2);
+      const listVisitors = new Set(visitSpecs.filter((spec) => spec.page === 'list' && inside(spec.day)).map((spec) => spec.resident)).size;
+      const detailVisitors = new Set(visitSpecs.filter((spec) => spec.page === 'detail' && inside(spec.day)).map((spec) => spec.resident)).size;
+      return {
+        posts: periodPosts.length, comments: comments.length, likes: likes.length, saves: saves.length, shares: shares.length,
+        medianEngagement: engagements.length === 0 ? null : engagements.length % 2 ? engagements[middle] : (engagements[middle - 1] + engagements[middle]) / 2,
+        top: periodPosts.map((spec) => ({ postId: String(posts[spec.n]._id), engagement: engagementOf(spec.n) })).sort((a, b) => b.engagement - a.engagement || (a.postId < b.postId ? -1 : 1)),
+        listVisitors, detailVisitors, detailRate: listVisitors ? detailVisitors / listVisitors : null,
+        day: (day: string) => ({ day, posts: periodPosts.filter((spec) => spec.day === day).length, comments: comments.filter((spec) => spec.day === day).length, likes: likes.filter((spec) => spec.day === day).length }),
+      };
+    };
+
+    await services.metrics.buildReview('2026-03-15');
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const review = await request(app).get('/metrics/reviews/2026-03-02_2026-03-15').set(bearer(admin));
+    expect(review.status).toBe(200);
+    for (const [period, from, to] of [['current', '2026-03-02', '2026-03-15'], ['previous', '2026-02-16', '2026-03-01']] as const) {
+      const figures = review.body.content[period];
+      const want = expected(from, to);
+      expect(figures).toMatchObject({
+        from, to, posts: want.posts, comments: want.comments, likes: want.likes, saves: want.saves, shares: want.shares,
+        medianEngagement: want.medianEngagement, listVisitors: want.listVisitors, detailVisitors: want.detailVisitors, detailRate: want.detailRate,
+      });
+      expect(figures.daily).toHaveLength(14);
+      for (const day of figures.daily) expect(day).toEqual(want.day(day.day));
+      expect(figures.topPosts.map((post: { postId: string; engagement: number }) => ({ postId: post.postId, engagement: post.engagement }))).toEqual(want.top.slice(0, 5));
+    }
+    // The figures are not trivially empty: the fixture has engagement in both periods.
+    expect(review.body.content.current.posts).toBe(3);
+    expect(review.body.content.previous.posts).toBe(1);
+  });
+});
