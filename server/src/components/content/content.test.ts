@@ -162,7 +162,7 @@ describe('posting, commenting and liking', () => {
     expect(detail.body.comments.map((item: { id: string }) => item.id)).toEqual([top.body.id, reply.body.id, replyToReply.body.id, later.body.id]);
   });
 
-  it('when a resident opens the feed and posts several times a day, then one list visit and one detail visit are recorded for that day', async () => {
+  it('when a resident opens the feed and a post several times a day, then one list visit and one detail visit are recorded for that day', async () => {
     const reader = await newResident();
     const author = await newResident();
     const post = await createPost(author, { text: '周末一起去公园散步吧', idempotencyKey: key('post') });
@@ -206,6 +206,37 @@ describe('posting, commenting and liking', () => {
     expect(posted.body.error.message).toMatch(/请先选择你的门店/);
     expect((await request(app).get('/content/feed').set(bearer(drifter))).body.error.message).toMatch(/请先选择你的门店/);
     expect(await ContentPostModel.countDocuments({ 'author.residentId': new Types.ObjectId(drifter.residentId!) })).toBe(0);
+  });
+});
+
+describe('activity for tasks', () => {
+  it('when a task asks for 3 comments a day, then three comments count (a retried one once) and complete it', async () => {
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const task = await request(app).post('/tasks/definitions').set(bearer(admin))
+      .send({ kind: 'daily', eventType: 'comment_posted', target: 3, period: { kind: 'daily' }, rewardPoints: 0, title: '今天评论 3 次', nextStep: '去邻里圈评论' });
+    expect(task.status).toBe(201);
+    const [author, commenter] = [await newResident(), await newResident()];
+    const post = await createPost(author, { text: '傍晚小区里的晚霞真好看', idempotencyKey: key('post') });
+    const say = (text: string, idempotencyKey: string) => request(app).post(`/content/posts/${post.body.id}/comments`).set(bearer(commenter)).send({ text, idempotencyKey });
+    const first = key('comment');
+    await Promise.all([say('真美', first), say('真美', first)]);
+    const progressOf = async () => ((await request(app).get('/tasks/me').set(bearer(commenter))).body.daily as { taskId: string; progress: number; state: string }[]).find((entry) => entry.taskId === task.body.id);
+    expect(await progressOf()).toMatchObject({ progress: 1, state: 'in_progress' });
+    await say('我也拍到了', key('comment'));
+    await say('明天还会有吗', key('comment'));
+    expect(await progressOf()).toMatchObject({ progress: 3, state: 'completed' });
+    await request(app).patch(`/tasks/definitions/${task.body.id}`).set(bearer(admin)).send({ active: false }).expect(200);
+  });
+
+  it('when six residents like a post at the same moment, then the count is exactly six, shown and stored', async () => {
+    const author = await newResident();
+    const fans = await Promise.all(Array.from({ length: 6 }, () => newResident()));
+    const post = await createPost(author, { text: '新开的水果店草莓打折', idempotencyKey: key('post') });
+    const answers = await Promise.all(fans.flatMap((fan) => [1, 2].map(() => request(app).put(`/content/posts/${post.body.id}/like`).set(bearer(fan)))));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    expect(await ContentReactionModel.countDocuments({ postId: new Types.ObjectId(post.body.id), kind: 'like' })).toBe(6);
+    expect((await request(app).get(`/content/posts/${post.body.id}`).set(bearer(author))).body.post.counts.likes).toBe(6);
+    expect((await ContentPostModel.findById(post.body.id).lean())!.counts!.likes).toBe(6);
   });
 });
 
