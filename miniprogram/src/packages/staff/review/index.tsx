@@ -20,6 +20,8 @@ const loadReviews = async () => z.array(reviewSummarySchema).parse(await client.
 const loadReview = async (id: string): Promise<ReviewWithContent> => reviewWithContentSchema.parse(await client.request({ method: 'GET', path: `/metrics/reviews/${id}` }));
 
 const periodText = (from: string, to: string) => `${formatMonthDay(from)} - ${formatMonthDay(to)}`;
+/** Short enough for three periods on a row of chips. */
+const shortPeriod = (from: string, to: string) => `${Number(from.slice(5, 7))}/${Number(from.slice(8))} - ${Number(to.slice(5, 7))}/${Number(to.slice(8))}`;
 
 function NewbieTasks({ review }: { review: ReviewWithContent }) {
   const funnel = review.newbieTasks;
@@ -77,6 +79,7 @@ function ContentSection({ review }: { review: ReviewWithContent }) {
           </View>
         ))}
       </View>
+      <Text className='caption'>{`本期 ${periodText(content.current.from, content.current.to)}，横轴为几号`}</Text>
       <ColumnChart testId='review-content-chart' unit={chart.unit} outerLabel={DAILY_SERIES_TEXT[series]} points={chart.points} />
       <View className='table-row table-head'>
         <Text className='table-cell-name'>指标</Text>
@@ -92,7 +95,7 @@ function ContentSection({ review }: { review: ReviewWithContent }) {
           <Text className='table-cell'>{row.change}</Text>
         </View>
       ))}
-      <Text className='caption'>每帖互动 = 本期收到的点赞、评论、收藏和转发；进详情比例 = 详情页访客 ÷ 列表页访客</Text>
+      <Text className='caption'>每帖互动 = 本期收到的点赞、评论、收藏和转发；进详情比例 = 详情页访客 ÷ 列表页访客，变化以百分点计</Text>
       <Text className='section-title'>互动最多的帖子</Text>
       {content.current.topPosts.length === 0 ? <Text className='caption'>本期还没有帖子</Text> : null}
       {content.current.topPosts.map((post, index) => (
@@ -152,7 +155,7 @@ export default function ReviewPage() {
               <View className='chips'>
                 {list.map((summary) => (
                   <View key={summary.id} className={`chip review-period ${summary.id === id ? 'chip-on' : ''}`} onClick={() => setChosen(summary.id)} data-testid='review-period'>
-                    <Text>{periodText(summary.from, summary.to)}</Text>
+                    <Text>{shortPeriod(summary.from, summary.to)}</Text>
                   </View>
                 ))}
               </View>

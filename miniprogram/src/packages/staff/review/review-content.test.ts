@@ -15,8 +15,8 @@ const content: ReviewContent = reviewContentSchema.parse({
 });
 
 describe('the review content section', () => {
-  it('charts one series per day, labelled month/day', () => {
-    expect(dailyPoints(content, 'comments')).toEqual({ unit: '条', points: [{ label: '3/2', value: 5 }, { label: '3/3', value: 1 }] });
+  it('charts one series per day, labelled by the day of the month', () => {
+    expect(dailyPoints(content, 'comments')).toEqual({ unit: '条', points: [{ label: '2', value: 5 }, { label: '3', value: 1 }] });
     expect(dailyPoints(content, 'likes').points.map((point) => point.value)).toEqual([9, 4]);
   });
 
@@ -25,7 +25,7 @@ describe('the review content section', () => {
     expect(rows.get('posts')).toMatchObject({ label: '发帖', current: '2', previous: '2', change: '持平' });
     expect(rows.get('comments')).toMatchObject({ current: '6', previous: '9', change: '-3' });
     expect(rows.get('likes')).toMatchObject({ current: '13', previous: '4', change: '+9' });
-    expect(rows.get('detailRate')).toMatchObject({ label: '进详情比例', current: '25.0%', previous: '35.0%', change: '-10.0 个百分点' });
+    expect(rows.get('detailRate')).toMatchObject({ label: '进详情比例', current: '25.0%', previous: '35.0%', change: '-10.0个点' });
     expect(rows.get('medianEngagement')).toMatchObject({ current: '11.5', previous: '4', change: '+7.5' });
     expect([...rows.keys()]).toEqual(['posts', 'comments', 'likes', 'saves', 'shares', 'listVisitors', 'detailVisitors', 'detailRate', 'medianEngagement']);
   });

@@ -12,11 +12,12 @@ export type DailySeries = 'posts' | 'comments' | 'likes';
 export const DAILY_SERIES_TEXT: Record<DailySeries, string> = { posts: '发帖', comments: '评论', likes: '点赞' };
 const DAILY_UNIT: Record<DailySeries, string> = { posts: '条', comments: '条', likes: '个' };
 
-/** One series of the period's days as chart columns, labelled 月/日. */
+/** One series of the period's days as chart columns, labelled by the day of the month. */
 export function dailyPoints(content: ReviewContent, series: DailySeries): { points: ColumnPoint[]; unit: string } {
   return {
     unit: DAILY_UNIT[series],
-    points: content.current.daily.map((day) => ({ label: `${Number(day.day.slice(5, 7))}/${Number(day.day.slice(8, 10))}`, value: day[series] })),
+    // The day of the month only: 14 labels of "11/17" overlap on a 375 px screen; the caption names the months.
+    points: content.current.daily.map((day) => ({ label: String(Number(day.day.slice(8, 10))), value: day[series] })),
   };
 }
 
@@ -27,7 +28,7 @@ export interface FigureRow {
   label: string;
   current: string;
   previous: string;
-  /** 较上期 +3 / -2 / 持平; — when either side is missing. */
+  /** +3 / -2 / 持平 against the previous period (rates in percentage points, 个点); — when either side is missing. */
   change: string;
 }
 
@@ -39,7 +40,7 @@ function change(current: number | null, previous: number | null, asRate = false)
   if (current === null || previous === null) return '—';
   const difference = asRate ? Math.round((current - previous) * 1000) / 10 : Math.round((current - previous) * 10) / 10;
   if (difference === 0) return '持平';
-  const text = asRate ? `${Math.abs(difference).toFixed(1)} 个百分点` : String(Math.abs(difference));
+  const text = asRate ? `${Math.abs(difference).toFixed(1)}个点` : String(Math.abs(difference));
   return `${difference > 0 ? '+' : '-'}${text}`;
 }
 
