@@ -43,6 +43,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },
   { key: 'scorecards', url: `${root}/scorecards/index`, title: '成绩单', hint: '每个码、点位、渠道、社群带来的转化和订单，排名对比上期', roles: EVERYONE },
   { key: 'dashboard', url: `${root}/dashboard/index`, title: '经营看板', hint: '转化、复购、渗透、顾问排名', roles: REVIEWERS },
+  { key: 'review', url: `${root}/review/index`, title: '双周复盘', hint: '新手任务开启和完成、邻里圈内容和互动，对比上期', roles: REVIEWERS },
   { key: 'products', url: `${root}/products/index`, title: '商品与促销', hint: '卖得慢的商品，促销带来的变化', roles: REVIEWERS },
   { key: 'invite-rewards', url: `${root}/invite-rewards/index`, title: '邀请奖励', hint: '邀请奖励的档位和邀请榜', roles: REVIEWERS },
   { key: 'flags', url: `${root}/flags/index`, title: '风控审核', hint: '疑似刷邀请的居民', roles: REVIEWERS },

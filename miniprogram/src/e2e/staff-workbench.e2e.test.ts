@@ -463,9 +463,22 @@ describe('city operations', () => {
     const code = await codeOf('advisor-xujiahui-2', 'advisor');
     const inviter = await residentThrough('bonus-hunter', code.scene, { nickname: '李先生', phone: '13700004321' });
     const invite = await apiCall<{ scene: string }>(server.baseUrl, inviter.token, 'GET', '/invites/me');
-    for (let index = 0; index < 4; index += 1) await residentThrough(`hunted-${index}`, invite.scene, { nickname: `邻居${index + 1}` });
+    const hunted: string[] = [];
+    for (let index = 0; index < 4; index += 1) hunted.push((await residentThrough(`hunted-${index}`, invite.scene, { nickname: `邻居${index + 1}` })).residentId);
     const flag = await db.collection('fraud_flags').findOne({ inviterId: new ObjectId(inviter.residentId), status: 'open' });
     expect(flag).not.toBeNull();
+    // Content events as the content routes store them (that branch brings the routes): 邻居1 comments once and likes twice, 邻居2 only likes and shares.
+    const contentEvent = (residentId: string, type: string, item: string) => {
+      const at = new Date();
+      return { residentId: new ObjectId(residentId), type, idempotencyKey: `${type}:${item}:${residentId}`, occurredAt: at, recordedAt: at, source: 'server', meta: null, storeId: null, counts: [] };
+    };
+    await db.collection('task_events').insertMany([
+      contentEvent(hunted[0], 'comment_posted', 'c1'),
+      contentEvent(hunted[0], 'post_liked', 'p1'),
+      contentEvent(hunted[0], 'post_liked', 'p2'),
+      contentEvent(hunted[1], 'post_liked', 'p1'),
+      contentEvent(hunted[1], 'post_shared', 'p1'),
+    ]);
 
     const { context, page, forbidden } = await staffPhone('ops');
     await open(page, 'flags');
@@ -474,6 +487,9 @@ describe('city operations', () => {
     await card.getByTestId('flag-review').waitFor();
     expect(await card.getByTestId('flag-invitee').count()).toBe(4);
     await expect(card.getByTestId('flag-review').innerText()).resolves.toContain('李先生（尾号 4321）');
+    const invitee = (nickname: string) => card.getByTestId('flag-invitee').filter({ hasText: nickname }).innerText();
+    await expect(invitee('邻居1')).resolves.toMatch(/有消费、评论或发帖[\s\S]*评论 1 · 发帖 0[\s\S]*点赞\/收藏\/转发 2 · 只领积分 \d+/);
+    await expect(invitee('邻居2')).resolves.toMatch(/只领积分或点赞转发[\s\S]*评论 0 · 发帖 0[\s\S]*点赞\/收藏\/转发 2/);
     await expectReadable(page);
     await shot(page, 'staff-ops-flag-review');
     await card.getByTestId('flag-note').locator('input').fill('电话核实为同小区真实邻居');
@@ -492,6 +508,68 @@ describe('city operations', () => {
     const month = new Date(Date.UTC(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear(), new Date(Date.now() + 8 * 3_600_000).getUTCMonth() - 2, 1)).toISOString().slice(0, 7);
     const repurchase = await apiCall<{ newResidents: { base: number; count: number } }>(server.baseUrl, token, 'GET', `/metrics/repurchase?month=${month}&dimension=store&value=${stores[0].id}`);
     expect(bars.find((text) => text.includes(stores[0].name))).toContain(`${Number(month.slice(5))}月首单 ${repurchase.newResidents.base} 人 · 次月复购 ${repurchase.newResidents.count} 人`);
+    expect(forbidden).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('city operations read the biweekly review (H5, 375×812)', () => {
+  it('shows the newest review\'s content section with each figure beside the previous period, and says so for a review without content', async () => {
+    // Reviews are built by the biweekly job; this stores two as the job stores them, the newest with the
+    // content section the content branch's review builder adds (same shape: reviewContentSchema).
+    const day = (offset: number) => chinaDay(offset);
+    const daily = Array.from({ length: 14 }, (_, index) => ({ day: day(index - 16), posts: index % 3, comments: (index * 2) % 5, likes: (index * 3) % 7 }));
+    const sum = (key: 'posts' | 'comments' | 'likes') => daily.reduce((total, row) => total + row[key], 0);
+    const period = (from: string, to: string) => ({ from, to, daily: [] as typeof daily, posts: 0, comments: 0, likes: 0, saves: 0, shares: 0, medianEngagement: null as number | null, topPosts: [] as unknown[], listVisitors: 0, detailVisitors: 0, detailRate: null as number | null });
+    const content = {
+      current: { ...period(day(-16), day(-3)), daily, posts: sum('posts'), comments: sum('comments'), likes: sum('likes'), saves: 4, shares: 3, medianEngagement: 5, listVisitors: 48, detailVisitors: 18, detailRate: 18 / 48,
+        topPosts: [
+          { postId: new ObjectId().toHexString(), text: '团了两箱丹东草莓，个头大又甜，楼下邻居一起分了', engagement: 14, likes: 8, comments: 4, saves: 1, shares: 1 },
+          { postId: new ObjectId().toHexString(), text: '晒单：周末的牛排，配送很快', engagement: 9, likes: 5, comments: 2, saves: 2, shares: 0 },
+        ] },
+      previous: { ...period(day(-30), day(-17)), posts: 5, comments: 30, likes: 20, saves: 4, shares: 1, medianEngagement: 3, listVisitors: 40, detailVisitors: 10, detailRate: 0.25 },
+    };
+    const review = (from: string, to: string, extra: object) => ({
+      _id: `${from}_${to}`, from, to, createdAt: new Date(),
+      body: {
+        id: `${from}_${to}`, from, to, createdAt: new Date().toISOString(),
+        newbieTasks: { saw: 20, started: 12, completed: 7, openRate: 0.6, completionRate: 0.35, tasks: [{ taskId: new ObjectId().toHexString(), title: '发一条晒单', saw: 20, started: 12, completed: 7, openRate: 0.6, completionRate: 0.35 }] },
+        conversionTrend: [{ from, to, registrations: 30, converted7: 9, rate: 0.3 }],
+        repurchaseTrend: [], hardestCommunities: [], advisorsBehind: [],
+        ...extra,
+      },
+    });
+    await db.collection<{ _id: string }>('metric_reviews').insertMany([review(day(-16), day(-3), { content }), review(day(-30), day(-17), {})]);
+
+    const { context, page, forbidden } = await staffPhone('ops');
+    await open(page, 'review');
+    const section = shown(page).getByTestId('review-content');
+    await section.getByTestId('review-content-chart').waitFor();
+    const columns = async () => shown(page).getByTestId('review-content-chart').getByTestId('chart-column').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-value'))));
+    expect(await columns()).toEqual(daily.map((row) => row.posts));
+    const figure = async (key: string) => (await section.locator(`[data-figure="${key}"]`).innerText()).split(/\s+/).filter(Boolean);
+    expect(await figure('posts')).toEqual(['发帖', String(sum('posts')), '5', `${sum('posts') - 5 >= 0 ? '+' : '-'}${Math.abs(sum('posts') - 5)}`]);
+    expect(await figure('comments')).toEqual(['评论', String(sum('comments')), '30', `-${30 - sum('comments')}`]);
+    expect(await figure('detailRate')).toEqual(['进详情比例', '37.5%', '25.0%', '+12.5个点']);
+    expect(await figure('medianEngagement')).toEqual(['每帖互动中位数', '5', '3', '+2']);
+    expect(await section.getByTestId('review-top-post').count()).toBe(2);
+    await expect(section.getByTestId('review-top-post').first().innerText()).resolves.toContain('互动 14（赞 8 · 评 4 · 藏 1 · 转 1）');
+    await expect(shown(page).getByTestId('review-newbie').innerText()).resolves.toContain('60.0%');
+    await expectReadable(page);
+    await shot(page, 'staff-ops-review-content');
+
+    await shown(page).getByTestId('review-content-comments').click();
+    await eventually(async () => JSON.stringify(await columns()), JSON.stringify(daily.map((row) => row.comments)));
+    await chartsDrawn(page);
+    await shot(page, 'staff-ops-review-content-comments');
+
+    // The server's own biweekly job may have stored the review of the last ended period too: pick ours by its dates.
+    const short = (key: string) => `${Number(key.slice(5, 7))}/${Number(key.slice(8))}`;
+    await shown(page).getByTestId('review-period').filter({ hasText: `${short(day(-30))} - ${short(day(-17))}` }).click();
+    await shown(page).locator(`[data-testid="review-body"][data-review="${day(-30)}_${day(-17)}"]`).waitFor();
+    await shown(page).getByTestId('review-content-empty').waitFor();
+    await expect(shown(page).getByTestId('review-content').innerText()).resolves.toContain('本期还没有内容数据');
+    await shot(page, 'staff-ops-review-no-content');
     expect(forbidden).toEqual([]);
     await context.close();
   });

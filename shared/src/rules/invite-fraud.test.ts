@@ -1,4 +1,4 @@
-import { burstFindings, classifyInvitee, DEFAULT_FRAUD_THRESHOLDS, lowQualityFinding } from './invite-fraud';
+import { burstFindings, classifyInvitee, DEFAULT_FRAUD_THRESHOLDS, inviteeEvidence, lowQualityFinding } from './invite-fraud';
 
 const hour = 3600_000;
 const at = (offsetHours: number) => new Date(Date.UTC(2026, 2, 1) + offsetHours * hour).toISOString();
@@ -26,6 +26,30 @@ describe('invite fraud rules', () => {
     expect(classifyInvitee({ actions: {}, hasOrder: false })).toBe('inactive');
     expect(classifyInvitee({ actions: { group_checkin: 1 }, hasOrder: true })).toBe('substantive');
     expect(classifyInvitee({ actions: { comment_posted: 1 }, hasOrder: false })).toBe('substantive');
+  });
+
+  it('counts comments, posts and 晒单 as costly and likes, saves and shares as cheap, as the article tells bonus hunters apart', () => {
+    expect(classifyInvitee({ actions: { post_liked: 30, post_shared: 8, post_saved: 2 }, hasOrder: false })).toBe('point_collecting');
+    expect(classifyInvitee({ actions: { post_liked: 3, group_checkin: 4 }, hasOrder: false })).toBe('point_collecting');
+    expect(classifyInvitee({ actions: { post_liked: 3, comment_posted: 1 }, hasOrder: false })).toBe('substantive');
+    expect(classifyInvitee({ actions: { post_published: 1 }, hasOrder: false })).toBe('substantive');
+    expect(classifyInvitee({ actions: { order_shown: 1 }, hasOrder: false })).toBe('substantive');
+    // A count of zero is no action: a like-only invitee with an empty comment entry stays low quality.
+    expect(classifyInvitee({ actions: { post_liked: 2, comment_posted: 0 }, hasOrder: false })).toBe('point_collecting');
+  });
+
+  it('groups an invitee\'s actions for the flag card: orders, comments, posts, 晒单, likes/saves/shares, point-only actions', () => {
+    expect(inviteeEvidence({ order_completed: 2, comment_posted: 3, post_published: 2, order_shown: 1, post_liked: 4, post_saved: 1, post_shared: 2, group_checkin: 5, activity_viewed: 1, invite_succeeded: 1 }))
+      .toEqual({ orders: 2, comments: 3, posts: 2, orderShows: 1, reactions: 7, pointActions: 6 });
+    expect(inviteeEvidence({})).toEqual({ orders: 0, comments: 0, posts: 0, orderShows: 0, reactions: 0, pointActions: 0 });
+  });
+
+  it('flags an inviter whose invitees only like and share, and not one whose invitees comment', () => {
+    const thresholds = { ...DEFAULT_FRAUD_THRESHOLDS, lowQualityShare: 0.6, lowQualityMinInvitees: 5 };
+    const likers = Array.from({ length: 5 }, () => classifyInvitee({ actions: { post_liked: 5, post_shared: 1 }, hasOrder: false }));
+    expect(lowQualityFinding(likers, thresholds)).toEqual({ judged: 5, lowQuality: 5, share: 1 });
+    const commenters = Array.from({ length: 5 }, () => classifyInvitee({ actions: { post_liked: 5, comment_posted: 1 }, hasOrder: false }));
+    expect(lowQualityFinding(commenters, thresholds)).toBeNull();
   });
 
   it('flags an inviter whose judged invitees are mostly low quality, at the share edge', () => {

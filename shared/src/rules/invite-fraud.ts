@@ -25,8 +25,25 @@ export const DEFAULT_FRAUD_THRESHOLDS: FraudThresholds = {
   judgeAfterDays: 3,
 };
 
-/** Actions that only collect points. Anything else a resident does (orders, comments, posts) is substantive. */
+/** Actions that only collect points: check-ins, page views, sign-up steps. */
 export const POINT_COLLECTING_ACTIONS = new Set(['group_checkin', 'activity_viewed', 'signup_completed', 'profile_completed', 'joined_group', 'task_claimed']);
+
+/**
+ * Content actions that cost time (writing a comment, a post, a 晒单 of one's own order): the source
+ * article tells real users from bonus hunters by them, so one makes an invitee substantive.
+ */
+export const COSTLY_CONTENT_ACTIONS = new Set(['comment_posted', 'post_published', 'order_shown']);
+
+/**
+ * Content actions a tap does (like, save, share): as cheap as a check-in, so they count like point
+ * collecting. An invitee who only likes and shares is low quality.
+ */
+export const CHEAP_CONTENT_ACTIONS = new Set(['post_liked', 'post_saved', 'post_shared']);
+
+/** Whether an action leaves an invitee low quality: point collecting or a cheap content tap. Anything else (orders, comments, posts) is substantive. */
+export function isCheapAction(type: string): boolean {
+  return POINT_COLLECTING_ACTIONS.has(type) || CHEAP_CONTENT_ACTIONS.has(type);
+}
 
 export interface InviteeActivity {
   /** Counts of the invitee's actions by type since sign-up. */
@@ -35,12 +52,39 @@ export interface InviteeActivity {
   hasOrder: boolean;
 }
 
+/** `point_collecting`: only cheap actions (check-ins, views, likes, saves, shares); `inactive`: none at all. */
 export type InviteeQuality = 'substantive' | 'point_collecting' | 'inactive';
+
+/** What a reviewer reads on a flag card: the invitee's actions in the groups the rule tells apart. */
+export interface InviteeEvidence {
+  orders: number;
+  comments: number;
+  /** Posts, 晒单 included (a 晒单 records `post_published` and `order_shown`). */
+  posts: number;
+  /** Of `posts`, the 晒单 of the invitee's own completed orders. */
+  orderShows: number;
+  /** Likes, saves and shares: cheap taps. */
+  reactions: number;
+  /** Check-ins, page views, sign-up steps: actions that only collect points. */
+  pointActions: number;
+}
+
+export function inviteeEvidence(actions: Record<string, number>): InviteeEvidence {
+  const sum = (types: Iterable<string>) => [...types].reduce((total, type) => total + (actions[type] ?? 0), 0);
+  return {
+    orders: actions.order_completed ?? 0,
+    comments: actions.comment_posted ?? 0,
+    posts: actions.post_published ?? 0,
+    orderShows: actions.order_shown ?? 0,
+    reactions: sum(CHEAP_CONTENT_ACTIONS),
+    pointActions: sum(POINT_COLLECTING_ACTIONS),
+  };
+}
 
 export function classifyInvitee(activity: InviteeActivity): InviteeQuality {
   if (activity.hasOrder) return 'substantive';
   const types = Object.entries(activity.actions).filter(([, count]) => count > 0).map(([type]) => type);
-  if (types.some((type) => !POINT_COLLECTING_ACTIONS.has(type))) return 'substantive';
+  if (types.some((type) => !isCheapAction(type))) return 'substantive';
   return types.length > 0 ? 'point_collecting' : 'inactive';
 }
 

@@ -3,6 +3,7 @@ import {
   addMonths,
   advisorProgress,
   conversionWindowClosed,
+  CONTENT_ACTIVITY_EVENT_TYPES,
   convertedWithin,
   dayRange,
   DEFAULT_ACTIVE_DEFINITION,
@@ -23,6 +24,8 @@ import {
   share,
   weekStart,
 } from './metrics';
+import { activeDefinitionOverrideSchema } from '../schemas/metrics';
+import { TASK_EVENT_TYPES } from '../schemas/tasks';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -101,6 +104,14 @@ describe('active residents', () => {
     expect(isNewResidentOn(registeredAt, '2026-01-07', strict)).toBe(true);
     expect(isNewResidentOn(registeredAt, '2026-01-08', strict)).toBe(false);
     expect(DEFAULT_ACTIVE_DEFINITION.eventTypes).toContain('store_visited');
+  });
+
+  it('counts posting and commenting as activity by default, and leaves the cheap content taps to configuration', () => {
+    const listed = new Set(DEFAULT_ACTIVE_DEFINITION.eventTypes);
+    expect(CONTENT_ACTIVITY_EVENT_TYPES.filter((type) => listed.has(type))).toEqual(['post_published', 'comment_posted']);
+    // Every content type is a task event type the override accepts.
+    expect(activeDefinitionOverrideSchema.parse({ eventTypes: [...CONTENT_ACTIVITY_EVENT_TYPES] }).eventTypes).toEqual([...CONTENT_ACTIVITY_EVENT_TYPES]);
+    expect(CONTENT_ACTIVITY_EVENT_TYPES.every((type) => (TASK_EVENT_TYPES as readonly string[]).includes(type))).toBe(true);
   });
 });
 

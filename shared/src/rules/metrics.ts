@@ -1,3 +1,4 @@
+import type { TaskEventType } from '../schemas/tasks';
 import { chinaDateKey, chinaDayStart, DAY_MS } from './china-time';
 
 /*
@@ -147,6 +148,12 @@ export function nextMonthRepurchase(
 
 // ---- active residents (活跃用户) -------------------------------------------------------------
 
+/**
+ * The content (邻里圈) task events an active definition may list: the default lists the costly ones
+ * (`post_published`, `comment_posted`); the others are there for `METRICS_ACTIVE_DEFINITION`.
+ */
+export const CONTENT_ACTIVITY_EVENT_TYPES = ['post_published', 'comment_posted', 'order_shown', 'post_liked', 'post_saved', 'post_shared'] as const satisfies readonly TaskEventType[];
+
 /** What "active" means; the brief insists it is written down, not implied. */
 export interface ActiveDefinition {
   /** Task event types that count as activity (offline `store_visited` included by default). */
@@ -167,12 +174,16 @@ export interface ActiveDefinition {
  * Every type listed here is emitted by the code path that causes it (each has an end-to-end test in
  * `server/src/components/metrics/activity-events.test.ts`): sign-up, the profile and activity views
  * the mini-program reports, joining a store's group and checking in (the bot), an invite that
- * succeeded (the invitee's first order in time), a store visit recorded by staff. `comment_posted`
- * is a task event type but nothing emits it yet (there is no comment feature), so it is not listed.
+ * succeeded (the invitee's first order in time), a store visit recorded by staff, and content
+ * (邻里圈): publishing a post and posting a comment, each recorded once per item by the content
+ * routes. The source article names content and interaction as the main sources of activity; a post
+ * or a comment costs the resident time, so each is a day's activity. Likes, saves and shares are a
+ * tap each and `order_shown` is recorded beside the 晒单's own `post_published`, so they are not in
+ * the default; `METRICS_ACTIVE_DEFINITION` can add any of them (see CONTENT_ACTIVITY_EVENT_TYPES).
  */
 export const DEFAULT_ACTIVE_DEFINITION: ActiveDefinition = {
   // Orders are counted by `countOrders` (only while still completed), so order task events are not listed again.
-  eventTypes: ['signup_completed', 'profile_completed', 'joined_group', 'group_checkin', 'invite_succeeded', 'activity_viewed', 'store_visited'],
+  eventTypes: ['signup_completed', 'profile_completed', 'joined_group', 'group_checkin', 'invite_succeeded', 'activity_viewed', 'store_visited', 'post_published', 'comment_posted'],
   countOrders: true,
   minEventsPerDay: 1,
   weeklyActiveDays: 1,

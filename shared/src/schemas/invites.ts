@@ -116,7 +116,12 @@ export const fraudReviewSchema = z.object({
       state: inviteRewardStateSchema,
       hasOrder: z.boolean(),
       orders: z.number().int(),
+      /** Costly content actions (substantive, see rules/invite-fraud): comments, posts, and of the posts the 晒单. */
       comments: z.number().int(),
+      posts: z.number().int(),
+      orderShows: z.number().int(),
+      /** Likes, saves and shares: cheap taps, judged like point collecting. */
+      reactions: z.number().int(),
       /** Check-ins, page views and the like: the actions that only collect points. */
       pointActions: z.number().int(),
       quality: z.enum(INVITEE_QUALITIES),

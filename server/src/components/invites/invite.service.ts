@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import mongoose from 'mongoose';
-import { burstFindings, classifyInvitee, lowQualityFinding, POINT_COLLECTING_ACTIONS, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
+import { burstFindings, classifyInvitee, inviteeEvidence, lowQualityFinding, type FraudThresholds, type InviteeActivity } from '@o2o/shared/rules/invite-fraud';
 import { INVITE_STAGE_TEXT, inviteStage } from '@o2o/shared/schemas/invites';
 import { AppError } from '../../lib/app-error';
 import type { Logger } from '../../lib/logger';
@@ -266,7 +266,8 @@ export class InviteService {
 
   /**
    * A flag with what a reviewer decides on: the inviter, each invitee (newest first, at most 200)
-   * with their orders, comments and point-only actions, and the decision once made.
+   * with their orders, comments, posts and 晒单, likes/saves/shares and point-only actions, and the
+   * decision once made.
    */
   async review(staff: StaffPrincipal, flagId: Types.ObjectId) {
     const flag = await this.flagInScope(staff, flagId);
@@ -293,16 +294,13 @@ export class InviteService {
       },
       invitees: invites.map((invite) => {
         const done = activity.get(String(invite._id)) ?? { actions: {}, hasOrder: false };
-        const pointActions = Object.entries(done.actions).filter(([type]) => POINT_COLLECTING_ACTIONS.has(type)).reduce((sum, [, count]) => sum + count, 0);
         return {
           id: String(invite._id),
           nickname: names.get(String(invite._id)) ?? null,
           registeredAt: invite.registeredAt.toISOString(),
           state: invite.state,
           hasOrder: done.hasOrder,
-          orders: done.actions.order_completed ?? 0,
-          comments: done.actions.comment_posted ?? 0,
-          pointActions,
+          ...inviteeEvidence(done.actions),
           quality: classifyInvitee(done),
         };
       }),

@@ -134,6 +134,52 @@ describe('fraud rules', () => {
     expect(await FraudFlagModel.countDocuments({ inviterId: good.session.residentId, rule: 'low_quality_invitees' })).toBe(0);
   });
 
+  it('flags an inviter whose invitees only like, save and share posts, and not one whose invitees comment and post', async () => {
+    const day = 86_400_000;
+    const thresholds = { maxInviteesPerDay: 100, maxInviteesPerWindow: 100, windowDays: 7, lowQualityShare: 0.6, lowQualityMinInvitees: 5, judgeAfterDays: 3 };
+    const service = new InviteService(services.points, { rewardPoints: 50, qualifyDays: 14, thresholds }, services.logger);
+    // Events recorded as the content routes record them (one key per item, retried once), so what the rule reads is real task events.
+    const record = async (residentId: Types.ObjectId, type: 'post_liked' | 'post_saved' | 'post_shared' | 'comment_posted' | 'post_published' | 'order_shown', item: string) => {
+      const input = { residentId, type, idempotencyKey: `${type}:${item}:${residentId}`, occurredAt: new Date(), source: 'server' as const };
+      await services.tasks.recordEvent(input);
+      await services.tasks.recordEvent(input);
+    };
+
+    const tapper = await inviterWithScene('inviter-tapper');
+    const tapped: Types.ObjectId[] = [];
+    for (let i = 0; i < 5; i += 1) tapped.push(await invite(tapper.scene, new Date(Date.now() - (10 + i) * day)));
+    for (const residentId of tapped) {
+      await record(residentId, 'post_liked', 'p1');
+      await record(residentId, 'post_liked', 'p2');
+      await record(residentId, 'post_shared', 'p1');
+    }
+    await record(tapped[0], 'post_saved', 'p1');
+    await service.scanFraud();
+    const flag = await FraudFlagModel.findOne({ inviterId: tapper.session.residentId, rule: 'low_quality_invitees' }).lean();
+    expect(flag).toMatchObject({ evidence: { judged: 5, lowQuality: 5 } });
+
+    const ops = await login(app, DEMO_LOGINS.cityOps);
+    const stores = (await request(app).get('/stores')).body;
+    await FraudFlagModel.updateOne({ _id: flag!._id }, { $set: { storeId: new Types.ObjectId(stores[0].id) } });
+    const review = await request(app).get(`/invites/flags/${flag!._id}/review`).set(bearer(ops));
+    expect(review.status).toBe(200);
+    const first = review.body.invitees.find((invitee: { id: string }) => invitee.id === String(tapped[0]));
+    // 2 likes + 1 share + 1 save, each counted once despite the retry; sign-up is the one point-only action.
+    expect(first).toMatchObject({ comments: 0, posts: 0, orderShows: 0, reactions: 4, pointActions: 1, quality: 'point_collecting' });
+
+    const writer = await inviterWithScene('inviter-writer');
+    const writers: Types.ObjectId[] = [];
+    for (let i = 0; i < 5; i += 1) writers.push(await invite(writer.scene, new Date(Date.now() - (10 + i) * day)));
+    for (const residentId of writers) await record(residentId, 'post_liked', 'p1');
+    // 3 of 5 write something (two comment, one posts a 晒单): 2 of 5 low quality, 40% < 60%.
+    await record(writers[0], 'comment_posted', 'c1');
+    await record(writers[1], 'comment_posted', 'c2');
+    await record(writers[2], 'post_published', 'p9');
+    await record(writers[2], 'order_shown', 'p9');
+    await service.scanFraud();
+    expect(await FraudFlagModel.countDocuments({ inviterId: writer.session.residentId, rule: 'low_quality_invitees' })).toBe(0);
+  });
+
   it('shows a reviewer the inviter, each invitee with what they did, and the decision once made; not to a manager', async () => {
     const burst = await inviterWithScene('inviter-evidence');
     await ResidentModel.updateOne({ _id: burst.session.residentId }, { $set: { nickname: '羊毛张', phone: '13811112222' } });
@@ -280,8 +326,8 @@ describe('the invite loop from the link to the list', () => {
       store: { id: store.id, name: store.name },
       inviterRewardPoints: 50,
       qualifyDays: 14,
-      inviteeRewardPoints: 140,
-      inviteeRewardText: '注册即得 20 积分，完成新人任务共 140 积分',
+      inviteeRewardPoints: 160, // the seeded newbie tasks: 20 + 10 + 10 + 100 + 20 (发一条晒单)
+      inviteeRewardText: '注册即得 20 积分，完成新人任务共 160 积分',
     });
     const forged = (await request(app).get('/invites/landing').query({ scene: `${scene.slice(0, -1)}x` }).expect(200)).body;
     expect(forged).toMatchObject({ valid: false, inviterName: null, store: null });

@@ -15,6 +15,7 @@ function demoTasks(now: Date, cityId: string | null): z.input<typeof createTaskD
     { ...newbie, eventType: 'profile_completed', rewardPoints: 10, displayOrder: 2, title: '完善资料', description: '填写昵称、小区、楼栋门牌和手机号，方便门店为你配送', nextStep: '去“我的”页面完善资料' },
     { ...newbie, eventType: 'joined_group', rewardPoints: 10, displayOrder: 3, title: '加入门店社群', description: '加入门店社群，第一时间获取特惠和配送通知', nextStep: '去门店页扫码加入社群' },
     { ...newbie, eventType: 'first_order', rewardPoints: 100, displayOrder: 4, title: '完成首单', description: '注册 7 天内完成第一笔订单', nextStep: '去小程序或门店下单' },
+    { ...newbie, eventType: 'order_shown', rewardPoints: 20, displayOrder: 5, title: '发一条晒单', description: '在邻里圈晒一晒你买过的好物，关联一笔已完成的订单', nextStep: '去邻里圈发帖，选择要晒的订单' },
     { kind: 'daily', period: { kind: 'daily' }, eventType: 'group_checkin', target: 1, rewardPoints: 5, displayOrder: 1, title: '每日签到', description: '每天在小程序或门店社群签到一次，连续签到不断签', nextStep: '在首页签到，或在社群发送“签到”' },
     { kind: 'daily', period: { kind: 'daily' }, eventType: 'activity_viewed', target: 1, rewardPoints: 2, displayOrder: 2, title: '浏览今日特惠', description: '每天看看门店的今日特惠', nextStep: '去门店页查看今日特惠' },
     { kind: 'daily', period: { kind: 'weekly' }, eventType: 'order_completed', target: 2, rewardPoints: 30, displayOrder: 3, title: '本周下单 2 次', description: '每周完成 2 笔订单', nextStep: '去小程序下单' },
@@ -30,12 +31,14 @@ function demoTasks(now: Date, cityId: string | null): z.input<typeof createTaskD
       description: '活动期间邀请 3 位邻居注册并完成首单',
       nextStep: '去“邀请邻居”页面分享海报',
     },
+    { kind: 'special', period: { kind: 'weekly' }, eventType: 'comment_posted', target: 3, rewardPoints: 15, displayOrder: 2, title: '本周评论 3 次', description: '每周在邻里圈给邻居的帖子写 3 条评论', nextStep: '去邻里圈看看邻居的帖子并评论' },
   ];
 }
 
 /**
- * Demo tasks: four newbie tasks, three daily ones (one weekly) and a special invite campaign for
- * the first city. Does nothing if any task exists, so start-up may call it every time.
+ * Demo tasks: five newbie tasks (the last a 晒单 in 邻里圈), three daily ones (one weekly), a special
+ * invite campaign for the first city and a special weekly comment task for everyone. Does nothing
+ * if any task exists, so start-up may call it every time.
  */
 export async function seedDemoTasks(now = new Date()): Promise<{ created: number }> {
   const repository = new TaskRepository();

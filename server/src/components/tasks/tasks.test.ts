@@ -336,21 +336,82 @@ describe('task definitions', () => {
   });
 
   it('seeds the Chinese demo tasks once', async () => {
-    expect(await seedDemoTasks()).toEqual({ created: 8 });
+    expect(await seedDemoTasks()).toEqual({ created: 10 });
     expect(await seedDemoTasks()).toEqual({ created: 0 });
     const resident = await newResident();
     const list = await myTasks(resident);
-    expect(list.newbie.map((task) => task.title)).toEqual(['完成注册', '完善资料', '加入门店社群', '完成首单']);
+    expect(list.newbie.map((task) => task.title)).toEqual(['完成注册', '完善资料', '加入门店社群', '完成首单', '发一条晒单']);
     expect(list.daily.map((task) => [task.title, task.period, task.target])).toEqual([
       ['每日签到', 'daily', 1],
       ['浏览今日特惠', 'daily', 1],
       ['本周下单 2 次', 'weekly', 2],
     ]);
     expect(list.daily[0].nextStep).toBe('在首页签到，或在社群发送“签到”');
-    expect(list.special).toMatchObject([{ title: '邀请邻居', eventType: 'invite_succeeded' }]);
+    expect(list.special).toMatchObject([
+      { title: '邀请邻居', eventType: 'invite_succeeded' },
+      { title: '本周评论 3 次', eventType: 'comment_posted', period: 'weekly', target: 3 },
+    ]);
     expect(list.newbie.find((task) => task.title === '完成首单')).toMatchObject({ rewardPoints: 100, availableUntil: expect.any(String) });
 
     await event(resident.id, 'signup_completed', `signup:${resident.id}`);
     expect(await available(resident.id)).toBe(20);
+  });
+});
+
+describe('content tasks (邻里圈)', () => {
+  // Keys as the content routes record them: one event per post or comment, so a retried request repeats its key.
+  const seeded = async () => {
+    await seedDemoTasks();
+    const [showOrder, comment] = await Promise.all([
+      TaskDefinitionModel.findOne({ title: '发一条晒单' }).lean(),
+      TaskDefinitionModel.findOne({ title: '本周评论 3 次' }).lean(),
+    ]);
+    return { showOrder: showOrder!, comment: comment! };
+  };
+
+  it('when a new resident\'s 晒单 is recorded 10 times at once and then again, then "发一条晒单" completes once and pays its points once', async () => {
+    const { showOrder } = await seeded();
+    const resident = await newResident();
+    const key = `order_shown:post-${resident.id}`;
+    const results = await Promise.all(Array.from({ length: 10 }, () => event(resident.id, 'order_shown', key)));
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    expect((await event(resident.id, 'order_shown', key)).duplicate).toBe(true);
+    // A second 晒单 later is a new event, but the once-only task stays completed and unpaid again.
+    await event(resident.id, 'order_shown', `order_shown:post-2-${resident.id}`);
+
+    expect(await TaskCompletionModel.countDocuments({ taskId: showOrder._id, residentId: resident.id })).toBe(1);
+    expect(await PointEntryModel.countDocuments({ residentId: resident.id, source: 'task', sourceId: String(showOrder._id) })).toBe(1);
+    expect(await available(resident.id)).toBe(showOrder.rewardPoints);
+    expect((await myTasks(resident)).newbie.find((task) => task.title === '发一条晒单')).toMatchObject({ state: 'completed', progress: 1 });
+  });
+
+  it('when three comments are recorded in a week, each retried, then "本周评论 3 次" completes once; the next China-time week starts afresh', async () => {
+    const { comment } = await seeded();
+    const resident = await newResident();
+    // Monday 2026-03-02 to Sunday 2026-03-08 in China; 2026-03-08T16:00Z is Monday 00:00 of the next week.
+    const week1 = ['2026-03-02T02:00:00Z', '2026-03-05T10:00:00Z', '2026-03-08T15:59:59Z'];
+    for (const [index, at] of week1.entries()) {
+      const key = `comment_posted:c${index}-${resident.id}`;
+      await Promise.all([event(resident.id, 'comment_posted', key, new Date(at)), event(resident.id, 'comment_posted', key, new Date(at))]);
+      const retried = await event(resident.id, 'comment_posted', key, new Date(at));
+      expect(retried.tasks.find((task) => task.taskId === String(comment._id))).toMatchObject({ progress: index + 1, state: index === 2 ? 'completed' : 'in_progress' });
+    }
+    const nextWeek = await event(resident.id, 'comment_posted', `comment_posted:c3-${resident.id}`, new Date('2026-03-08T16:00:00Z'));
+    expect(nextWeek.tasks.find((task) => task.taskId === String(comment._id))).toMatchObject({ periodKey: '2026-W11', progress: 1, state: 'in_progress' });
+
+    const completions = await TaskCompletionModel.find({ taskId: comment._id, residentId: resident.id }).lean();
+    expect(completions.map((completion) => completion.periodKey)).toEqual(['2026-W10']);
+    expect(await TaskProgressMarkModel.countDocuments({ taskId: comment._id, residentId: resident.id })).toBe(4);
+    expect(await available(resident.id)).toBe(comment.rewardPoints);
+  });
+
+  it('does not count likes, saves or shares toward the comment task', async () => {
+    const { comment } = await seeded();
+    const resident = await newResident();
+    await event(resident.id, 'post_liked', `post_liked:p1-${resident.id}`);
+    await event(resident.id, 'post_saved', `post_saved:p1-${resident.id}`);
+    await event(resident.id, 'post_shared', `post_shared:p1-${resident.id}`);
+    expect(await TaskProgressMarkModel.countDocuments({ taskId: comment._id, residentId: resident.id })).toBe(0);
+    expect(await TaskEventModel.countDocuments({ residentId: resident.id, type: { $in: ['post_liked', 'post_saved', 'post_shared'] } })).toBe(3);
   });
 });

@@ -11,8 +11,8 @@ import { client } from '../../../services/session';
 import { staffApi, type StaffFraudFlag } from '../../../services/staff-api';
 import '../staff.css';
 
-const RULE_TEXT: Record<StaffFraudFlag['rule'], string> = { burst_1d: '24 小时内邀请过多', burst_window: '短期内邀请过多', low_quality_invitees: '被邀请人大多只领积分' };
-const QUALITY_TEXT = { substantive: '有真实消费或互动', point_collecting: '只领积分', inactive: '注册后没有动作' } as const;
+const RULE_TEXT: Record<StaffFraudFlag['rule'], string> = { burst_1d: '24 小时内邀请过多', burst_window: '短期内邀请过多', low_quality_invitees: '被邀请人大多只领积分或点赞' };
+const QUALITY_TEXT = { substantive: '有消费、评论或发帖', point_collecting: '只领积分或点赞转发', inactive: '注册后没有动作' } as const;
 const STATUS_TEXT = { open: '待审核', released: '已放行', cancelled: '已取消奖励' } as const;
 
 /** The rule's evidence in a sentence (the numbers the rule fired on). */
@@ -21,7 +21,7 @@ function evidenceText(flag: StaffFraudFlag): string {
   const number = (key: string) => (typeof evidence[key] === 'number' ? (evidence[key] as number) : null);
   if (flag.rule === 'low_quality_invitees') {
     const share = number('threshold');
-    return `已判断 ${number('judged') ?? '—'} 位被邀请人，其中 ${number('lowQuality') ?? '—'} 位只领积分或无动作（阈值 ${share !== null ? Math.round(share * 100) : '—'}%）`;
+    return `已判断 ${number('judged') ?? '—'} 位被邀请人，其中 ${number('lowQuality') ?? '—'} 位只领积分、点赞转发或无动作（阈值 ${share !== null ? Math.round(share * 100) : '—'}%）`;
   }
   const start = typeof evidence.windowStart === 'string' ? formatDateTime(evidence.windowStart) : '';
   return `${start ? `自 ${start} 起` : ''}邀请了 ${number('count') ?? '—'} 人，超过阈值 ${number('threshold') ?? '—'} 人`;
@@ -87,7 +87,8 @@ function FlagCard({ flag, onDecided }: { flag: StaffFraudFlag; onDecided: () => 
                     <Text>{invitee.nickname ?? '未填写昵称'}</Text>
                     <Text className={invitee.quality === 'substantive' ? 'tag' : 'tag tag-warn'}>{QUALITY_TEXT[invitee.quality]}</Text>
                   </View>
-                  <Text className='caption'>{`${formatDate(invitee.registeredAt)}注册 · 订单 ${invitee.orders} · 评论 ${invitee.comments} · 领积分动作 ${invitee.pointActions}`}</Text>
+                  <View><Text className='caption'>{`${formatDate(invitee.registeredAt)}注册 · 订单 ${invitee.orders} · 评论 ${invitee.comments} · 发帖 ${invitee.posts}${invitee.orderShows > 0 ? `（晒单 ${invitee.orderShows}）` : ''}`}</Text></View>
+                  <View><Text className='caption' data-testid='flag-invitee-cheap'>{`点赞/收藏/转发 ${invitee.reactions} · 只领积分 ${invitee.pointActions}`}</Text></View>
                 </View>
               ))}
               {data.decision ? (
