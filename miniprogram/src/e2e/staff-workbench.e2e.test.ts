@@ -514,9 +514,10 @@ describe('city operations', () => {
 });
 
 describe('city operations read the biweekly review (H5, 375×812)', () => {
-  it('shows the newest review\'s content section with each figure beside the previous period, and says so for a review without content', async () => {
-    // Reviews are built by the biweekly job; this stores two as the job stores them, the newest with the
-    // content section the content branch's review builder adds (same shape: reviewContentSchema).
+  it('shows the newest review\'s content section with each figure beside the previous period, and says so for a period without content', async () => {
+    // Reviews are built by the biweekly job; this stores two as the job stores them: the newest with a
+    // content section (reviewContentSchema), the older as reviews were stored before it existed, which
+    // the server completes on reading from the (here empty) content collections.
     const day = (offset: number) => chinaDay(offset);
     const daily = Array.from({ length: 14 }, (_, index) => ({ day: day(index - 16), posts: index % 3, comments: (index * 2) % 5, likes: (index * 3) % 7 }));
     const sum = (key: 'posts' | 'comments' | 'likes') => daily.reduce((total, row) => total + row[key], 0);
@@ -568,7 +569,7 @@ describe('city operations read the biweekly review (H5, 375×812)', () => {
     await shown(page).getByTestId('review-period').filter({ hasText: `${short(day(-30))} - ${short(day(-17))}` }).click();
     await shown(page).locator(`[data-testid="review-body"][data-review="${day(-30)}_${day(-17)}"]`).waitFor();
     await shown(page).getByTestId('review-content-empty').waitFor();
-    await expect(shown(page).getByTestId('review-content').innerText()).resolves.toContain('本期还没有内容数据');
+    await expect(shown(page).getByTestId('review-content').innerText()).resolves.toContain('本期和上期都还没有邻里圈内容');
     await shot(page, 'staff-ops-review-no-content');
     expect(forbidden).toEqual([]);
     await context.close();

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { CONTENT_ACTIVITY_EVENT_TYPES, DEFAULT_ACTIVE_DEFINITION } from '@o2o/shared/rules/metrics';
+import { DEFAULT_ACTIVE_DEFINITION } from '@o2o/shared/rules/metrics';
 import type { TaskEventType } from '@o2o/shared/schemas/tasks';
 import { DEMO_LOGINS, seedDemoData } from '../../seed/demo-data';
 import { bearer, login } from '../../testing/api-helpers';
@@ -160,14 +160,32 @@ const scenarios: Record<string, () => Promise<{ acted: string[]; subject: string
     await request(app).post(`/residents/${other.residentId}/touchpoints`).set(bearer(advisor)).send({ kind: 'delivery_contact' }).expect(201);
     return { acted: [resident.residentId!], subject: resident.residentId!, source: 'server' };
   },
+  post_published: async () => {
+    const author = await newResident('act-post');
+    expect((await request(app).post('/residents/me/sign-up').set(bearer(author)).send({ communityId })).status).toBe(200);
+    const post = { text: '今天的草莓很甜，推荐给邻居们', idempotencyKey: 'act-post-0001' };
+    expect((await request(app).post('/content/posts').set(bearer(author)).send(post)).status).toBe(201);
+    // A retried post is the same post: still one event.
+    expect((await request(app).post('/content/posts').set(bearer(author)).send(post)).status).toBeLessThan(300);
+    return { acted: [author.residentId!], subject: author.residentId!, source: 'server' };
+  },
+  comment_posted: async () => {
+    const author = await newResident('act-comment-author');
+    const commenter = await newResident('act-commenter');
+    for (const resident of [author, commenter]) expect((await request(app).post('/residents/me/sign-up').set(bearer(resident)).send({ communityId })).status).toBe(200);
+    const posted = await request(app).post('/content/posts').set(bearer(author)).send({ text: '周末团购的牛排到了', idempotencyKey: 'act-comment-post-1' });
+    expect(posted.status).toBe(201);
+    const comment = { text: '看着不错，明天去买', idempotencyKey: 'act-comment-0001' };
+    expect((await request(app).post(`/content/posts/${posted.body.id}/comments`).set(bearer(commenter)).send(comment)).status).toBe(201);
+    expect((await request(app).post(`/content/posts/${posted.body.id}/comments`).set(bearer(commenter)).send(comment)).status).toBeLessThan(300);
+    // The author posted, the commenter commented: both acted today.
+    return { acted: [author.residentId!, commenter.residentId!], subject: commenter.residentId!, source: 'server' };
+  },
 };
 
 describe('the active definition', () => {
   it('has an end-to-end scenario for each of its event types, and no more', () => {
-    // The content routes (posts, comments) live on the content-server branch, whose scenarios for
-    // post_published and comment_posted join this table when it is merged; then drop this filter.
-    const pendingContent = new Set<string>(CONTENT_ACTIVITY_EVENT_TYPES);
-    expect(Object.keys(scenarios).sort()).toEqual(DEFAULT_ACTIVE_DEFINITION.eventTypes.filter((type) => !pendingContent.has(type)).sort());
+    expect(Object.keys(scenarios).sort()).toEqual([...DEFAULT_ACTIVE_DEFINITION.eventTypes].sort());
   });
 });
 

@@ -1,29 +1,26 @@
 import { Text, View } from '@tarojs/components';
 import { useState } from 'react';
 import { z } from 'zod';
-import { reviewContentSchema } from '@o2o/shared/schemas/content';
-import { reviewSchema, reviewSummarySchema } from '@o2o/shared/schemas/metrics';
+import { reviewSchema, reviewSummarySchema, type Review } from '@o2o/shared/schemas/metrics';
 import { StaffPage } from '../../../components/staff-nav';
 import { StateView } from '../../../components/state-view';
 import { useRequest } from '../../../hooks/use-request';
 import { formatMonthDay, percentText } from '../../../services/format';
 import { client } from '../../../services/session';
 import { ColumnChart } from '../components/charts';
-import { DAILY_SERIES_TEXT, dailyPoints, engagementText, figureRows, type DailySeries, type ReviewWithContent } from './review-content';
+import { contentIsEmpty, DAILY_SERIES_TEXT, dailyPoints, engagementText, figureRows, type DailySeries } from './review-content';
 import '../staff.css';
 
-/** Until the server's reviewSchema carries `content`, it is read beside it (zod would strip it otherwise). */
-const reviewWithContentSchema = reviewSchema.extend({ content: reviewContentSchema.optional() });
 const REVIEWS_SHOWN = 6;
 
 const loadReviews = async () => z.array(reviewSummarySchema).parse(await client.request({ method: 'GET', path: '/metrics/reviews', query: { limit: String(REVIEWS_SHOWN) } }));
-const loadReview = async (id: string): Promise<ReviewWithContent> => reviewWithContentSchema.parse(await client.request({ method: 'GET', path: `/metrics/reviews/${id}` }));
+const loadReview = async (id: string): Promise<Review> => reviewSchema.parse(await client.request({ method: 'GET', path: `/metrics/reviews/${id}` }));
 
 const periodText = (from: string, to: string) => `${formatMonthDay(from)} - ${formatMonthDay(to)}`;
 /** Short enough for three periods on a row of chips. */
 const shortPeriod = (from: string, to: string) => `${Number(from.slice(5, 7))}/${Number(from.slice(8))} - ${Number(to.slice(5, 7))}/${Number(to.slice(8))}`;
 
-function NewbieTasks({ review }: { review: ReviewWithContent }) {
+function NewbieTasks({ review }: { review: Review }) {
   const funnel = review.newbieTasks;
   return (
     <View className='card' data-testid='review-newbie'>
@@ -56,14 +53,14 @@ function NewbieTasks({ review }: { review: ReviewWithContent }) {
 }
 
 /** Posts, comments and likes per day, the figures beside the previous period's, top posts and list vs detail visitors. */
-function ContentSection({ review }: { review: ReviewWithContent }) {
+function ContentSection({ review }: { review: Review }) {
   const [series, setSeries] = useState<DailySeries>('posts');
   const content = review.content;
-  if (!content) {
+  if (contentIsEmpty(content)) {
     return (
       <View className='card' data-testid='review-content'>
         <Text className='card-title'>邻里圈内容</Text>
-        <Text className='caption' data-testid='review-content-empty'>本期还没有内容数据</Text>
+        <Text className='caption' data-testid='review-content-empty'>本期和上期都还没有邻里圈内容：居民发帖、评论、点赞后这里会有数据</Text>
       </View>
     );
   }

@@ -1,12 +1,10 @@
 import type { ReviewContent } from '@o2o/shared/schemas/content';
-import type { Review } from '@o2o/shared/schemas/metrics';
 import type { ColumnPoint } from '../components/charts';
 
-/**
- * A review as the page reads it. The content section comes with the content component; until a
- * server builds it, stored reviews have none and the page says so.
- */
-export type ReviewWithContent = Review & { content?: ReviewContent };
+/** Whether neither period saw any content: no posts, comments, reactions, shares or visitors. */
+export function contentIsEmpty(content: ReviewContent): boolean {
+  return [content.current, content.previous].every((period) => period.posts + period.comments + period.likes + period.saves + period.shares + period.listVisitors === 0);
+}
 
 export type DailySeries = 'posts' | 'comments' | 'likes';
 export const DAILY_SERIES_TEXT: Record<DailySeries, string> = { posts: '发帖', comments: '评论', likes: '点赞' };
