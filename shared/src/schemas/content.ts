@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectIdSchema } from './common';
 import { mediaImageIdSchema, mediaImagePathSchema } from './media';
+import { externalIdSchema } from './orders';
 import { idempotencyKeySchema } from './points';
 
 /**
@@ -61,7 +62,8 @@ export const postImageSchema = z.object({
 
 /** For a 晒单: the order it shows, as the author may reveal it (no amounts). */
 export const shownOrderSchema = z.object({
-  orderId: objectIdSchema,
+  /** The order system's order id (orders are keyed by it, not by an ObjectId). */
+  orderId: externalIdSchema,
   completedAt: z.string(),
   /** Product names of the order, at most 5. */
   items: z.array(z.string()).max(5),
@@ -131,7 +133,7 @@ export const createPostSchema = z.object({
   text: z.string().trim().min(1, '请写点内容').max(POST_TEXT_MAX, `内容不能超过 ${POST_TEXT_MAX} 字`),
   imageIds: z.array(mediaImageIdSchema).max(POST_IMAGES_MAX, `最多 ${POST_IMAGES_MAX} 张图片`).default([]),
   /** Makes it a 晒单: must be one of the author's own completed orders. */
-  orderId: objectIdSchema.optional(),
+  orderId: externalIdSchema.optional(),
   idempotencyKey: idempotencyKeySchema,
 });
 export type CreatePost = z.infer<typeof createPostSchema>;
