@@ -101,8 +101,8 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     const posts = await db.collection('content_posts').find({ storeId }).toArray();
     expect(posts).toHaveLength(1);
     const [post] = posts;
-    expect(post).toMatchObject({ authorId: alice.residentId, text, status: 'visible' });
-    expect(post.imageIds).toEqual([uploaded[0]._id]);
+    expect(post).toMatchObject({ author: { residentId: alice.residentId, asStore: false }, text, status: 'visible', pinned: false });
+    expect(post.images.map((image: { id: string }) => image.id)).toEqual([String(uploaded[0]._id)]);
     expect(await db.collection('task_events').countDocuments({ residentId: alice.residentId, type: 'post_published' })).toBe(1);
     await expect(shown(a).getByTestId('post-image').count()).resolves.toBe(1);
 
@@ -114,7 +114,7 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     await card.getByTestId('post-like').click();
     await card.locator('[data-testid="post-like"][data-liked="true"]').waitFor();
     await expect(card.getByTestId('post-like-count').textContent()).resolves.toBe('1 赞');
-    const likes = () => db.collection('content_reactions').countDocuments({ postId: post._id, kind: 'like' });
+    const likes = () => db.collection('content_reactions').countDocuments({ postId: post._id, kind: 'like', residentId: bob.residentId });
     await eventually(likes, 1);
     // A retry of the same like (a lost answer) changes nothing.
     await apiCall(server.baseUrl, bob.token, 'PUT', `/content/posts/${post._id}/like`);
@@ -132,7 +132,7 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     await shown(b).getByTestId('comment').filter({ hasText: '看着就很新鲜' }).waitFor();
     const comments = () => db.collection('content_comments').find({ postId: post._id }).toArray();
     await eventually(async () => (await comments()).length, 1);
-    expect((await comments())[0]).toMatchObject({ authorId: bob.residentId, text: '看着就很新鲜，明天也去买', status: 'visible', parentId: null });
+    expect((await comments())[0]).toMatchObject({ author: { residentId: bob.residentId, asStore: false }, text: '看着就很新鲜，明天也去买', status: 'visible', parentId: null });
     expect(await db.collection('task_events').countDocuments({ residentId: bob.residentId, type: 'comment_posted' })).toBe(1);
 
     // A answers B's comment through the API; B's page shows it as a reply after a refresh.
@@ -157,7 +157,7 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     await shot(b, 'content-04-report-sheet');
     await shown(b).getByTestId('report-reason-ad').click();
     await shown(b).getByTestId('report-sheet').waitFor({ state: 'detached' });
-    await eventually(() => db.collection('content_reports').countDocuments({ targetId: post._id, reporterId: bob.residentId, reason: 'ad' }), 1);
+    await eventually(() => db.collection('content_reports').countDocuments({ itemKind: 'post', itemId: post._id, residentId: bob.residentId, reason: 'ad', closedAt: null }), 1);
 
     // The manager: the report in the queue, with its reason and count, then 隐藏 with a reason.
     const { page: m } = await newPhone(browser, 'manager-xujiahui');
@@ -180,7 +180,9 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     await item.getByTestId('content-hide-reason').locator('input').fill('经核实为推销内容');
     await item.getByTestId('content-hide-confirm').click();
     await eventually(async () => (await db.collection('content_posts').findOne({ _id: post._id }))!.status, 'hidden');
-    expect(await db.collection('content_posts').findOne({ _id: post._id })).toMatchObject({ status: 'hidden', hiddenReason: '经核实为推销内容' });
+    expect(await db.collection('content_posts').findOne({ _id: post._id })).toMatchObject({ status: 'hidden', hiddenBy: 'staff', hiddenReason: '经核实为推销内容' });
+    // Hiding closes the post's reports.
+    expect(await db.collection('content_reports').countDocuments({ itemId: post._id, closedAt: null })).toBe(0);
     await shown(m).getByTestId('content-tab-hidden').click();
     await shown(m).locator(`[data-testid="content-item"][data-id="${post._id}"]`).getByTestId('content-restore').waitFor();
     await settled(m);
