@@ -16,6 +16,8 @@ import { campaignRouters } from './components/campaigns/campaigns.router';
 import { churnJobs } from './components/churn/churn.jobs';
 import { churnRouter } from './components/churn/churn.router';
 import { ChurnService } from './components/churn/churn.service';
+import { contentRouter } from './components/content/content.router';
+import { ContentService } from './components/content/content.service';
 import { creditsRouter } from './components/credits/credits.router';
 import { CreditService } from './components/credits/credits.service';
 import { checkinsRouter } from './components/checkins/checkins.router';
@@ -119,6 +121,7 @@ export function createServices(deps: AppDependencies): Services {
       templateIds: config.SUBSCRIBE_TEMPLATE_IDS ? parseTemplateIds(config.SUBSCRIBE_TEMPLATE_IDS)! : {},
     },
   });
+  const media = new MediaService(createMediaStorage(config), { maxSide: config.MEDIA_MAX_IMAGE_SIDE });
   const groups = createGroupServices({ points, tasks, audiences, connection: deps.connection, now: deps.now, sendChecks: [new SopSendCheck()] });
   return {
     ...deps,
@@ -145,7 +148,8 @@ export function createServices(deps: AppDependencies): Services {
     groups,
     sop: new SopService(groups.deliveries),
     churn: new ChurnService({ lapseDays: config.CHURN_LAPSE_DAYS, lookbackDays: 14 }),
-    media: new MediaService(createMediaStorage(config), { maxSide: config.MEDIA_MAX_IMAGE_SIDE }),
+    media,
+    content: new ContentService({ tasks, media, logger }),
   };
 }
 
@@ -168,6 +172,7 @@ export function componentRouters(services: Services): ApiRouter[] {
     creditsRouter(services),
     groupsRouter(services),
     mediaRouter(services),
+    contentRouter(services),
     ticketsRouter(services),
     sopRouter(services),
     churnRouter(services),

@@ -15,6 +15,7 @@ import type { InviteService } from './components/invites/invite.service';
 import type { LabelService } from './components/labels/labels.service';
 import type { MetricsService } from './components/metrics/metrics.service';
 import type { ScorecardsService } from './components/scorecards/scorecards.service';
+import type { ContentService } from './components/content/content.service';
 import type { CreditService } from './components/credits/credits.service';
 import type { OrderService } from './components/orders/orders.service';
 import type { PointsService } from './components/points/points.service';
@@ -69,4 +70,5 @@ export interface Services extends AppDependencies {
   sop: SopService;
   churn: ChurnService;
   media: MediaService;
+  content: ContentService;
 }

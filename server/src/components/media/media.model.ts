@@ -14,7 +14,9 @@ const mediaImageSchema = new Schema(
     width: { type: Number, required: true },
     height: { type: Number, required: true },
     bytes: { type: Number, required: true },
+    /** The first uploader of these bytes: a staff member's or a resident's id, as `uploaderKind` says. */
     uploadedBy: { type: Schema.Types.ObjectId, required: true },
+    uploaderKind: { type: String, enum: ['staff', 'resident'], default: 'staff' },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },

@@ -5,7 +5,8 @@ import { IMAGE_UPLOAD_FIELD, mediaImageIdSchema, mediaImageSchema } from '@o2o/s
 import type { Services } from '../../services';
 import { ApiRouter } from '../../lib/api-router';
 import { AppError } from '../../lib/app-error';
-import { staffOf } from '../auth/auth.guard';
+import { principalOf } from '../auth/auth.guard';
+import type { MediaUploader } from './media.service';
 
 const readableSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`);
 
@@ -40,8 +41,26 @@ const uploadBodySchema = z.object({
     .meta({ type: 'string', format: 'binary', description: 'The image file (JPG, PNG, WebP or GIF)' }),
 });
 
+/** Staff upload as themselves; residents (post pictures) as residents; a caller who is neither is refused. */
+function uploaderOf(req: Parameters<typeof principalOf>[0]): MediaUploader {
+  const principal = principalOf(req);
+  if (principal.staff) return { kind: 'staff', id: principal.staff.id };
+  if (principal.residentId) return { kind: 'resident', id: principal.residentId };
+  throw AppError.forbidden('请先登录后再上传图片');
+}
+
+/** Refuses a caller who may not upload before the file is read. */
+const uploadersOnly: RequestHandler = (req, _res, next) => {
+  try {
+    uploaderOf(req);
+    next();
+  } catch (error) {
+    next(error);
+  }
+};
+
 /**
- * `/media`: staff upload images (broadcast pictures); anyone with an image's id (the bot, WeChat's
+ * `/media`: staff (broadcast pictures) and residents (post pictures) upload images (broadcast pictures); anyone with an image's id (the bot, WeChat's
  * image component, the H5 page) can fetch it. Ids are hashes of the content, so they cannot be guessed.
  */
 export function mediaRouter(services: Services): ApiRouter {
@@ -50,10 +69,10 @@ export function mediaRouter(services: Services): ApiRouter {
   return new ApiRouter('/media')
     .route({
       method: 'post', path: '/images', tags, status: 201, errors: [413, 415],
-      summary: 'Upload an image (multipart, field `file`): checked by its content, scaled to fit the longest side, stored once per distinct file; the same file again answers the same image',
-      guards: [...guards.staff(), receiveImage(config.MEDIA_MAX_UPLOAD_BYTES)], authenticated: true,
+      summary: 'Upload an image (staff, or residents for their posts; multipart, field `file`): checked by its content, scaled to fit the longest side, stored once per distinct file; the same file again answers the same image',
+      guards: [...guards.signedIn, uploadersOnly, receiveImage(config.MEDIA_MAX_UPLOAD_BYTES)], authenticated: true,
       bodyContentType: 'multipart/form-data', body: uploadBodySchema, response: mediaImageSchema,
-      handler: async ({ body, req }) => media.uploadImage(body.file, staffOf(req).id),
+      handler: async ({ body, req }) => media.uploadImage(body.file, uploaderOf(req)),
     })
     .route({
       method: 'get', path: '/images/:imageId', tags, errors: [404],

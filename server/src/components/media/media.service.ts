@@ -7,6 +7,12 @@ import { insertOnce } from '../../db/unique-insert';
 import type { MediaStorage } from './media-storage';
 import { MediaImageModel, type MediaImageRecord } from './media.model';
 
+/** Who uploaded an image: staff (broadcast pictures) or a resident (post pictures). */
+export interface MediaUploader {
+  kind: 'staff' | 'resident';
+  id: Types.ObjectId;
+}
+
 export interface MediaLimits {
   /** Longest side of a stored image, in pixels. */
   maxSide: number;
@@ -32,7 +38,7 @@ function view(record: MediaImageRecord): MediaImage {
 }
 
 /**
- * Images staff upload: checked by what the bytes decode as (never the name or declared type),
+ * Images staff and residents upload: checked by what the bytes decode as (never the name or declared type),
  * scaled to fit `maxSide`, re-encoded (which also drops EXIF such as a phone's location), stored
  * under the hash of the uploaded bytes and recorded once.
  */
@@ -42,7 +48,7 @@ export class MediaService {
     private readonly limits: MediaLimits,
   ) {}
 
-  async uploadImage(upload: Buffer, uploadedBy: Types.ObjectId): Promise<MediaImage> {
+  async uploadImage(upload: Buffer, uploader: MediaUploader): Promise<MediaImage> {
     if (upload.length === 0) throw AppError.badRequest('请选择一张图片');
     const id = createHash('sha256').update(upload).digest('hex');
     const existing = await MediaImageModel.findById(id).lean<MediaImageRecord>();
@@ -53,12 +59,22 @@ export class MediaService {
     // The file first, then the record: a record always has its file; a file without a record
     // (a crash between the two) is rewritten by the next upload of the same bytes.
     await this.storage.put(key, encoded.data, encoded.mime);
-    const record: MediaImageRecord = { _id: id, key, mime: encoded.mime, width: encoded.width, height: encoded.height, bytes: encoded.data.length, uploadedBy, createdAt: new Date() };
+    const record: MediaImageRecord = { _id: id, key, mime: encoded.mime, width: encoded.width, height: encoded.height, bytes: encoded.data.length, uploadedBy: uploader.id, uploaderKind: uploader.kind, createdAt: new Date() };
     if (await insertOnce(MediaImageModel, record)) return view(record);
     // Someone uploaded the same bytes at the same moment: theirs is the record.
     const winner = await MediaImageModel.findById(id).lean<MediaImageRecord>();
     if (!winner) throw new AppError('INTERNAL', '服务器出了点问题，请稍后再试', 500);
     return view(winner);
+  }
+
+  /** The images with these ids, in the given order; an unknown id is refused (upload it first). */
+  async describeImages(ids: readonly string[]): Promise<MediaImage[]> {
+    if (ids.length === 0) return [];
+    const records = await MediaImageModel.find({ _id: { $in: [...new Set(ids)] } }).lean<MediaImageRecord[]>();
+    const byId = new Map(records.map((record) => [record._id, record]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length > 0) throw AppError.badRequest('有图片没有上传成功，请重新选择图片', { missing });
+    return ids.map((id) => view(byId.get(id)!));
   }
 
   /** The stored file and its record, for serving. */

@@ -61,6 +61,7 @@ describe('uploading an image', () => {
     const record = await MediaImageModel.findById(response.body.id).lean();
     expect(record).toMatchObject({ key: `images/${response.body.id}.jpg`, mime: 'image/jpeg', width: 1280, height: 960, bytes: response.body.bytes });
     expect(String(record!.uploadedBy)).toBe(manager.staff!.id);
+    expect(record!.uploaderKind).toBe('staff');
     const file = readFileSync(path.join(mediaDir, record!.key));
     expect(file.length).toBe(response.body.bytes);
     expect(await sharp(file).metadata()).toMatchObject({ format: 'jpeg', width: 1280, height: 960 });
@@ -141,11 +142,18 @@ describe('bad uploads store nothing', () => {
     await expectNothingStored(() => request(app).post('/media/images').set(bearer(manager)).send({ file: 'aGVsbG8=' }), 415, /请以表单文件/);
   });
 
-  it('when a resident or no one uploads, then it is refused', async () => {
+  it('when no one signed in uploads, then it is refused', async () => {
     const bytes = await picture(100, 100, 'jpeg', { seed: 11 });
-    const resident = await login(app, 'dev:media-resident');
-    await expectNothingStored(() => upload(bytes, 'r.jpg', 'image/jpeg', app, resident), 403, /只有工作人员/);
     await expectNothingStored(() => request(app).post('/media/images').attach('file', bytes, 'x.jpg'), 401, /请先登录/);
+  });
+
+  it('when a resident uploads (a picture for a post), then it is stored with the resident as its uploader', async () => {
+    const resident = await login(app, 'dev:media-resident');
+    const response = await upload(await picture(300, 200, 'jpeg', { seed: 12 }), 'post.jpg', 'image/jpeg', app, resident);
+    expect(response.status).toBe(201);
+    const record = await MediaImageModel.findById(response.body.id).lean();
+    expect(record).toMatchObject({ uploaderKind: 'resident' });
+    expect(String(record!.uploadedBy)).toBe(resident.residentId);
   });
 });
 
