@@ -109,7 +109,7 @@ function PostActions({ post, onChange, onShare, onReport, sharing }: { post: Pos
         <Icon name={post.saved ? 'star-on' : 'star'} color={COLORS.muted} size={40} />
         <Text className='post-action-text' data-testid='post-save-count'>{`${post.counts.saves} 收藏`}</Text>
       </View>
-      {isH5 ? (
+      {post.status !== 'visible' ? null : isH5 ? (
         <View className='post-action' data-testid='post-share' onClick={() => (sharing ? undefined : onShare())}>
           <Icon name='share' color={COLORS.muted} size={40} />
           <Text className='post-action-text' data-testid='post-share-count'>{sharing ? '生成中…' : `${post.counts.shares} 分享`}</Text>
@@ -212,7 +212,7 @@ function PostBody({ detail, onReload }: { detail: PostDetail; onReload: () => vo
         {sharePath ? (
           <View className='notice notice-block mt-16' data-testid='share-path'>
             <Icon name='copy' color={COLORS.warn} size={32} />
-            <Text className='notice-text'>{`分享链接已复制：${sharePath}`}</Text>
+            <Text className='notice-text share-path-text'>{`分享链接已复制：${sharePath}`}</Text>
           </View>
         ) : null}
       </View>
