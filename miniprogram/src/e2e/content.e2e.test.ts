@@ -203,6 +203,7 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     const ruled = shown(m).locator(`[data-testid="content-item"][data-id="${spam!._id}"]`);
     await expect(ruled.getByTestId('content-item-hidden').textContent()).resolves.toBe('规则自动隐藏：用符号规避审核的广告');
     await expect(ruled.getByTestId('content-item-strikes').textContent()).resolves.toBe('作者违规 1 次 · 警告');
+    await toastGone(m);
     await settled(m);
     await shot(m, 'content-06-staff-hidden');
     expect(forbidden).toEqual([]);
