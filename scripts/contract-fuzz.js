@@ -169,7 +169,7 @@ async function main() {
     await post(server.baseUrl, '/residents/me/sign-up', { communityId: communities[0].id }, resident.token);
 
     const botPaths = '^/groups/bot/';
-    const residentPaths = '^/(residents/me|me/|points/me|tasks/me|tasks/events|rewards|invites/me|orders/me|scans|groups/identity-codes|auth/)';
+    const residentPaths = '^/(residents/me|me/|points/me|tasks/me|tasks/events|rewards|invites/me|orders/me|scans|groups/identity-codes|auth/|content/)';
     results.push({ name: 'admin', passed: await runSchemathesis(st, 'admin', server.baseUrl, admin.token, ['--exclude-path-regex', botPaths]) });
     results.push({ name: 'resident', passed: await runSchemathesis(st, 'resident', server.baseUrl, resident.token, ['--include-path-regex', residentPaths]) });
     results.push({ name: 'bot', passed: await runSchemathesis(st, 'bot', server.baseUrl, BOT_TOKEN, ['--include-path-regex', botPaths]) });

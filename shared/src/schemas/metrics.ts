@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addDays, daysBetween, isDayKey, isMonthKey, METRIC_DIMENSIONS, weekStart } from '../rules/metrics';
 import { objectIdSchema } from './common';
+import { reviewContentSchema } from './content';
 import { TASK_EVENT_TYPES } from './tasks';
 
 export const dayKeySchema = z.string().refine(isDayKey, 'a China-time day, YYYY-MM-DD');
@@ -179,6 +180,8 @@ export const reviewSchema = z.object({
   repurchaseTrend: z.array(z.object({ month: z.string(), all: shareSchema, newResidents: shareSchema })),
   hardestCommunities: z.array(communityPenetrationSchema),
   advisorsBehind: z.array(z.object({ advisorId: objectIdSchema, name: z.string(), storeId: objectIdSchema.nullable(), goal: z.number().int(), consumers: z.number().int(), remaining: z.number().int() })),
+  /** Content (邻里圈): posts, comments and likes per day, engagement per post, list vs detail visitors; the previous period beside it. */
+  content: reviewContentSchema,
 });
 export type Review = z.infer<typeof reviewSchema>;
 

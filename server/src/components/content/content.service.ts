@@ -227,6 +227,7 @@ export class ContentService {
     const idempotencyKey = `${writerId}:${input.idempotencyKey}`;
     const existing = await ContentCommentModel.findOne({ idempotencyKey }).lean<ContentCommentRecord>();
     if (existing) return this.finishComment(existing, viewer);
+    if (viewer.kind === 'resident' && post.status !== 'visible') throw new AppError('POST_HIDDEN', '这条内容已被隐藏，暂时不能评论', 409);
     if (viewer.kind === 'resident') await this.assertMayWrite(viewer.residentId, now);
 
     let parentId: Types.ObjectId | null = null;
@@ -300,6 +301,7 @@ export class ContentService {
 
   async react(residentId: Types.ObjectId, postId: Types.ObjectId, kind: ReactionKind, active: boolean, now = new Date()): Promise<ReactionState> {
     const post = await this.readablePost({ kind: 'resident', residentId }, postId);
+    if (post.status !== 'visible') throw new AppError('POST_HIDDEN', '这条内容已被隐藏，暂时不能点赞或收藏', 409);
     const id = `${kind}:${postId}:${residentId}`;
     if (active) {
       await insertOnce(ContentReactionModel, { _id: id, kind, postId, storeId: post.storeId, residentId, createdAt: now });

@@ -162,7 +162,7 @@ describe('posting, commenting and liking', () => {
     expect(detail.body.comments.map((item: { id: string }) => item.id)).toEqual([top.body.id, reply.body.id, replyToReply.body.id, later.body.id]);
   });
 
-  it('when a resident opens the feed and posts several times a day, then one list visit and one detail visit are recorded for that day', async () => {
+  it('when a resident opens the feed and a post several times a day, then one list visit and one detail visit are recorded for that day', async () => {
     const reader = await newResident();
     const author = await newResident();
     const post = await createPost(author, { text: '周末一起去公园散步吧', idempotencyKey: key('post') });
@@ -206,6 +206,37 @@ describe('posting, commenting and liking', () => {
     expect(posted.body.error.message).toMatch(/请先选择你的门店/);
     expect((await request(app).get('/content/feed').set(bearer(drifter))).body.error.message).toMatch(/请先选择你的门店/);
     expect(await ContentPostModel.countDocuments({ 'author.residentId': new Types.ObjectId(drifter.residentId!) })).toBe(0);
+  });
+});
+
+describe('activity for tasks', () => {
+  it('when a task asks for 3 comments a day, then three comments count (a retried one once) and complete it', async () => {
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const task = await request(app).post('/tasks/definitions').set(bearer(admin))
+      .send({ kind: 'daily', eventType: 'comment_posted', target: 3, period: { kind: 'daily' }, rewardPoints: 0, title: '今天评论 3 次', nextStep: '去邻里圈评论' });
+    expect(task.status).toBe(201);
+    const [author, commenter] = [await newResident(), await newResident()];
+    const post = await createPost(author, { text: '傍晚小区里的晚霞真好看', idempotencyKey: key('post') });
+    const say = (text: string, idempotencyKey: string) => request(app).post(`/content/posts/${post.body.id}/comments`).set(bearer(commenter)).send({ text, idempotencyKey });
+    const first = key('comment');
+    await Promise.all([say('真美', first), say('真美', first)]);
+    const progressOf = async () => ((await request(app).get('/tasks/me').set(bearer(commenter))).body.daily as { taskId: string; progress: number; state: string }[]).find((entry) => entry.taskId === task.body.id);
+    expect(await progressOf()).toMatchObject({ progress: 1, state: 'in_progress' });
+    await say('我也拍到了', key('comment'));
+    await say('明天还会有吗', key('comment'));
+    expect(await progressOf()).toMatchObject({ progress: 3, state: 'completed' });
+    await request(app).patch(`/tasks/definitions/${task.body.id}`).set(bearer(admin)).send({ active: false }).expect(200);
+  });
+
+  it('when six residents like a post at the same moment, then the count is exactly six, shown and stored', async () => {
+    const author = await newResident();
+    const fans = await Promise.all(Array.from({ length: 6 }, () => newResident()));
+    const post = await createPost(author, { text: '新开的水果店草莓打折', idempotencyKey: key('post') });
+    const answers = await Promise.all(fans.flatMap((fan) => [1, 2].map(() => request(app).put(`/content/posts/${post.body.id}/like`).set(bearer(fan)))));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    expect(await ContentReactionModel.countDocuments({ postId: new Types.ObjectId(post.body.id), kind: 'like' })).toBe(6);
+    expect((await request(app).get(`/content/posts/${post.body.id}`).set(bearer(author))).body.post.counts.likes).toBe(6);
+    expect((await ContentPostModel.findById(post.body.id).lean())!.counts!.likes).toBe(6);
   });
 });
 
@@ -392,5 +423,116 @@ describe('bad uploads by a resident store nothing', () => {
     const unknown = await createPost(resident, { text: '图片没传上', imageIds: ['a'.repeat(64)], idempotencyKey: key('post') });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/有图片没有上传成功/);
+  });
+});
+
+describe('the biweekly review', () => {
+  it("shows content figures equal to an independent count of the raw content, with the previous period beside it", async () => {
+    // A period long past (nothing else in this file happens then): 2026-03-02..15, the previous one 2026-02-16..03-01.
+    const at = (day: string, hour = 10) => new Date(`${day}T${String(hour).padStart(2, '0')}:00:00+08:00`);
+    const store = new Types.ObjectId(storeA);
+    const residents = Array.from({ length: 6 }, () => new Types.ObjectId());
+    const author = (n: number) => ({ residentId: residents[n], staffId: null, name: '测**', asStore: false });
+    const postSpecs = [
+      { day: '2026-03-02', visible: true },
+      { day: '2026-03-02', visible: true },
+      { day: '2026-03-05', visible: false },
+      { day: '2026-03-15', visible: true },
+      { day: '2026-02-20', visible: true },
+      { day: '2026-03-16', visible: true },
+    ];
+    const posts = await ContentPostModel.insertMany(
+      postSpecs.map((spec, n) => ({
+        storeId: store, kind: 'post', author: author(n % 6), text: `复盘测试帖 ${n}`, images: [], status: spec.visible ? 'visible' : 'hidden',
+        hiddenBy: spec.visible ? null : 'staff', hiddenReason: spec.visible ? null : '测试', idempotencyKey: `review-fixture-${n}-${randomBytes(3).toString('hex')}`, createdAt: at(spec.day),
+      })),
+    );
+    const commentSpecs = [
+      { post: 0, day: '2026-03-03', visible: true },
+      { post: 0, day: '2026-03-03', visible: true },
+      { post: 1, day: '2026-03-04', visible: false },
+      { post: 2, day: '2026-03-06', visible: true },
+      { post: 4, day: '2026-03-02', visible: true },
+      { post: 4, day: '2026-02-21', visible: true },
+    ];
+    await ContentCommentModel.insertMany(
+      commentSpecs.map((spec, n) => ({
+        postId: posts[spec.post]._id, storeId: store, author: author((n + 1) % 6), text: `评论 ${n}`, status: spec.visible ? 'visible' : 'hidden',
+        idempotencyKey: `review-comment-${n}-${randomBytes(3).toString('hex')}`, createdAt: at(spec.day),
+      })),
+    );
+    const reactionSpecs = [
+      { kind: 'like', post: 0, resident: 1, day: '2026-03-02' },
+      { kind: 'like', post: 0, resident: 2, day: '2026-03-08' },
+      { kind: 'like', post: 1, resident: 3, day: '2026-03-08' },
+      { kind: 'like', post: 2, resident: 4, day: '2026-03-06' },
+      { kind: 'like', post: 4, resident: 5, day: '2026-02-22' },
+      { kind: 'like', post: 4, resident: 1, day: '2026-03-10' },
+      { kind: 'save', post: 0, resident: 3, day: '2026-03-09' },
+      { kind: 'save', post: 3, resident: 2, day: '2026-03-15' },
+    ] as const;
+    await ContentReactionModel.insertMany(
+      reactionSpecs.map((spec) => ({ _id: `${spec.kind}:${posts[spec.post]._id}:${residents[spec.resident]}`, kind: spec.kind, postId: posts[spec.post]._id, storeId: store, residentId: residents[spec.resident], createdAt: at(spec.day) })),
+    );
+    const shareSpecs = [
+      { post: 0, resident: 4, day: '2026-03-11' },
+      { post: 0, resident: 4, day: '2026-03-12' },
+      { post: 2, resident: 1, day: '2026-03-07' },
+      { post: 4, resident: 2, day: '2026-02-25' },
+    ];
+    await ContentShareModel.insertMany(shareSpecs.map((spec, n) => ({ _id: `review-share-${n}-${randomBytes(3).toString('hex')}`, postId: posts[spec.post]._id, storeId: store, residentId: residents[spec.resident], createdAt: at(spec.day) })));
+    const visitSpecs = [
+      { resident: 0, page: 'list', day: '2026-03-02' },
+      { resident: 0, page: 'list', day: '2026-03-03' },
+      { resident: 1, page: 'list', day: '2026-03-02' },
+      { resident: 2, page: 'list', day: '2026-03-14' },
+      { resident: 0, page: 'detail', day: '2026-03-03' },
+      { resident: 3, page: 'detail', day: '2026-03-04' },
+      { resident: 4, page: 'list', day: '2026-02-18' },
+      { resident: 4, page: 'detail', day: '2026-02-18' },
+    ];
+    await ContentVisitModel.insertMany(visitSpecs.map((spec) => ({ _id: `${residents[spec.resident]}:${spec.page}:${spec.day}`, residentId: residents[spec.resident], storeId: store, page: spec.page, day: spec.day, at: at(spec.day) })));
+
+    // The independent count: straight from the specs above.
+    const expected = (from: string, to: string) => {
+      const inside = (day: string) => day >= from && day <= to;
+      const visiblePost = (post: number) => postSpecs[post].visible;
+      const periodPosts = postSpecs.map((spec, n) => ({ ...spec, n })).filter((spec) => spec.visible && inside(spec.day));
+      const comments = commentSpecs.filter((spec) => spec.visible && visiblePost(spec.post) && inside(spec.day));
+      const likes = reactionSpecs.filter((spec) => spec.kind === 'like' && visiblePost(spec.post) && inside(spec.day));
+      const saves = reactionSpecs.filter((spec) => spec.kind === 'save' && visiblePost(spec.post) && inside(spec.day));
+      const shares = shareSpecs.filter((spec) => visiblePost(spec.post) && inside(spec.day));
+      const engagementOf = (n: number) => [comments, likes, saves, shares].reduce((sum, rows) => sum + rows.filter((row) => row.post === n).length, 0);
+      const engagements = periodPosts.map((spec) => engagementOf(spec.n)).sort((a, b) => a - b);
+      const middle = Math.floor(engagements.length / 2);
+      const listVisitors = new Set(visitSpecs.filter((spec) => spec.page === 'list' && inside(spec.day)).map((spec) => spec.resident)).size;
+      const detailVisitors = new Set(visitSpecs.filter((spec) => spec.page === 'detail' && inside(spec.day)).map((spec) => spec.resident)).size;
+      return {
+        posts: periodPosts.length, comments: comments.length, likes: likes.length, saves: saves.length, shares: shares.length,
+        medianEngagement: engagements.length === 0 ? null : engagements.length % 2 ? engagements[middle] : (engagements[middle - 1] + engagements[middle]) / 2,
+        top: periodPosts.map((spec) => ({ postId: String(posts[spec.n]._id), engagement: engagementOf(spec.n) })).sort((a, b) => b.engagement - a.engagement || (a.postId < b.postId ? -1 : 1)),
+        listVisitors, detailVisitors, detailRate: listVisitors ? detailVisitors / listVisitors : null,
+        day: (day: string) => ({ day, posts: periodPosts.filter((spec) => spec.day === day).length, comments: comments.filter((spec) => spec.day === day).length, likes: likes.filter((spec) => spec.day === day).length }),
+      };
+    };
+
+    await services.metrics.buildReview('2026-03-15');
+    const admin = await login(app, DEMO_LOGINS.admin);
+    const review = await request(app).get('/metrics/reviews/2026-03-02_2026-03-15').set(bearer(admin));
+    expect(review.status).toBe(200);
+    for (const [period, from, to] of [['current', '2026-03-02', '2026-03-15'], ['previous', '2026-02-16', '2026-03-01']] as const) {
+      const figures = review.body.content[period];
+      const want = expected(from, to);
+      expect(figures).toMatchObject({
+        from, to, posts: want.posts, comments: want.comments, likes: want.likes, saves: want.saves, shares: want.shares,
+        medianEngagement: want.medianEngagement, listVisitors: want.listVisitors, detailVisitors: want.detailVisitors, detailRate: want.detailRate,
+      });
+      expect(figures.daily).toHaveLength(14);
+      for (const day of figures.daily) expect(day).toEqual(want.day(day.day));
+      expect(figures.topPosts.map((post: { postId: string; engagement: number }) => ({ postId: post.postId, engagement: post.engagement }))).toEqual(want.top.slice(0, 5));
+    }
+    // The figures are not trivially empty: the fixture has engagement in both periods.
+    expect(review.body.content.current.posts).toBe(3);
+    expect(review.body.content.previous.posts).toBe(1);
   });
 });

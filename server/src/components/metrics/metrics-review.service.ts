@@ -3,6 +3,7 @@ import { chinaDateKey, DAY_MS } from '@o2o/shared/rules/china-time';
 import { addDays, addMonths, advisorProgress, dayRangeInstants, hardestFirst, lastEndedReviewPeriod, REVIEW_PERIOD_DAYS } from '@o2o/shared/rules/metrics';
 import type { Review } from '@o2o/shared/schemas/metrics';
 import { AppError } from '../../lib/app-error';
+import { reviewContent } from '../content/content-review';
 import { CommunityModel, type CommunityRecord } from '../organisation/organisation.model';
 import { StaffModel } from '../staff/staff.model';
 import { TaskCompletionModel, TaskDefinitionModel, TaskProgressMarkModel, TaskViewModel } from '../tasks/tasks.model';
@@ -25,7 +26,8 @@ export class MetricsReviews {
    * Builds the review of the 14 days ending on `endDay` and stores it in `metric_reviews` under
    * `<from>_<to>` (rebuilding replaces it): the newbie-task funnel, 7-day conversion of the last
    * four 14-day cohorts, repurchase of the last three complete month pairs, the ten hardest
-   * communities and the ten advisors furthest from their goal.
+   * communities, the ten advisors furthest from their goal, and the content section (with the
+   * previous 14 days beside it).
    */
   async buildReview(endDay: string): Promise<Review> {
     const from = addDays(endDay, -(REVIEW_PERIOD_DAYS - 1));
@@ -94,6 +96,7 @@ export class MetricsReviews {
       repurchaseTrend,
       hardestCommunities,
       advisorsBehind,
+      content: await reviewContent(from, endDay),
     };
     await MetricReviewModel.updateOne({ _id: id }, { $set: { from, to: endDay, createdAt, body: review } }, { upsert: true });
     return review;
@@ -115,6 +118,8 @@ export class MetricsReviews {
   async getReview(id: string): Promise<Review> {
     const review = await MetricReviewModel.findById(id).lean();
     if (!review) throw AppError.notFound('复盘报告');
-    return review.body as Review;
+    const body = review.body as Review;
+    // Reviews built before the content section existed get it computed on reading.
+    return body.content ? body : { ...body, content: await reviewContent(body.from, body.to) };
   }
 }
