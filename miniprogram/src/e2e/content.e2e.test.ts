@@ -215,6 +215,10 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     expect(await shown(b).getByTestId('feed-post').filter({ hasText: '草莓特别甜' }).count()).toBe(0);
     await a.reload();
     await shown(a).getByTestId('hidden-notice').filter({ hasText: '内容未通过审核：经核实为推销内容' }).waitFor();
+    // The server refuses reactions and comments on a hidden post, so the page offers none.
+    await shown(a).getByTestId('post-locked').waitFor();
+    expect(await shown(a).getByTestId('comment-bar').count()).toBe(0);
+    expect(await shown(a).getByTestId('post-like').count()).toBe(0);
     await expectReadable(a);
     await shot(a, 'content-07-post-hidden-author');
   });

@@ -40,7 +40,7 @@ function PostCard({ post, onChange }: { post: Post; onChange: (post: Post) => vo
       </Text>
       <ImageGrid images={post.images} />
       {post.order ? <OrderChip order={post.order} /> : null}
-      <PostCounts post={post} onLike={() => void like()} busy={busy} />
+      <PostCounts post={post} onLike={post.status === 'visible' ? () => void like() : undefined} busy={busy} />
     </View>
   );
 }

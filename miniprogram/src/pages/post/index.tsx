@@ -109,7 +109,7 @@ function PostActions({ post, onChange, onShare, onReport, sharing }: { post: Pos
         <Icon name={post.saved ? 'star-on' : 'star'} color={COLORS.muted} size={40} />
         <Text className='post-action-text' data-testid='post-save-count'>{`${post.counts.saves} 收藏`}</Text>
       </View>
-      {post.status !== 'visible' ? null : isH5 ? (
+      {isH5 ? (
         <View className='post-action' data-testid='post-share' onClick={() => (sharing ? undefined : onShare())}>
           <Icon name='share' color={COLORS.muted} size={40} />
           <Text className='post-action-text' data-testid='post-share-count'>{sharing ? '生成中…' : `${post.counts.shares} 分享`}</Text>
@@ -208,7 +208,12 @@ function PostBody({ detail, onReload }: { detail: PostDetail; onReload: () => vo
         </Text>
         <ImageGrid images={post.images} />
         {post.order ? <OrderChip order={post.order} /> : null}
-        <PostActions post={post} onChange={setPost} onShare={() => void share()} onReport={() => setReporting({ kind: 'post', id: post.id })} sharing={sharing} />
+        {post.status === 'visible' ? (
+          <PostActions post={post} onChange={setPost} onShare={() => void share()} onReport={() => setReporting({ kind: 'post', id: post.id })} sharing={sharing} />
+        ) : (
+          // The server refuses reactions and comments on a hidden post: none are offered.
+          <Text className='caption block mt-16' data-testid='post-locked'>{`${post.counts.likes} 赞 · ${post.counts.saves} 收藏 · ${post.counts.shares} 分享。帖子已隐藏，不能再点赞、收藏、评论或分享`}</Text>
+        )}
         {sharePath ? (
           <View className='notice notice-block mt-16' data-testid='share-path'>
             <Icon name='copy' color={COLORS.warn} size={32} />
@@ -231,34 +236,36 @@ function PostBody({ detail, onReload }: { detail: PostDetail; onReload: () => vo
           ))
         )}
       </View>
-      <View className='comment-bar-space' />
-      <View className='comment-bar' data-testid='comment-bar'>
-        {replyTo ? (
-          <View className='row comment-bar-reply' data-testid='comment-replying'>
-            <Text className='caption ellipsis'>{`回复 ${replyTo.author.name}`}</Text>
-            <Text className='comment-link' onClick={() => setReplyTo(null)}>
-              取消
-            </Text>
-          </View>
-        ) : null}
-        <View className='row-start'>
-          <Input
-            className='input grow comment-input'
-            placeholder={replyTo ? `回复 ${replyTo.author.name}` : '说点什么…'}
-            maxlength={COMMENT_TEXT_MAX}
-            value={text}
-            confirmType='send'
-            onInput={(event) => setText(event.detail.value)}
-            onConfirm={() => void send()}
-            data-testid='comment-input'
-          />
-          <View className='gap-16'>
-            <Btn small disabled={!canSend} onClick={() => void send()} testId='comment-send'>
-              {sending ? '发送中' : '发送'}
-            </Btn>
+      {post.status === 'visible' ? <View className='comment-bar-space' /> : null}
+      {post.status === 'visible' ? (
+        <View className='comment-bar' data-testid='comment-bar'>
+          {replyTo ? (
+            <View className='row comment-bar-reply' data-testid='comment-replying'>
+              <Text className='caption ellipsis'>{`回复 ${replyTo.author.name}`}</Text>
+              <Text className='comment-link' onClick={() => setReplyTo(null)}>
+                取消
+              </Text>
+            </View>
+          ) : null}
+          <View className='row-start'>
+            <Input
+              className='input grow comment-input'
+              placeholder={replyTo ? `回复 ${replyTo.author.name}` : '说点什么…'}
+              maxlength={COMMENT_TEXT_MAX}
+              value={text}
+              confirmType='send'
+              onInput={(event) => setText(event.detail.value)}
+              onConfirm={() => void send()}
+              data-testid='comment-input'
+            />
+            <View className='gap-16'>
+              <Btn small disabled={!canSend} onClick={() => void send()} testId='comment-send'>
+                {sending ? '发送中' : '发送'}
+              </Btn>
+            </View>
           </View>
         </View>
-      </View>
+      ) : null}
       {reporting ? (
         <ReportSheet
           target={reporting}
