@@ -191,6 +191,16 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     await settled(m);
     await expectReadable(m);
     await shot(m, 'content-05-staff-queue');
+    // 以门店身份回复 and 置顶 before the decision.
+    await item.getByTestId('content-reply').click();
+    await item.getByTestId('content-reply-text').locator('input').fill('感谢分享，草莓每天早上到货');
+    await item.getByTestId('content-reply-send').click();
+    await item.getByTestId('content-item-replied').waitFor();
+    expect(await db.collection('content_comments').findOne({ postId: post._id, 'author.asStore': true })).toMatchObject({ text: '感谢分享，草莓每天早上到货', parentId: null, status: 'visible' });
+    await item.getByTestId('content-pin').click();
+    await item.getByTestId('content-pin').filter({ hasText: '取消置顶' }).waitFor();
+    expect((await db.collection('content_posts').findOne({ _id: post._id }))!.pinned).toBe(true);
+    await toastGone(m);
     await item.getByTestId('content-hide').click();
     await item.getByTestId('content-hide-reason').locator('input').fill('经核实为推销内容');
     await item.getByTestId('content-hide-confirm').click();
@@ -221,5 +231,16 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     expect(await shown(a).getByTestId('post-like').count()).toBe(0);
     await expectReadable(a);
     await shot(a, 'content-07-post-hidden-author');
+
+    // 恢复: the manager takes the decision back; B's feed has the post again, pinned, with the store's answer counted.
+    await m.reload();
+    await shown(m).getByTestId('page-staff-content').waitFor();
+    await shown(m).getByTestId('content-tab-hidden').click();
+    await shown(m).locator(`[data-testid="content-item"][data-id="${post._id}"]`).getByTestId('content-restore').click();
+    await eventually(async () => (await db.collection('content_posts').findOne({ _id: post._id }))!.status, 'visible');
+    await b.reload();
+    const restored = shown(b).getByTestId('feed-post').filter({ hasText: '草莓特别甜' });
+    await restored.getByTestId('badge-pinned').waitFor();
+    await expect(restored.getByTestId('post-comment-count').textContent()).resolves.toBe('3 评论');
   });
 });
