@@ -5,7 +5,7 @@ import { MongoClient, ObjectId, type Db } from 'mongodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
+import { apiCall, apiLogin, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
 import { ensureTaroBuild } from './taro-build';
 
 // Building H5 and seeding three months of demo orders take minutes on a busy machine.
@@ -242,5 +242,26 @@ describe('邻里圈 in the browser (H5, 375×812): post, comment, like, report, 
     const restored = shown(b).getByTestId('feed-post').filter({ hasText: '草莓特别甜' });
     await restored.getByTestId('badge-pinned').waitFor();
     await expect(restored.getByTestId('post-comment-count').textContent()).resolves.toBe('3 评论');
+
+    // 晒单: A's completed order (from the order system, signed) is offered in the composer and shown on the post.
+    const order = { orderId: `E2E-SHOW-${Date.now()}`, residentId: String(alice.residentId), storeId: code.storeId, lines: [{ productId: 'SKU-DAI-001', quantity: 2, amountCents: 2700 }], totalCents: 2700 };
+    expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-paid`, status: 'paid', occurredAt: new Date(Date.now() - 30 * 60_000).toISOString() })).status).toBe(200);
+    expect((await deliverOrderEvent(server.baseUrl, server.orderWebhookSecret, { ...order, eventId: `${order.orderId}-completed`, status: 'completed', occurredAt: new Date().toISOString() })).status).toBe(200);
+    await a.goto(h5('/pages/compose/index'));
+    await shown(a).getByTestId('page-compose').waitFor();
+    await shown(a).getByTestId('compose-text').locator('textarea').fill('晒一下今天的订单，送货很快');
+    await shown(a).getByTestId('compose-show-order').click();
+    // 晒单 switched on: 发布 waits for an order to be chosen.
+    await shown(a).getByTestId('compose-order').first().waitFor();
+    expect(await shown(a).getByTestId('compose-submit').getAttribute('data-disabled')).toBe('true');
+    await shown(a).getByTestId('compose-order').first().click();
+    await a.waitForFunction(() => document.querySelector('.taro_page_show [data-testid="compose-submit"]')?.getAttribute('data-disabled') === 'false');
+    await settled(a);
+    await shot(a, 'content-09-composer-show-order');
+    await shown(a).getByTestId('compose-submit').click();
+    await shown(a).getByTestId('page-post').waitFor();
+    await shown(a).getByTestId('post-order').waitFor();
+    expect(await db.collection('content_posts').findOne({ 'author.residentId': alice.residentId, kind: 'show_order' })).toMatchObject({ status: 'visible', order: { orderId: order.orderId } });
+    await expectReadable(a);
   });
 });
