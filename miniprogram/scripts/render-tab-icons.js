@@ -5,7 +5,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const icons = require('../src/assets/icons.json');
 
-const TABS = ['home', 'store', 'user'];
+const TABS = ['home', 'neighbours', 'store', 'user'];
 const COLORS = { '': '#8f959e', '-active': '#1aad5c' };
 const SIZE = 81;
 

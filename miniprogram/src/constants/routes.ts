@@ -13,11 +13,15 @@ export const MAIN_PAGES = [
   'pages/rewards/index',
   'pages/coupons/index',
   'pages/invite/index',
+  'pages/feed/index',
+  'pages/post/index',
+  'pages/compose/index',
 ] as const;
 
 /** The tab bar: the places a resident goes back to. */
 export const TAB_PAGES = [
   { pagePath: 'pages/home/index', text: '首页', icon: 'home' },
+  { pagePath: 'pages/feed/index', text: '邻里', icon: 'neighbours' },
   { pagePath: 'pages/store/index', text: '门店', icon: 'store' },
   { pagePath: 'pages/me/index', text: '我的', icon: 'user' },
 ] as const;
@@ -39,6 +43,9 @@ export const ROUTES = {
   rewards: '/pages/rewards/index',
   coupons: '/pages/coupons/index',
   invite: '/pages/invite/index',
+  feed: '/pages/feed/index',
+  post: '/pages/post/index',
+  compose: '/pages/compose/index',
   staffHome: '/packages/staff/home/index',
   staffCodes: '/packages/staff/codes/index',
   staffCodeCreate: '/packages/staff/code-create/index',
@@ -48,6 +55,7 @@ export const ROUTES = {
   staffGroups: '/packages/staff/groups/index',
   staffFlags: '/packages/staff/flags/index',
   staffTickets: '/packages/staff/tickets/index',
+  staffContent: '/packages/staff/content/index',
 } as const;
 
 export function isTabPage(url: string): boolean {

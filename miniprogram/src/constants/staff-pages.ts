@@ -38,6 +38,7 @@ export const STAFF_PAGES: readonly StaffPageInfo[] = [
   { key: 'faq', url: `${root}/faq/index`, title: '群问答', hint: '机器人在群里回答的问题', roles: MANAGERS },
   { key: 'broadcasts', url: `${root}/broadcasts/index`, title: '群发', hint: '定时发到群里的消息', roles: MANAGERS },
   { key: 'moderation', url: `${root}/moderation/index`, title: '管理记录', hint: '小助手警告、禁言和移出的记录，可撤销误判', roles: MANAGERS },
+  { key: 'content', url: `${root}/content/index`, title: '邻里圈审核', hint: '被举报和已隐藏的帖子、评论：隐藏、恢复、置顶、以门店身份回复', roles: MANAGERS },
   { key: 'audiences', url: `${root}/audiences/index`, title: '人群', hint: '按场景和标签圈选居民，实时看人数', roles: MANAGERS },
   { key: 'campaigns', url: `${root}/campaigns/index`, title: '订阅消息', hint: '给保存的人群推送订阅消息，看发送结果', roles: MANAGERS },
   { key: 'team', url: `${root}/team/index`, title: '顾问进度', hint: '每位顾问的消费用户和转化', roles: MANAGERS },

@@ -28,7 +28,7 @@ describe('the weapp build', () => {
     }
   });
 
-  it('has a tab bar of 首页 / 门店 / 我的 with PNG icons inside WeChat’s limits', () => {
+  it('has a tab bar of 首页 / 邻里 / 门店 / 我的 with PNG icons inside WeChat’s limits', () => {
     const appJson = JSON.parse(readFileSync(path.join(outputDir, 'app.json'), 'utf8')) as { tabBar: { list: { pagePath: string; text: string; iconPath: string; selectedIconPath: string }[] } };
     expect(appJson.tabBar.list.map((tab) => [tab.pagePath, tab.text])).toEqual(TAB_PAGES.map((tab) => [tab.pagePath, tab.text]));
     for (const tab of appJson.tabBar.list) {

@@ -33,6 +33,13 @@ describe('task display rules', () => {
     expect(describeTask(task({ eventType: 'invite_succeeded' }), now).action).toMatchObject({ kind: 'go', url: '/pages/invite/index' });
   });
 
+  it('sends content tasks (发一条晒单, 本周评论 3 次) to the composer or the feed', () => {
+    expect(describeTask(task({ eventType: 'order_shown' }), now).action).toEqual({ kind: 'go', label: '去晒单', url: '/pages/compose/index' });
+    expect(describeTask(task({ eventType: 'post_published' }), now).action).toEqual({ kind: 'go', label: '去发帖', url: '/pages/compose/index' });
+    expect(describeTask(task({ eventType: 'comment_posted', kind: 'special', target: 3 }), now).action).toEqual({ kind: 'go', label: '去评论', url: '/pages/feed/index' });
+    for (const eventType of ['post_liked', 'post_saved', 'post_shared'] as const) expect(describeTask(task({ eventType }), now).action).toMatchObject({ kind: 'go', url: '/pages/feed/index' });
+  });
+
   it('checks in right here for the daily check-in', () => {
     expect(describeTask(task({ kind: 'daily', period: 'daily', eventType: 'group_checkin' }), now).action).toEqual({ kind: 'checkin', label: '去签到' });
   });

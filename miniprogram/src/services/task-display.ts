@@ -21,6 +21,12 @@ const TASK_PAGES: Partial<Record<TaskProgress['eventType'], { label: string; url
   first_order: { label: '去逛逛', url: ROUTES.offers },
   order_completed: { label: '去逛逛', url: ROUTES.offers },
   invite_succeeded: { label: '去邀请', url: ROUTES.invite },
+  post_published: { label: '去发帖', url: ROUTES.compose },
+  order_shown: { label: '去晒单', url: ROUTES.compose },
+  comment_posted: { label: '去评论', url: ROUTES.feed },
+  post_liked: { label: '去点赞', url: ROUTES.feed },
+  post_saved: { label: '去看看', url: ROUTES.feed },
+  post_shared: { label: '去分享', url: ROUTES.feed },
 };
 
 export interface TaskView {

@@ -113,6 +113,26 @@ function QuickEntries() {
   );
 }
 
+/** 邻里圈: what neighbours post and 晒单, one tap from home (it is also a tab). */
+function FeedEntry() {
+  return (
+    <View className='card' data-testid='home-feed-entry' onClick={() => go(ROUTES.feed)}>
+      <View className='row'>
+        <View className='row-start grow'>
+          <View className='icon-badge icon-badge-green'>
+            <Icon name='neighbours' size={48} />
+          </View>
+          <View className='gap-16 grow'>
+            <Text className='text-title block'>邻里圈</Text>
+            <Text className='muted block'>看看邻居们在晒什么，发帖、晒单、评论</Text>
+          </View>
+        </View>
+        <Icon name='chevron' color='#c9cdd4' size={32} />
+      </View>
+    </View>
+  );
+}
+
 function TaskRow({ view, busy, onCheckin }: { view: TaskView; busy: boolean; onCheckin: () => void }) {
   const { action } = view;
   const act = () => {
@@ -300,6 +320,7 @@ export default function Home() {
         {checkin.error ? <ErrorState error={checkin.error} onRetry={() => void checkin.reload()} /> : null}
         {checkin.data ? <CheckinCard checkin={checkin.data} onCheckedIn={() => void refreshProgress()} /> : null}
         <QuickEntries />
+        <FeedEntry />
         <StateView loading={tasks.loading} error={tasks.error} data={tasks.data} onRetry={() => void tasks.reload()}>
           {(data) => <TasksCards tasks={data} checkingIn={checkingIn} onCheckin={() => void checkInFromTask()} />}
         </StateView>
