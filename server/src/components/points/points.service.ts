@@ -50,9 +50,14 @@ interface Applied {
   fresh: boolean;
 }
 
+/** A write that goes with a fresh entry's mirrors once its step is taken (and not rejected), e.g. its audit. */
+type Alongside = (entryId: Types.ObjectId, state: PointsState) => Promise<unknown>;
+
 type IntentWithoutId = PointsIntent extends infer T ? (T extends { entryId: string } ? Omit<T, 'entryId'> : never) : never;
 
 const MAX_STEP_ATTEMPTS = 500;
+
+type Head = { version: number; state: PointsState };
 const EXPIRY_WARNING_DAYS = 30;
 
 export function entryView(entry: PointEntryRecord): PointEntry {
@@ -100,19 +105,19 @@ export class PointsService {
     return (await this.spendApplied(input)).entry;
   }
 
-  private async earnApplied(input: EarnInput): Promise<Applied> {
+  private async earnApplied(input: EarnInput, alongside?: Alongside): Promise<Applied> {
     assertPositive(input.amount);
     const now = input.now ?? new Date();
     const expiresAt = input.held ? null : expiryFor(this.expiryPolicy, now);
     const intent: IntentWithoutId = input.held
       ? { kind: 'hold', amount: input.amount }
       : { kind: 'earn', amount: input.amount, expiresAt: isoString(expiresAt) };
-    return this.submitApplied(input, intent, { expiresAt, holdStatus: input.held ? 'held' : null });
+    return this.submitApplied(input, intent, { expiresAt, holdStatus: input.held ? 'held' : null }, alongside);
   }
 
-  private async spendApplied(input: SpendInput): Promise<Applied> {
+  private async spendApplied(input: SpendInput, alongside?: Alongside): Promise<Applied> {
     assertPositive(input.amount);
-    const applied = await this.submitApplied(input, { kind: 'spend', amount: input.amount });
+    const applied = await this.submitApplied(input, { kind: 'spend', amount: input.amount }, {}, alongside);
     if (applied.entry.applied?.rejected) throw new InsufficientPointsError({ needed: input.amount, entryId: String(applied.entry._id) });
     return applied;
   }
@@ -210,25 +215,29 @@ export class PointsService {
       now,
       knownVersion: input.knownVersion,
     };
-    const { entry, state, fresh } =
+    // A fresh entry's audit is written together with its mirrors, from the state its step produced.
+    const audit = (entryId: Types.ObjectId, after: PointsState | null) =>
+      insertOnce(PointAuditModel, {
+        _id: entryId,
+        kind: 'manual_adjustment',
+        residentId: input.residentId,
+        entryId,
+        staffId: input.staff.id,
+        staffRole: input.staff.role,
+        reason: input.reason,
+        after: after ? { available: after.available, pending: after.pending } : null,
+        at: now,
+      });
+    const { entry, fresh } =
       input.amount > 0
-        ? await this.earnApplied({ ...meta, amount: input.amount, reasonCode: 'manual_grant' })
-        : await this.spendApplied({ ...meta, amount: -input.amount, reasonCode: 'manual_deduct' });
+        ? await this.earnApplied({ ...meta, amount: input.amount, reasonCode: 'manual_grant' }, audit)
+        : await this.spendApplied({ ...meta, amount: -input.amount, reasonCode: 'manual_deduct' }, audit);
+    if (fresh) return entry;
     // A retry may follow a crash between the step and the audit; audits written before audits were
     // keyed by their entry are found by their fields.
-    if (!fresh && (await PointAuditModel.exists({ kind: 'manual_adjustment', entryId: entry._id }))) return entry;
-    const after = state ?? ((await PointStepModel.findOne({ entryId: entry._id }).lean())?.state as PointsState | undefined) ?? null;
-    await insertOnce(PointAuditModel, {
-      _id: entry._id,
-      kind: 'manual_adjustment',
-      residentId: input.residentId,
-      entryId: entry._id,
-      staffId: input.staff.id,
-      staffRole: input.staff.role,
-      reason: input.reason,
-      after: after ? { available: after.available, pending: after.pending } : null,
-      at: now,
-    });
+    if (await PointAuditModel.exists({ kind: 'manual_adjustment', entryId: entry._id })) return entry;
+    const step = await PointStepModel.findOne({ entryId: entry._id }).lean<PointStepRecord>();
+    await audit(entry._id, (step?.state as PointsState | undefined) ?? null);
     return entry;
   }
 
@@ -339,7 +348,7 @@ export class PointsService {
     return (await this.submitApplied(meta, intent, extra)).entry;
   }
 
-  private async submitApplied(meta: EntryMeta, intent: IntentWithoutId, extra: Partial<Pick<PointEntryRecord, 'expiresAt' | 'holdStatus'>> = {}): Promise<Applied> {
+  private async submitApplied(meta: EntryMeta, intent: IntentWithoutId, extra: Partial<Pick<PointEntryRecord, 'expiresAt' | 'holdStatus'>> = {}, alongside?: Alongside): Promise<Applied> {
     const now = meta.now ?? new Date();
     const fields = {
       residentId: meta.residentId,
@@ -353,9 +362,12 @@ export class PointsService {
       createdAt: now,
       ...extra,
     };
+    // The step the caller's fresh mirror read names does not depend on the entry: read both at once.
+    const guess = meta.knownVersion === undefined ? undefined : this.optimisticHead(meta.residentId, meta.knownVersion);
+    guess?.catch(() => undefined); // awaited below, or left unused after a duplicate key
+    let entry: PointEntryRecord;
     try {
-      const entry = (await PointEntryModel.create(fields)).toObject() as PointEntryRecord;
-      return { ...(await this.applyEntryWithState(entry, meta.knownVersion)), fresh: true };
+      entry = (await PointEntryModel.create(fields)).toObject() as PointEntryRecord;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await PointEntryModel.findOne({ idempotencyKey: meta.idempotencyKey }).lean<PointEntryRecord>();
@@ -364,6 +376,7 @@ export class PointsService {
       if (!same) throw AppError.conflict('这个请求编号已用于另一笔积分变动', { idempotencyKey: meta.idempotencyKey });
       return { ...(await this.applyEntryWithState(existing)), fresh: false };
     }
+    return { ...(await this.applyEntryWithState(entry, guess, alongside)), fresh: true };
   }
 
   /** Takes the next step of the resident's points with this entry, exactly once. */
@@ -372,23 +385,25 @@ export class PointsService {
   }
 
   /**
-   * The first attempt inserts the step after the one `knownVersion` (or the mirror) names without
-   * first checking that no later step exists: the unique `_id` refuses it if one does, and the
-   * retry then walks forward to the real head. Mirrors lag only after a crash or a race, so the
-   * common case costs one step read and one step insert.
+   * The first attempt inserts the step after the one `guess` (read from the caller's fresh mirror
+   * version while the entry was inserted) or the mirror names, without first checking that no
+   * later step exists: the unique `_id` refuses it if one does, and the retry then walks forward to
+   * the real head. Mirrors lag only after a crash or a race, so the common case costs one step read
+   * and one step insert. `alongside` is written with the mirrors.
    */
-  private async applyEntryWithState(entry: PointEntryRecord, knownVersion?: number): Promise<Omit<Applied, 'fresh'>> {
+  private async applyEntryWithState(entry: PointEntryRecord, guess?: Promise<Head>, alongside?: Alongside): Promise<Omit<Applied, 'fresh'>> {
     if (entry.applied) return { entry, state: null };
     for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS; attempt += 1) {
       // Only after a conflict can the entry have been applied by someone else (or before a crash).
       const done = attempt > 0 || entry.createdAt.getTime() < Date.now() - 1000 ? await PointStepModel.findOne({ entryId: entry._id }).lean() : null;
-      if (done) return this.mirror(entry, done.version, done.outcome as PointsOutcome, done.state as PointsState);
-      const head = attempt === 0 ? await this.optimisticHead(entry.residentId, knownVersion) : await this.head(entry.residentId);
+      if (done) return this.mirror(entry, done.version, done.outcome as PointsOutcome, done.state as PointsState, alongside);
+      const head = attempt === 0 ? await (guess ?? this.optimisticHead(entry.residentId)) : await this.head(entry.residentId);
       const { state, outcome } = applyIntent(head.state, toIntent(entry));
       const version = head.version + 1;
       try {
         await PointStepModel.create({ _id: `${entry.residentId}:${version}`, residentId: entry.residentId, version, entryId: entry._id, outcome, state, at: new Date() });
-        return this.mirror(entry, version, outcome, state);
+        // Not awaited here: only the step insert's duplicate key means "look again".
+        return this.mirror(entry, version, outcome, state, alongside);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // Another writer took this step (or applied this very entry); look again.
@@ -398,7 +413,7 @@ export class PointsService {
   }
 
   /** The step the mirror (or the caller's fresh read of it) names, without walking forward. */
-  private async optimisticHead(residentId: Types.ObjectId, knownVersion?: number): Promise<{ version: number; state: PointsState }> {
+  private async optimisticHead(residentId: Types.ObjectId, knownVersion?: number): Promise<Head> {
     const mirrored = knownVersion ?? (await ResidentModel.findById(residentId, { 'points.version': 1 }).lean())?.points?.version ?? 0;
     const { version, step } = await this.stepAt(residentId, mirrored);
     return { version, state: (step?.state as PointsState | undefined) ?? EMPTY_POINTS_STATE };
@@ -408,11 +423,12 @@ export class PointsService {
    * Copies a step's result onto the entry and the resident; deterministic, so any writer may do it,
    * in any order (a crash between them leaves what `repairRecent` finishes), so they go together.
    */
-  private async mirror(entry: PointEntryRecord, version: number, outcome: PointsOutcome, state: PointsState): Promise<{ entry: PointEntryRecord; state: PointsState }> {
+  private async mirror(entry: PointEntryRecord, version: number, outcome: PointsOutcome, state: PointsState, alongside?: Alongside): Promise<{ entry: PointEntryRecord; state: PointsState }> {
     const applied = { version, amount: outcome.amount, pendingAmount: outcome.pendingAmount, rejected: outcome.rejected, at: new Date() };
     const heldId = outcome.rejected ? null : (entry.intent.heldId ?? (entry.intent.kind === 'clawback' && outcome.pendingAmount < 0 ? entry.intent.targetId : null));
     await Promise.all([
       PointEntryModel.updateOne({ _id: entry._id, applied: null }, { $set: { applied } }),
+      outcome.rejected ? null : alongside?.(entry._id, state),
       heldId ? PointEntryModel.updateOne({ _id: heldId }, { $set: { holdStatus: entry.intent.kind === 'release' ? 'released' : 'cancelled' } }) : null,
       ResidentModel.updateOne(
         { _id: entry.residentId, 'points.version': { $lt: version } },
