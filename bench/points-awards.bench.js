@@ -5,7 +5,10 @@
 // The residents collection first holds BULK_RESIDENTS residents, so that point reads and writes on
 // it cost what they cost at the chain's size. Each loop stops after MAX_SECONDS.
 //
-// Usage: npm run bench -- points-awards   (AWARDS=2000 CONCURRENCY=8 RESIDENTS=50 BULK_RESIDENTS=100000 MAX_SECONDS=120)
+// COUNT_COMMANDS=1 also counts the database commands per HTTP award (the driver's command monitor, by
+// command and collection); it costs some CPU, so compare rates from runs without it.
+//
+// Usage: npm run bench -- points-awards   (AWARDS=2000 CONCURRENCY=8 RESIDENTS=50 BULK_RESIDENTS=100000 MAX_SECONDS=120 COUNT_COMMANDS=1)
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'server', 'dist');
 const mongoose = require('mongoose');
@@ -21,6 +24,12 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
 const RESIDENTS = Number(process.env.RESIDENTS ?? 50);
 const BULK_RESIDENTS = Number(process.env.BULK_RESIDENTS ?? 100000);
 const MAX_SECONDS = Number(process.env.MAX_SECONDS ?? 120);
+const COUNT_COMMANDS = process.env.COUNT_COMMANDS === '1';
+
+if (COUNT_COMMANDS) {
+  const connect = mongoose.connect.bind(mongoose);
+  mongoose.connect = (uri, options) => connect(uri, { ...options, monitorCommands: true });
+}
 
 /** Runs work(0..count-1) `concurrency` at a time until done or MAX_SECONDS; returns how many finished and the seconds taken. */
 async function pool(count, concurrency, work) {
@@ -66,7 +75,14 @@ runBench('points', async ({ database }) => {
   const residentIds = [];
   for (let i = 0; i < RESIDENTS; i += 1) residentIds.push((await post('/auth/wechat-login', { code: `dev:bench-${i}` })).residentId);
 
+  const commands = new Map();
+  const countCommand = (event) => {
+    const key = `${event.commandName} ${event.command[event.commandName]}`;
+    commands.set(key, (commands.get(key) ?? 0) + 1);
+  };
+  if (COUNT_COMMANDS) mongoose.connection.getClient().on('commandStarted', countCommand);
   const http = await pool(AWARDS, CONCURRENCY, (i) => post('/points/adjustments', { residentId: residentIds[i % RESIDENTS], amount: 5, reason: '压测发放', idempotencyKey: `bench-http-${i}` }, admin.token));
+  if (COUNT_COMMANDS) mongoose.connection.getClient().off('commandStarted', countCommand);
   await server.shutdown();
 
   // The same writes with the bare driver: entry insert, head read, step insert, two mirrors.
@@ -102,4 +118,9 @@ runBench('points', async ({ database }) => {
   console.log(`  HTTP API (POST /points/adjustments): ${httpRate.toFixed(1)} awards/s (${http.done} in ${http.seconds.toFixed(2)} s)`);
   console.log(`  raw driver, same ledger writes:      ${rawRate.toFixed(1)} awards/s (${raw.done} in ${raw.seconds.toFixed(2)} s)`);
   console.log(`  ratio HTTP / raw: ${(httpRate / rawRate).toFixed(2)}`);
+  if (COUNT_COMMANDS) {
+    const total = [...commands.values()].reduce((sum, n) => sum + n, 0);
+    console.log(`  database commands per HTTP award: ${(total / http.done).toFixed(2)}`);
+    for (const [key, n] of [...commands].sort((a, b) => b[1] - a[1])) console.log(`    ${(n / http.done).toFixed(2)}  ${key}`);
+  }
 });

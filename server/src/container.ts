@@ -87,7 +87,7 @@ export function createServices(deps: AppDependencies): Services {
     : null;
   const signer = new SceneSigner(config.SCENE_SECRET);
   const sessions = new SessionService(config.SESSION_SECRET, config.SESSION_TTL_HOURS);
-  const guards = createGuards(sessions);
+  const guards = createGuards(sessions, { principalCacheMs: config.AUTH_CACHE_MS, now: deps.authClock });
   const acquisition = new AcquisitionService(signer);
   const points = new PointsService(parseExpiryPolicy(config.POINTS_EXPIRY_POLICY)!);
   // Labels follow orders and task events soon after they happen; the nightly recompute repairs any miss.

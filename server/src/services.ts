@@ -37,6 +37,8 @@ export interface AppDependencies {
   embeddedDatabase?: Pick<EmbeddedDatabase, 'state'>;
   /** The clock of time-driven group moderation (mutes ending); tests pass one they can move. */
   now?: () => Date;
+  /** The clock of the guards' caller cache (ms since the epoch); tests pass one they can move. */
+  authClock?: () => number;
 }
 
 /**

@@ -93,6 +93,12 @@ const environmentSchema = z.object({
   SESSION_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24 * 30),
   /**
+   * How long a verified caller (session and staff record) is reused without reading them again:
+   * a sign-out here ends it at once; one on another instance, or a staff account stopped or
+   * changed in the database, takes effect within this time. 0 reads both on every request.
+   */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
    * Where the H5 build is served; fallback QR images and invite links encode
    * `<H5_BASE_URL>/#/<landing page>?scene=...`. Unset: the address the server listens on (lib/public-links.ts).
    */

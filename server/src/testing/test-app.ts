@@ -18,13 +18,14 @@ export interface TestAppOptions {
   routers?: ApiRouter[];
   connection?: mongoose.Connection;
   embeddedDatabase?: AppDependencies['embeddedDatabase'];
+  authClock?: AppDependencies['authClock'];
 }
 
 /** The real application (app, services, scheduler) on the test file's database connection, built as production builds it. */
 export function createTestApplication(options: TestAppOptions = {}): Application {
   const config = testConfig(options.env);
   return createApplication(
-    { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection, embeddedDatabase: options.embeddedDatabase },
+    { config, logger: createLogger(config.LOG_LEVEL), connection: options.connection ?? mongoose.connection, embeddedDatabase: options.embeddedDatabase, authClock: options.authClock },
     options.routers,
   );
 }

@@ -4,6 +4,7 @@ import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { AppError } from '../../lib/app-error';
 import { StaffModel } from '../staff/staff.model';
 import type { SessionService } from './session.service';
+import { ExpiringCache } from './principal-cache';
 
 export interface StaffPrincipal {
   id: Types.ObjectId;
@@ -30,20 +31,55 @@ function bearerToken(req: Request): string | null {
 
 const ROLE_NAMES: Record<StaffRole, string> = { advisor: '顾问', store_manager: '店长', city_ops: '城市运营', admin: '管理员' };
 
-/** Guards for the route table: who may call, checked on every request (roles are re-read from the database). */
-export function createGuards(sessions: SessionService) {
+export interface GuardOptions {
+  /**
+   * How long a verified caller (session and staff record) is reused without reading either again.
+   * A sign-out on this server ends it at once; a sign-out on another instance, or a staff account
+   * stopped or changed in the database, takes effect within this time. 0 reads on every request.
+   */
+  principalCacheMs?: number;
+  /** The clock of the cache; tests pass one they can move. */
+  now?: () => number;
+}
+
+/** Distinct callers remembered at once; beyond that the oldest is read again on its next request. */
+const PRINCIPAL_CACHE_ENTRIES = 10_000;
+/** Longer than any request takes between reading a session and caching it. */
+const REVOKED_MEMORY_MS = 60_000;
+
+/** Guards for the route table: who may call, checked on every request against the session and the staff record. */
+export function createGuards(sessions: SessionService, options: GuardOptions = {}) {
+  const cacheMs = options.principalCacheMs ?? 0;
+  const now = options.now ?? Date.now;
+  const cache = new ExpiringCache<Principal>(PRINCIPAL_CACHE_ENTRIES, now);
+  // Signed-out sessions, for a while: a request that read the session just before its deletion
+  // may finish, but must not put it back in the cache.
+  const revoked = new ExpiringCache<true>(PRINCIPAL_CACHE_ENTRIES, now);
+  sessions.onRevoke((sessionId) => {
+    revoked.set(sessionId, true, now() + REVOKED_MEMORY_MS);
+    cache.delete(sessionId);
+  });
+
   const authenticate: RequestHandler = async (req, _res, next) => {
     const token = bearerToken(req);
     if (!token) return next(AppError.unauthenticated());
+    const sessionId = cacheMs > 0 ? sessions.idOf(token) : '';
+    const cached = cacheMs > 0 ? cache.get(sessionId) : undefined;
+    if (cached) {
+      principals.set(req, cached);
+      return next();
+    }
     const session = await sessions.find(token);
     if (!session) return next(new AppError('SESSION_EXPIRED', '登录已失效，请重新登录', 401));
     let staff: StaffPrincipal | null = null;
     if (session.kind === 'staff' && session.staffId) {
       const record = await StaffModel.findById(session.staffId).lean();
       if (!record || !record.active) return next(AppError.forbidden('这个工作人员账号已停用，请联系管理员'));
-      staff = { id: record._id, name: record.name, role: record.role, storeId: record.storeId ?? null, cityId: record.cityId ?? null };
+      staff = Object.freeze({ id: record._id, name: record.name, role: record.role, storeId: record.storeId ?? null, cityId: record.cityId ?? null });
     }
-    principals.set(req, { sessionId: session.id, openid: session.openid, residentId: session.residentId, staff });
+    const principal: Principal = Object.freeze({ sessionId: session.id, openid: session.openid, residentId: session.residentId, staff });
+    if (cacheMs > 0 && !revoked.get(session.id)) cache.set(session.id, principal, Math.min(now() + cacheMs, session.expiresAt.getTime()));
+    principals.set(req, principal);
     next();
   };
 

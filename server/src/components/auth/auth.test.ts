@@ -5,6 +5,7 @@ import { bearer } from '../../testing/api-helpers';
 import { createTestApp } from '../../testing/test-app';
 import { useTestDatabase } from '../../testing/test-database';
 import { ResidentModel } from '../residents/resident.model';
+import { StaffModel } from '../staff/staff.model';
 import { SessionModel, WechatSessionKeyModel } from './session.model';
 
 useTestDatabase();
@@ -97,5 +98,43 @@ describe('sessions', () => {
     const after = await request(app).get('/residents/me').set(bearer(session));
     expect(after.status).toBe(401);
     expect(after.body.error.code).toBe('SESSION_EXPIRED');
+  });
+
+  it('when a cached caller signs out, then the very next request with that token is refused', async () => {
+    fake.addLoginCode('code-logout-cached', { openid: 'o-logout-cached' });
+    const session = (await request(app).post('/auth/wechat-login').send({ code: 'code-logout-cached' })).body;
+    expect((await request(app).get('/residents/me').set(bearer(session))).status).toBe(200);
+    expect((await request(app).get('/residents/me').set(bearer(session))).status).toBe(200);
+    expect((await request(app).post('/auth/logout').set(bearer(session))).status).toBe(204);
+    expect(await SessionModel.countDocuments({ openid: 'o-logout-cached' })).toBe(0);
+    const after = await request(app).get('/residents/me').set(bearer(session));
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('SESSION_EXPIRED');
+  });
+
+  it.each([
+    ['5000', 5000],
+    ['0', 0],
+  ])('when a staff account is stopped in the database with AUTH_CACHE_MS=%s, then it is refused within that time', async (setting, cacheMs) => {
+    let clock = Date.now();
+    const cachedApp = createTestApp({
+      env: { WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url, WECHAT_TIMEOUT_MS: '2000', AUTH_CACHE_MS: setting },
+      authClock: () => clock,
+    });
+    const openid = `o-stopped-staff-${setting}`;
+    const staff = await StaffModel.create({ name: '停用测试城市运营', role: 'city_ops', openid });
+    fake.addLoginCode(`code-stopped-${setting}`, { openid });
+    const session = (await request(cachedApp).post('/auth/wechat-login').send({ code: `code-stopped-${setting}` })).body;
+    expect((await request(cachedApp).get('/staff/me').set(bearer(session))).status).toBe(200);
+
+    await StaffModel.updateOne({ _id: staff._id }, { $set: { active: false } });
+    if (cacheMs > 0) {
+      clock += cacheMs - 1;
+      expect((await request(cachedApp).get('/staff/me').set(bearer(session))).status).toBe(200);
+      clock += 1;
+    }
+    const refused = await request(cachedApp).get('/staff/me').set(bearer(session));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe('这个工作人员账号已停用，请联系管理员');
   });
 });

@@ -10,13 +10,25 @@ export interface SessionSubject {
 }
 
 export class SessionService {
+  private readonly revokeListeners: ((sessionId: string) => void)[] = [];
+
   constructor(
     private readonly secret: string,
     private readonly ttlHours: number,
   ) {}
 
-  private hash(token: string): string {
+  /** The session's id: a keyed hash of its token (the token itself is never stored). */
+  idOf(token: string): string {
     return createHmac('sha256', this.secret).update(token).digest('hex');
+  }
+
+  private hash(token: string): string {
+    return this.idOf(token);
+  }
+
+  /** Called with the session id when a sign-out begins (before the session is deleted), e.g. to drop a cached caller. */
+  onRevoke(listener: (sessionId: string) => void): void {
+    this.revokeListeners.push(listener);
   }
 
   async create(subject: SessionSubject, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
@@ -26,13 +38,15 @@ export class SessionService {
     return { token, expiresAt };
   }
 
-  async find(token: string, now = new Date()): Promise<(SessionSubject & { id: string }) | null> {
+  async find(token: string, now = new Date()): Promise<(SessionSubject & { id: string; expiresAt: Date }) | null> {
     const session = await SessionModel.findOne({ _id: this.hash(token), expiresAt: { $gt: now } }).lean();
     if (!session) return null;
-    return { id: String(session._id), kind: session.kind, residentId: session.residentId ?? null, staffId: session.staffId ?? null, openid: session.openid };
+    return { id: String(session._id), kind: session.kind, residentId: session.residentId ?? null, staffId: session.staffId ?? null, openid: session.openid, expiresAt: session.expiresAt };
   }
 
   async revoke(token: string): Promise<void> {
-    await SessionModel.deleteOne({ _id: this.hash(token) });
+    const id = this.hash(token);
+    for (const listener of this.revokeListeners) listener(id);
+    await SessionModel.deleteOne({ _id: id });
   }
 }

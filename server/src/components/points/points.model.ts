@@ -64,6 +64,7 @@ const pointStepSchema = new Schema({
 });
 pointStepSchema.index({ residentId: 1, version: -1 });
 export const PointStepModel = model('PointStep', pointStepSchema, 'point_steps');
+export type PointStepRecord = InferSchemaType<typeof pointStepSchema> & { _id: string };
 
 /** Every manual grant or deduction, and every reconcile repair: who, when, why. */
 const pointAuditSchema = new Schema({

@@ -44,7 +44,11 @@ export function pointsRouter({ guards, points }: Services): ApiRouter {
         const staff = staffOf(req);
         const resident = await assertResidentAccess(staff, body.residentId);
         return entryView(
-          await points.adjustManually({ residentId: toObjectId(resident._id), amount: body.amount, reason: body.reason, idempotencyKey: body.idempotencyKey, staff: { id: staff.id, role: staff.role } }),
+          await points.adjustManually({
+            residentId: toObjectId(resident._id), amount: body.amount, reason: body.reason, idempotencyKey: body.idempotencyKey, staff: { id: staff.id, role: staff.role },
+            // The scope check just read the resident; its points mirror says where the ledger's head is.
+            knownVersion: resident.points?.version ?? 0,
+          }),
         );
       },
     });

@@ -6,8 +6,8 @@ import { chinaDateKey } from '@o2o/shared/rules/china-time';
 import { AppError } from '../../lib/app-error';
 import { isoString } from '../../lib/ids';
 import { ResidentModel } from '../residents/resident.model';
-import { PointAuditModel, PointEntryModel, PointStepModel, type PointEntryRecord } from './points.model';
-import { isDuplicateKey } from '../../db/unique-insert';
+import { PointAuditModel, PointEntryModel, PointStepModel, type PointEntryRecord, type PointStepRecord } from './points.model';
+import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
 
 interface EntryMeta {
   residentId: Types.ObjectId;
@@ -18,6 +18,11 @@ interface EntryMeta {
   idempotencyKey: string;
   actorStaffId?: Types.ObjectId | null;
   now?: Date;
+  /**
+   * The resident's `points.version` mirror as the caller just read it (e.g. in its scope check):
+   * where the head is looked for first, saving a read. Only a hint; a stale one costs a retry.
+   */
+  knownVersion?: number;
 }
 
 export interface EarnInput extends EntryMeta {
@@ -37,9 +42,22 @@ export interface ReconcileReport {
   repaired: { residentId: string; before: { available: number; pending: number }; after: { available: number; pending: number } }[];
 }
 
+/** An entry as applied, with the state after its step (null when it was applied before this call and not looked up). */
+interface Applied {
+  entry: PointEntryRecord;
+  state: PointsState | null;
+  /** True when this call wrote the entry; false when it found it by its idempotency key. */
+  fresh: boolean;
+}
+
+/** A write that goes with a fresh entry's mirrors once its step is taken (and not rejected), e.g. its audit. */
+type Alongside = (entryId: Types.ObjectId, state: PointsState) => Promise<unknown>;
+
 type IntentWithoutId = PointsIntent extends infer T ? (T extends { entryId: string } ? Omit<T, 'entryId'> : never) : never;
 
 const MAX_STEP_ATTEMPTS = 500;
+
+type Head = { version: number; state: PointsState };
 const EXPIRY_WARNING_DAYS = 30;
 
 export function entryView(entry: PointEntryRecord): PointEntry {
@@ -80,20 +98,28 @@ export class PointsService {
   constructor(private readonly expiryPolicy: ExpiryPolicy) {}
 
   async earn(input: EarnInput): Promise<PointEntryRecord> {
+    return (await this.earnApplied(input)).entry;
+  }
+
+  async spend(input: SpendInput): Promise<PointEntryRecord> {
+    return (await this.spendApplied(input)).entry;
+  }
+
+  private async earnApplied(input: EarnInput, alongside?: Alongside): Promise<Applied> {
     assertPositive(input.amount);
     const now = input.now ?? new Date();
     const expiresAt = input.held ? null : expiryFor(this.expiryPolicy, now);
     const intent: IntentWithoutId = input.held
       ? { kind: 'hold', amount: input.amount }
       : { kind: 'earn', amount: input.amount, expiresAt: isoString(expiresAt) };
-    return this.submit(input, intent, { expiresAt, holdStatus: input.held ? 'held' : null });
+    return this.submitApplied(input, intent, { expiresAt, holdStatus: input.held ? 'held' : null }, alongside);
   }
 
-  async spend(input: SpendInput): Promise<PointEntryRecord> {
+  private async spendApplied(input: SpendInput, alongside?: Alongside): Promise<Applied> {
     assertPositive(input.amount);
-    const entry = await this.submit(input, { kind: 'spend', amount: input.amount });
-    if (entry.applied?.rejected) throw new InsufficientPointsError({ needed: input.amount, entryId: String(entry._id) });
-    return entry;
+    const applied = await this.submitApplied(input, { kind: 'spend', amount: input.amount }, {}, alongside);
+    if (applied.entry.applied?.rejected) throw new InsufficientPointsError({ needed: input.amount, entryId: String(applied.entry._id) });
+    return applied;
   }
 
   /** Makes held points available (e.g. the invitee's first order came). */
@@ -173,8 +199,11 @@ export class PointsService {
       .lean<PointEntryRecord[]>();
   }
 
-  /** Manual grant or deduction by staff; audited with who, when and why. */
-  async adjustManually(input: { residentId: Types.ObjectId; amount: number; reason: string; idempotencyKey: string; staff: { id: Types.ObjectId; role: string }; now?: Date }): Promise<PointEntryRecord> {
+  /**
+   * Manual grant or deduction by staff; audited with who, when and why. The audit record takes the
+   * entry's `_id`, so of a request and its retries exactly one audit is stored (a unique insert).
+   */
+  async adjustManually(input: { residentId: Types.ObjectId; amount: number; reason: string; idempotencyKey: string; staff: { id: Types.ObjectId; role: string }; now?: Date; knownVersion?: number }): Promise<PointEntryRecord> {
     const now = input.now ?? new Date();
     const meta = {
       residentId: input.residentId,
@@ -184,28 +213,31 @@ export class PointsService {
       idempotencyKey: `manual:${input.idempotencyKey}`,
       actorStaffId: input.staff.id,
       now,
+      knownVersion: input.knownVersion,
     };
-    const entry =
+    // A fresh entry's audit is written together with its mirrors, from the state its step produced.
+    const audit = (entryId: Types.ObjectId, after: PointsState | null) =>
+      insertOnce(PointAuditModel, {
+        _id: entryId,
+        kind: 'manual_adjustment',
+        residentId: input.residentId,
+        entryId,
+        staffId: input.staff.id,
+        staffRole: input.staff.role,
+        reason: input.reason,
+        after: after ? { available: after.available, pending: after.pending } : null,
+        at: now,
+      });
+    const { entry, fresh } =
       input.amount > 0
-        ? await this.earn({ ...meta, amount: input.amount, reasonCode: 'manual_grant' })
-        : await this.spend({ ...meta, amount: -input.amount, reasonCode: 'manual_deduct' });
-    const step = await PointStepModel.findOne({ entryId: entry._id }).lean();
-    await PointAuditModel.updateOne(
-      { kind: 'manual_adjustment', entryId: entry._id },
-      {
-        $setOnInsert: {
-          kind: 'manual_adjustment',
-          residentId: input.residentId,
-          entryId: entry._id,
-          staffId: input.staff.id,
-          staffRole: input.staff.role,
-          reason: input.reason,
-          after: step ? { available: (step.state as PointsState).available, pending: (step.state as PointsState).pending } : null,
-          at: now,
-        },
-      },
-      { upsert: true },
-    );
+        ? await this.earnApplied({ ...meta, amount: input.amount, reasonCode: 'manual_grant' }, audit)
+        : await this.spendApplied({ ...meta, amount: -input.amount, reasonCode: 'manual_deduct' }, audit);
+    if (fresh) return entry;
+    // A retry may follow a crash between the step and the audit; audits written before audits were
+    // keyed by their entry are found by their fields.
+    if (await PointAuditModel.exists({ kind: 'manual_adjustment', entryId: entry._id })) return entry;
+    const step = await PointStepModel.findOne({ entryId: entry._id }).lean<PointStepRecord>();
+    await audit(entry._id, (step?.state as PointsState | undefined) ?? null);
     return entry;
   }
 
@@ -281,25 +313,28 @@ export class PointsService {
 
   /**
    * The latest step. Found by `_id` from the mirror's version, walking forward while a next step
-   * exists: the embedded database answers `_id` lookups from its primary key, where a sorted query
-   * scans the collection.
+   * exists: `_id` lookups are the cheapest reads the embedded database has.
    */
   private async head(residentId: Types.ObjectId): Promise<{ version: number; state: PointsState }> {
     const mirror = await ResidentModel.findById(residentId, { 'points.version': 1 }).lean();
-    let version = mirror?.points?.version ?? 0;
-    let step = version > 0 ? await PointStepModel.findById(`${residentId}:${version}`).lean() : null;
-    if (version > 0 && !step) {
-      // The mirror is ahead of the ledger (it was corrupted): fall back to the sorted query.
-      step = await PointStepModel.findOne({ residentId }).sort({ version: -1 }).lean();
-      version = step?.version ?? 0;
-    }
+    let { version, step } = await this.stepAt(residentId, mirror?.points?.version ?? 0);
     for (;;) {
-      const next = await PointStepModel.findById(`${residentId}:${version + 1}`).lean();
+      const next = await PointStepModel.findById(`${residentId}:${version + 1}`).lean<PointStepRecord>();
       if (!next) break;
       step = next;
       version += 1;
     }
     return step ? { version: step.version, state: step.state as PointsState } : { version: 0, state: EMPTY_POINTS_STATE };
+  }
+
+  /** Step `version` (none for 0), or the latest one when the mirror named a step that does not exist. */
+  private async stepAt(residentId: Types.ObjectId, version: number): Promise<{ version: number; step: PointStepRecord | null }> {
+    if (version <= 0) return { version: 0, step: null };
+    const step = await PointStepModel.findById(`${residentId}:${version}`).lean<PointStepRecord>();
+    if (step) return { version, step };
+    // The mirror is ahead of the ledger (it was corrupted): fall back to the sorted query.
+    const latest = await PointStepModel.findOne({ residentId }).sort({ version: -1 }).lean<PointStepRecord>();
+    return { version: latest?.version ?? 0, step: latest };
   }
 
   private async heldEntry(entryId: Types.ObjectId): Promise<PointEntryRecord> {
@@ -310,6 +345,10 @@ export class PointsService {
   }
 
   private async submit(meta: EntryMeta, intent: IntentWithoutId, extra: Partial<Pick<PointEntryRecord, 'expiresAt' | 'holdStatus'>> = {}): Promise<PointEntryRecord> {
+    return (await this.submitApplied(meta, intent, extra)).entry;
+  }
+
+  private async submitApplied(meta: EntryMeta, intent: IntentWithoutId, extra: Partial<Pick<PointEntryRecord, 'expiresAt' | 'holdStatus'>> = {}, alongside?: Alongside): Promise<Applied> {
     const now = meta.now ?? new Date();
     const fields = {
       residentId: meta.residentId,
@@ -323,6 +362,9 @@ export class PointsService {
       createdAt: now,
       ...extra,
     };
+    // The step the caller's fresh mirror read names does not depend on the entry: read both at once.
+    const guess = meta.knownVersion === undefined ? undefined : this.optimisticHead(meta.residentId, meta.knownVersion);
+    guess?.catch(() => undefined); // awaited below, or left unused after a duplicate key
     let entry: PointEntryRecord;
     try {
       entry = (await PointEntryModel.create(fields)).toObject() as PointEntryRecord;
@@ -332,24 +374,36 @@ export class PointsService {
       if (!existing) throw error;
       const same = existing.residentId.equals(meta.residentId) && existing.intent.kind === intent.kind && (existing.intent.amount ?? null) === ('amount' in intent ? intent.amount : null);
       if (!same) throw AppError.conflict('这个请求编号已用于另一笔积分变动', { idempotencyKey: meta.idempotencyKey });
-      entry = existing;
+      return { ...(await this.applyEntryWithState(existing)), fresh: false };
     }
-    return this.applyEntry(entry);
+    return { ...(await this.applyEntryWithState(entry, guess, alongside)), fresh: true };
   }
 
   /** Takes the next step of the resident's points with this entry, exactly once. */
   private async applyEntry(entry: PointEntryRecord): Promise<PointEntryRecord> {
-    if (entry.applied) return entry;
+    return (await this.applyEntryWithState(entry)).entry;
+  }
+
+  /**
+   * The first attempt inserts the step after the one `guess` (read from the caller's fresh mirror
+   * version while the entry was inserted) or the mirror names, without first checking that no
+   * later step exists: the unique `_id` refuses it if one does, and the retry then walks forward to
+   * the real head. Mirrors lag only after a crash or a race, so the common case costs one step read
+   * and one step insert. `alongside` is written with the mirrors.
+   */
+  private async applyEntryWithState(entry: PointEntryRecord, guess?: Promise<Head>, alongside?: Alongside): Promise<Omit<Applied, 'fresh'>> {
+    if (entry.applied) return { entry, state: null };
     for (let attempt = 0; attempt < MAX_STEP_ATTEMPTS; attempt += 1) {
       // Only after a conflict can the entry have been applied by someone else (or before a crash).
       const done = attempt > 0 || entry.createdAt.getTime() < Date.now() - 1000 ? await PointStepModel.findOne({ entryId: entry._id }).lean() : null;
-      if (done) return this.mirror(entry, done.version, done.outcome as PointsOutcome, done.state as PointsState);
-      const head = await this.head(entry.residentId);
+      if (done) return this.mirror(entry, done.version, done.outcome as PointsOutcome, done.state as PointsState, alongside);
+      const head = attempt === 0 ? await (guess ?? this.optimisticHead(entry.residentId)) : await this.head(entry.residentId);
       const { state, outcome } = applyIntent(head.state, toIntent(entry));
       const version = head.version + 1;
       try {
         await PointStepModel.create({ _id: `${entry.residentId}:${version}`, residentId: entry.residentId, version, entryId: entry._id, outcome, state, at: new Date() });
-        return this.mirror(entry, version, outcome, state);
+        // Not awaited here: only the step insert's duplicate key means "look again".
+        return this.mirror(entry, version, outcome, state, alongside);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // Another writer took this step (or applied this very entry); look again.
@@ -358,19 +412,30 @@ export class PointsService {
     throw new AppError('BUSY', '积分同时有太多变动，请稍后重试', 503);
   }
 
-  /** Copies a step's result onto the entry and the resident; deterministic, so any writer may do it. */
-  private async mirror(entry: PointEntryRecord, version: number, outcome: PointsOutcome, state: PointsState): Promise<PointEntryRecord> {
+  /** The step the mirror (or the caller's fresh read of it) names, without walking forward. */
+  private async optimisticHead(residentId: Types.ObjectId, knownVersion?: number): Promise<Head> {
+    const mirrored = knownVersion ?? (await ResidentModel.findById(residentId, { 'points.version': 1 }).lean())?.points?.version ?? 0;
+    const { version, step } = await this.stepAt(residentId, mirrored);
+    return { version, state: (step?.state as PointsState | undefined) ?? EMPTY_POINTS_STATE };
+  }
+
+  /**
+   * Copies a step's result onto the entry and the resident; deterministic, so any writer may do it,
+   * in any order (a crash between them leaves what `repairRecent` finishes), so they go together.
+   */
+  private async mirror(entry: PointEntryRecord, version: number, outcome: PointsOutcome, state: PointsState, alongside?: Alongside): Promise<{ entry: PointEntryRecord; state: PointsState }> {
     const applied = { version, amount: outcome.amount, pendingAmount: outcome.pendingAmount, rejected: outcome.rejected, at: new Date() };
-    await PointEntryModel.updateOne({ _id: entry._id, applied: null }, { $set: { applied } });
-    if (!outcome.rejected) {
-      const heldId = entry.intent.heldId ?? (entry.intent.kind === 'clawback' && outcome.pendingAmount < 0 ? entry.intent.targetId : null);
-      if (heldId) await PointEntryModel.updateOne({ _id: heldId }, { $set: { holdStatus: entry.intent.kind === 'release' ? 'released' : 'cancelled' } });
-    }
-    await ResidentModel.updateOne(
-      { _id: entry.residentId, 'points.version': { $lt: version } },
-      { $set: { points: { available: state.available, pending: state.pending, version } } },
-    );
-    return { ...entry, applied } as PointEntryRecord;
+    const heldId = outcome.rejected ? null : (entry.intent.heldId ?? (entry.intent.kind === 'clawback' && outcome.pendingAmount < 0 ? entry.intent.targetId : null));
+    await Promise.all([
+      PointEntryModel.updateOne({ _id: entry._id, applied: null }, { $set: { applied } }),
+      outcome.rejected ? null : alongside?.(entry._id, state),
+      heldId ? PointEntryModel.updateOne({ _id: heldId }, { $set: { holdStatus: entry.intent.kind === 'release' ? 'released' : 'cancelled' } }) : null,
+      ResidentModel.updateOne(
+        { _id: entry.residentId, 'points.version': { $lt: version } },
+        { $set: { points: { available: state.available, pending: state.pending, version } } },
+      ),
+    ]);
+    return { entry: { ...entry, applied } as PointEntryRecord, state };
   }
 }
 
