@@ -4,7 +4,7 @@ import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { AppError } from '../../lib/app-error';
 import { StaffModel } from '../staff/staff.model';
 import type { SessionService } from './session.service';
-import { ExpiringCache } from './principal-cache';
+import { LRUCache } from 'lru-cache';
 
 export interface StaffPrincipal {
   id: Types.ObjectId;
@@ -51,12 +51,15 @@ const REVOKED_MEMORY_MS = 60_000;
 export function createGuards(sessions: SessionService, options: GuardOptions = {}) {
   const cacheMs = options.principalCacheMs ?? 0;
   const now = options.now ?? Date.now;
-  const cache = new ExpiringCache<Principal>(PRINCIPAL_CACHE_ENTRIES, now);
+  // lru-cache: per-entry TTL and a size cap (least recently used out first); `perf` is the clock
+  // tests move, `ttlResolution: 0` reads it on every check instead of caching it for a millisecond.
+  const lru = <V extends object | boolean>() => new LRUCache<string, V>({ max: PRINCIPAL_CACHE_ENTRIES, ttlResolution: 0, perf: { now } });
+  const cache = lru<Principal>();
   // Signed-out sessions, for a while: a request that read the session just before its deletion
   // may finish, but must not put it back in the cache.
-  const revoked = new ExpiringCache<true>(PRINCIPAL_CACHE_ENTRIES, now);
+  const revoked = lru<boolean>();
   sessions.onRevoke((sessionId) => {
-    revoked.set(sessionId, true, now() + REVOKED_MEMORY_MS);
+    revoked.set(sessionId, true, { ttl: REVOKED_MEMORY_MS });
     cache.delete(sessionId);
   });
 
@@ -78,7 +81,8 @@ export function createGuards(sessions: SessionService, options: GuardOptions = {
       staff = Object.freeze({ id: record._id, name: record.name, role: record.role, storeId: record.storeId ?? null, cityId: record.cityId ?? null });
     }
     const principal: Principal = Object.freeze({ sessionId: session.id, openid: session.openid, residentId: session.residentId, staff });
-    if (cacheMs > 0 && !revoked.get(session.id)) cache.set(session.id, principal, Math.min(now() + cacheMs, session.expiresAt.getTime()));
+    const ttl = Math.min(cacheMs, session.expiresAt.getTime() - now());
+    if (cacheMs > 0 && ttl > 0 && !revoked.get(session.id)) cache.set(session.id, principal, { ttl });
     principals.set(req, principal);
     next();
   };
