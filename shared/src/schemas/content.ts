@@ -193,6 +193,8 @@ export const moderationItemSchema = z.object({
   hiddenReason: z.string().nullable(),
   /** How it was hidden: `rule` (at posting, with the rule), `staff`, or null when visible. */
   hiddenBy: z.enum(['rule', 'staff']).nullable(),
+  /** For a post: whether it is pinned now (false for a comment). */
+  pinned: z.boolean(),
   reports: z.array(z.object({ reason: reportReasonSchema, label: z.string(), count: z.number().int() })),
   /** The author's content strikes so far and the penalty now in force ('warn' | 'mute' | 'remove' ladder, as in the groups). */
   authorStrikes: z.number().int(),

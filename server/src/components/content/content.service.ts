@@ -36,6 +36,7 @@ import {
 } from './content.model';
 import { ContentRepository, type Viewer } from './content.repository';
 import { decodesQrCode } from './qr-decode';
+import { findByIds, findEach } from '../../db/find-by-ids';
 
 export type ReactionKind = 'like' | 'save';
 type ItemKind = 'post' | 'comment';
@@ -351,7 +352,8 @@ export class ContentService {
 
   async moderationQueue(staff: StaffPrincipal, query: { storeId?: string; status: 'reported' | 'hidden'; limit: number }): Promise<{ items: ModerationItem[] }> {
     const scope = await this.staffStores(staff, query.storeId);
-    const storeFilter = scope === 'all' ? {} : { storeId: { $in: scope } };
+    // One store (a manager's) as an equality, which the embedded database pushes down to an index.
+    const storeFilter = scope === 'all' ? {} : scope.length === 1 ? { storeId: scope[0] } : { storeId: { $in: scope } };
     let posts: ContentPostRecord[];
     let comments: ContentCommentRecord[];
     if (query.status === 'hidden') {
@@ -362,10 +364,9 @@ export class ContentService {
     } else {
       const open = await ContentReportModel.find({ ...storeFilter, closedAt: null }, { itemKind: 1, itemId: 1 }).lean();
       const ids = (kind: ItemKind) => [...new Set(open.filter((report) => report.itemKind === kind).map((report) => String(report.itemId)))].map((id) => toObjectId(id));
-      [posts, comments] = await Promise.all([
-        ContentPostModel.find({ _id: { $in: ids('post') }, status: 'visible' }).lean<ContentPostRecord[]>(),
-        ContentCommentModel.find({ _id: { $in: ids('comment') }, status: 'visible' }).lean<ContentCommentRecord[]>(),
-      ]);
+      const [reportedPosts, reportedComments] = await Promise.all([findByIds<ContentPostRecord>(ContentPostModel, ids('post')), findByIds<ContentCommentRecord>(ContentCommentModel, ids('comment'))]);
+      posts = reportedPosts.filter((post) => post.status === 'visible');
+      comments = reportedComments.filter((comment) => comment.status === 'visible');
     }
     const entries = [
       ...posts.map((post) => ({ kind: 'post' as const, record: post, postId: post._id, images: post.images as { id: string; path: string; width: number; height: number }[] })),
@@ -373,7 +374,7 @@ export class ContentService {
     ]
       .sort((a, b) => b.record.createdAt.getTime() - a.record.createdAt.getTime())
       .slice(0, query.limit);
-    const reports = await ContentReportModel.find({ itemId: { $in: entries.map((entry) => entry.record._id) }, closedAt: null }, { itemKind: 1, itemId: 1, reason: 1 }).lean();
+    const reports = (await findEach<{ itemKind: ItemKind; itemId: Types.ObjectId; reason: string; closedAt: Date | null }>(ContentReportModel, 'itemId', entries.map((entry) => entry.record._id), { itemKind: 1, itemId: 1, reason: 1, closedAt: 1 })).filter((report) => !report.closedAt);
     const strikes = new Map<string, number>();
     for (const residentId of new Set(entries.flatMap((entry) => (entry.record.author.residentId ? [String(entry.record.author.residentId)] : [])))) {
       strikes.set(residentId, await ContentStrikeModel.countDocuments({ residentId: toObjectId(residentId) }));
@@ -394,6 +395,7 @@ export class ContentService {
           status: record.status,
           hiddenReason: record.hiddenReason ?? null,
           hiddenBy: (record.hiddenBy as 'rule' | 'staff' | null) ?? null,
+          pinned: kind === 'post' && Boolean((record as ContentPostRecord).pinned),
           reports: [...byReason].map(([reason, count]) => ({ reason: reason as keyof typeof REPORT_REASON_LABELS, label: REPORT_REASON_LABELS[reason as keyof typeof REPORT_REASON_LABELS], count })),
           authorStrikes,
           authorPenalty: authorStrikes > 0 ? ladderStep(authorStrikes, this.ladder).penalty : null,

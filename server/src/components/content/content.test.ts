@@ -357,7 +357,13 @@ describe('moderation', () => {
     expect(outside.body.error.message).toMatch(/不在你的负责范围内/);
     expect((await request(app).post(`/content/posts/${post.body.id}/pin`).set(bearer(managerB)).send({ pinned: false })).status).toBe(403);
     expect((await ContentPostModel.findById(post.body.id).lean())).toMatchObject({ status: 'visible', pinned: true });
+    // Reported, the post shows in the queue as pinned, so the page offers 取消置顶.
+    const reporter = await newResident();
+    await request(app).post(`/content/posts/${post.body.id}/reports`).set(bearer(reporter)).send({ reason: 'other' }).expect(200);
+    const queued = async () => (await request(app).get('/content/moderation').query({ storeId: storeA }).set(bearer(managerA)).expect(200)).body.items.find((item: { id: string }) => item.id === post.body.id);
+    expect(await queued()).toMatchObject({ kind: 'post', pinned: true, reports: [{ reason: 'other', count: 1 }] });
     await request(app).post(`/content/posts/${post.body.id}/pin`).set(bearer(managerA)).send({ pinned: false }).expect(200);
+    expect(await queued()).toMatchObject({ pinned: false });
   });
 });
 

@@ -33,7 +33,7 @@ function ItemCard({ item, onChanged }: { item: ModerationItem; onChanged: () => 
   const [reason, setReason] = useState('');
   const [reply, setReply] = useState('');
   const [busy, setBusy] = useState(false);
-  const [pinned, setPinned] = useState<boolean | null>(null);
+  const [pinned, setPinned] = useState(item.pinned);
   const [replied, setReplied] = useState<string | null>(null);
   const replyKey = useRef(idempotencyKey('store-reply'));
   const reportTotal = item.reports.reduce((sum, report) => sum + report.count, 0);
@@ -59,7 +59,7 @@ function ItemCard({ item, onChanged }: { item: ModerationItem; onChanged: () => 
     if (await run(() => contentModerationApi.setVisibility(item.kind, item.id, { hidden: false }), '已恢复')) onChanged();
   };
   const pin = async () => {
-    const next = !(pinned ?? false);
+    const next = !pinned;
     await run(async () => setPinned((await contentModerationApi.pin(item.postId, next)).pinned), next ? '已置顶' : '已取消置顶');
   };
   const answer = async () => {

@@ -125,7 +125,7 @@ function FlagsBody() {
     <>
       <View className='card row'>
         <Text>风控标记</Text>
-        <View className='segmented'>
+        <View className='segmented segmented-inline'>
           <View className={`segment ${status === 'open' ? 'segment-on' : ''}`} onClick={() => setStatus('open')}>
             <Text>待审核</Text>
           </View>
