@@ -1,21 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { ObjectId, type Db } from 'mongodb';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
-import { ensureTaroBuild } from './taro-build';
+import type { RunningServer } from './app-server';
+import { startE2eApp, type E2eApp } from './e2e-app';
+import { apiCall, apiLogin, deliverOrderEvent, eventually, expectReadable, newPhone, settled, shot, shown, toastGone } from './phone';
 
 // Building H5 and seeding three months of demo orders take minutes on a busy machine.
 jest.setTimeout(1_800_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+let e2e: E2eApp;
 let server: RunningServer;
 let browser: Browser;
-let mongo: MongoClient;
 let db: Db;
 let workDir: string;
 
@@ -47,21 +46,13 @@ async function photoPng(file: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   workDir = mkdtempSync(path.join(tmpdir(), 'o2o-content-e2e-'));
-  const h5Dir = ensureTaroBuild('h5');
-  server = await startAppServer(h5Dir);
-  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
-  mongo = await MongoClient.connect(server.database.uri);
-  db = mongo.db(server.database.name);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  e2e = await startE2eApp();
+  ({ server, db, browser } = e2e);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-  await server?.stop();
+  await e2e?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -1,19 +1,17 @@
-import { mkdirSync } from 'node:fs';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { ObjectId, type Db } from 'mongodb';
+import type { Browser, Page } from 'playwright-core';
 import qrcode from 'qrcode-generator';
-import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, shot, shown, storedSession } from './phone';
-import { ensureTaroBuild } from './taro-build';
+import type { RunningServer } from './app-server';
+import { startE2eApp, type E2eApp } from './e2e-app';
+import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, shot, shown, storedSession } from './phone';
 
 // Building H5 and seeding three months of demo orders take minutes on a busy machine.
 jest.setTimeout(1_800_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+let e2e: E2eApp;
 let server: RunningServer;
 let browser: Browser;
-let mongo: MongoClient;
 let db: Db;
 
 const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
@@ -34,20 +32,12 @@ async function openTab(page: Page, label: '首页' | '门店' | '我的', testId
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const h5Dir = ensureTaroBuild('h5');
-  server = await startAppServer(h5Dir);
-  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
-  mongo = await MongoClient.connect(server.database.uri);
-  db = mongo.db(server.database.name);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  e2e = await startE2eApp();
+  ({ server, db, browser } = e2e);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-  await server?.stop();
+  await e2e?.stop();
 });
 
 describe('a new resident, from an advisor code to a coupon at the counter (H5, 375×812)', () => {

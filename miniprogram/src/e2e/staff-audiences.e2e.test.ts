@@ -1,21 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { ObjectId, type Db } from 'mongodb';
+import type { Browser } from 'playwright-core';
 import { startFakeWechatServer, type FakeWechatServer } from '../../../server/src/testing/fake-wechat-server';
 import { STAFF_PAGES } from '../constants/staff-pages';
-import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
-import { ensureTaroBuild } from './taro-build';
+import type { RunningServer } from './app-server';
+import { startE2eApp, type E2eApp } from './e2e-app';
+import { apiCall, apiLogin, eventually, expectReadable, newPhone, settled, shot, shown, toastGone } from './phone';
 
 jest.setTimeout(1_800_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ACTIVITY_TEMPLATE = 'tmpl-activity-reminder';
 
+let e2e: E2eApp;
 let server: RunningServer;
 let fake: FakeWechatServer;
 let browser: Browser;
-let mongo: MongoClient;
 let db: Db;
 
 const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
@@ -32,22 +30,14 @@ async function residentThrough(name: string, scene: string): Promise<{ token: st
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const h5Dir = ensureTaroBuild('h5');
   // Subscribe messages go to WeChat: here a fake of its API on 127.0.0.1, with dev sign-in kept on for the demo staff.
   fake = await startFakeWechatServer({ appId: 'wx-e2e-audiences', appSecret: 'e2e-audiences-secret' });
-  server = await startAppServer(h5Dir, { WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url, DEV_LOGIN: 'true' });
-  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
-  mongo = await MongoClient.connect(server.database.uri);
-  db = mongo.db(server.database.name);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  e2e = await startE2eApp({ WECHAT_APPID: fake.appId, WECHAT_SECRET: fake.appSecret, WECHAT_API_BASE_URL: fake.url, DEV_LOGIN: 'true' });
+  ({ server, db, browser } = e2e);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-  await server?.stop();
+  await e2e?.stop();
   await fake?.close();
 });
 

@@ -1,14 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Scorecard } from '@o2o/shared/schemas/scorecards';
 import { staffPage } from '../constants/staff-pages';
-import { startAppServer, type RunningServer } from './app-server';
-import { apiCall, apiLogin, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown } from './phone';
-import { ensureTaroBuild } from './taro-build';
+import type { RunningServer } from './app-server';
+import { startE2eApp, type E2eApp } from './e2e-app';
+import { apiCall, apiLogin, expectReadable, newPhone, settled, shot, shown } from './phone';
 
 jest.setTimeout(1_800_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let e2e: E2eApp;
 let server: RunningServer;
 let browser: Browser;
 
@@ -21,15 +20,12 @@ const percent = (rate: number | null | undefined): string => (rate === null || r
 const yuan = (cents: number): string => `¥${(cents / 100).toFixed(cents % 100 === 0 ? 0 : 2)}`;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const h5Dir = ensureTaroBuild('h5');
-  server = await startAppServer(h5Dir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  e2e = await startE2eApp();
+  ({ server, browser } = e2e);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await e2e?.stop();
 });
 
 /** The scorecard the page asks for by default (codes, the last 3 months), straight from the endpoint. */

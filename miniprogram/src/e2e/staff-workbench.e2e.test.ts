@@ -1,26 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { ObjectId, type Db } from 'mongodb';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { matchFaq } from '@o2o/shared/rules/faq-match';
 import { inHoldout } from '@o2o/shared/rules/holdout';
 import type { StaffRole } from '@o2o/shared/schemas/staff';
 import { pagesFor, STAFF_PAGES } from '../constants/staff-pages';
-import { startAppServer, type RunningServer } from './app-server';
+import type { RunningServer } from './app-server';
+import { startE2eApp, type E2eApp } from './e2e-app';
 import { apiCall, apiLogin, decodeQr, deliverOrderEvent, eventually, expectReadable, newPhone, SCREENSHOTS, settled, shot, shown, toastGone } from './phone';
-import { ensureTaroBuild } from './taro-build';
 
 jest.setTimeout(1_800_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BOT_TOKEN = 'development-bot-api-token-change-me';
 const ROOM = 'e2e-xujiahui@chatroom';
 
+let e2e: E2eApp;
 let server: RunningServer;
 let browser: Browser;
-let mongo: MongoClient;
 let db: Db;
 
 const h5 = (route: string) => `${server.baseUrl}/h5/#${route}`;
@@ -105,13 +104,8 @@ async function codeOf(login: string, type: string): Promise<{ id: string; scene:
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const h5Dir = ensureTaroBuild('h5');
-  server = await startAppServer(h5Dir, { FRAUD_MAX_INVITEES_PER_DAY: '3' });
-  if (!server.database) throw new Error('the end-to-end test checks what the server stored: it needs the jest run\'s database');
-  mongo = await MongoClient.connect(server.database.uri);
-  db = mongo.db(server.database.name);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  e2e = await startE2eApp({ FRAUD_MAX_INVITEES_PER_DAY: '3' });
+  ({ server, db, browser } = e2e);
 
   // A store group bound the way a manager binds one: a bind code said in the group, relayed by the bot.
   const managerToken = await apiLogin(server.baseUrl, 'manager-xujiahui');
@@ -121,10 +115,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-  await server?.stop();
+  await e2e?.stop();
 });
 
 describe('navigation by role', () => {
