@@ -31,3 +31,30 @@ export async function insertManyOnce(model: Model<any>, docs: Record<string, unk
     return bulk.insertedDocs?.length ?? bulk.result?.insertedCount ?? 0;
   }
 }
+
+export interface NumberedSlot {
+  /** `_id` of slot n is `<prefix>:<n>`. */
+  prefix: string;
+  /** Selects every slot of the pool, to start after the ones taken. */
+  pool: Record<string, unknown>;
+  /** A unique field naming what takes the slot, so the same item never takes two. */
+  keyField: string;
+  key: string;
+  /** Stored on the slot beside `_id`, `n` and the key. */
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Takes the next numbered slot of a pool for one item, by unique insert: two items at once get
+ * distinct numbers, and an item that already holds a slot (a retry, or a racing copy of itself)
+ * gets its own number back. Null after `attempts` numbers were taken by others meanwhile.
+ */
+export async function takeNumberedSlot(model: Model<any>, slot: NumberedSlot, attempts: number): Promise<number | null> {
+  const taken = await model.countDocuments(slot.pool);
+  for (let n = taken + 1; n <= taken + attempts; n += 1) {
+    if (await insertOnce(model, { _id: `${slot.prefix}:${n}`, n, [slot.keyField]: slot.key, ...slot.fields })) return n;
+    const held = await model.findOne({ [slot.keyField]: slot.key }, { n: 1 }).lean<{ n: number }>();
+    if (held) return held.n;
+  }
+  return null;
+}

@@ -19,7 +19,7 @@ import type { TaskEventType } from '@o2o/shared/schemas/tasks';
 import { AppError } from '../../lib/app-error';
 import { toObjectId } from '../../lib/ids';
 import type { Logger } from '../../lib/logger';
-import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
+import { insertOnce, isDuplicateKey, takeNumberedSlot } from '../../db/unique-insert';
 import type { Principal, StaffPrincipal } from '../auth/auth.guard';
 import type { MediaService } from '../media/media.service';
 import { assertStoreAccess, storeIdsInScope } from '../staff/staff-scope';
@@ -524,16 +524,8 @@ export class ContentService {
   private async takeStrike(residentId: Types.ObjectId, itemKey: string, rule: string, at: Date): Promise<number> {
     const mine = await ContentStrikeModel.findOne({ itemKey }).lean();
     if (mine) return mine.n;
-    const taken = await ContentStrikeModel.countDocuments({ residentId });
-    for (let n = taken + 1; n <= taken + MAX_STRIKE_ATTEMPTS; n += 1) {
-      try {
-        if (await insertOnce(ContentStrikeModel, { _id: `${residentId}:${n}`, residentId, n, itemKey, rule, at })) return n;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      const raced = await ContentStrikeModel.findOne({ itemKey }).lean();
-      if (raced) return raced.n;
-    }
+    const n = await takeNumberedSlot(ContentStrikeModel, { prefix: String(residentId), pool: { residentId }, keyField: 'itemKey', key: itemKey, fields: { residentId, rule, at } }, MAX_STRIKE_ATTEMPTS);
+    if (n !== null) return n;
     throw new AppError('STRIKE_CONTENTION', '同时处理的违规记录太多，请稍后重试', 503);
   }
 

@@ -16,7 +16,7 @@ import {
   type GroupRecord,
 } from './groups.model';
 import type { GroupSettingsService } from './settings.service';
-import { insertOnce, isDuplicateKey } from '../../db/unique-insert';
+import { insertOnce, isDuplicateKey, takeNumberedSlot } from '../../db/unique-insert';
 
 type Report = z.output<typeof moderationReportSchema>;
 const MAX_STRIKE_ATTEMPTS = 50;
@@ -219,16 +219,8 @@ export class ModerationService {
 
   /** The member's next strike slot in the room; the same message never takes two (unique caseKey). */
   private async takeStrike(roomId: string, wxid: string, caseKey: string, at: Date): Promise<number> {
-    const taken = await GroupStrikeModel.countDocuments({ roomId, wxid });
-    for (let n = taken + 1; n <= taken + MAX_STRIKE_ATTEMPTS; n += 1) {
-      try {
-        if (await insertOnce(GroupStrikeModel, { _id: `${roomId}:${wxid}:${n}`, roomId, wxid, n, caseKey, at })) return n;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      const mine = await GroupStrikeModel.findOne({ caseKey }).lean();
-      if (mine) return mine.n;
-    }
+    const n = await takeNumberedSlot(GroupStrikeModel, { prefix: `${roomId}:${wxid}`, pool: { roomId, wxid }, keyField: 'caseKey', key: caseKey, fields: { roomId, wxid, at } }, MAX_STRIKE_ATTEMPTS);
+    if (n !== null) return n;
     throw new AppError('STRIKE_CONTENTION', '同时处理的违规记录太多，请稍后重试', 503);
   }
 }
